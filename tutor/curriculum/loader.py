@@ -1,0 +1,242 @@
+"""Read lesson files (Markdown with TOML front matter and fenced ``lab``/``check`` blocks) into dataclasses.
+
+A lesson file looks like this::
+
+    +++
+    id = "vanishing-gradients"
+    title = "Vanishing and exploding gradients"
+    order = 3
+    summary = "One line for the contents."
+    +++
+
+    ## The first page's title
+    Markdown prose…
+
+    ```lab
+    experiment = "gradient-flow"
+    title = "What the chart shows"
+    [params]
+    cell = "simple_rnn"
+    ```
+
+    ```check
+    id = "decay"
+    question = "…"
+    choices = ["…", "…"]
+    answer = 1            # index into choices; a number for a numeric question
+    explanation = "…"
+    ```
+
+Every ``## `` heading outside a code fence starts a page. Unknown keys, unknown experiments and bad parameter
+values are errors that name the file and line; a broken file is skipped and the others still load.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from tutor.curriculum.model import CheckSpec, Curriculum, LabSpec, Lesson, LessonError, Page, Prose
+from tutor.engine import registry
+from tutor.engine.experiment import ParamError
+
+FRONT_KEYS = {"id": str, "title": str, "order": int, "summary": str}
+FRONT_REQUIRED = ("id", "title", "order")
+LAB_KEYS = {"experiment": str, "title": str, "params": dict, "overlay": bool, "step_param": str, "autorun": bool}
+CHECK_KEYS = {"id": str, "question": str, "choices": list, "answer": (int, float), "tolerance": (int, float),
+              "explanation": str}
+_TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
+_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+class LessonFileError(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def default_lessons_dir() -> Path:
+    """``$RNN_TUTOR_LESSONS``, else the lessons inside the installed package, else the repository's."""
+    override = os.environ.get("RNN_TUTOR_LESSONS")
+    if override:
+        return Path(override)
+    packaged = Path(str(resources.files("tutor"))) / "lessons"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "lessons"
+
+
+def load_curriculum(folder: Path | None = None) -> Curriculum:
+    """Every ``*.md`` lesson in ``folder``, sorted by order; broken files go to ``errors``."""
+    folder = folder or default_lessons_dir()
+    result = Curriculum()
+    if not folder.is_dir():
+        result.errors.append(LessonError(folder, 0, "the lessons folder does not exist"))
+        return result
+    seen: dict[str, Path] = {}
+    for path in sorted(folder.glob("*.md")):
+        try:
+            lesson = load_lesson(path)
+        except LessonFileError as err:
+            result.errors.append(LessonError(path, err.line, err.message))
+            continue
+        except (OSError, UnicodeDecodeError) as err:
+            result.errors.append(LessonError(path, 0, f"cannot read the file: {err}"))
+            continue
+        if lesson.id in seen:
+            result.errors.append(LessonError(path, 2, f"lesson id {lesson.id!r} is already used by {seen[lesson.id].name}"))
+            continue
+        seen[lesson.id] = path
+        result.lessons.append(lesson)
+    result.lessons.sort(key=lambda lesson: (lesson.order, lesson.id))
+    return result
+
+
+def load_lesson(path: Path) -> Lesson:
+    return parse_lesson(path.read_text(encoding="utf-8"), path)
+
+
+def parse_lesson(text: str, path: Path) -> Lesson:
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "+++":
+        raise LessonFileError(1, "a lesson starts with a front-matter block opened by a line '+++'")
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "+++")
+    except StopIteration:
+        raise LessonFileError(1, "the front-matter block opened on line 1 is never closed by '+++'") from None
+    front = _toml("\n".join(lines[1:end]), 2, "front matter")
+    _check_keys(front, FRONT_KEYS, "front matter", lines[1:end], 2)
+    for key in FRONT_REQUIRED:
+        if key not in front:
+            raise LessonFileError(1, f"the front matter needs {key!r}")
+    if not _ID.match(front["id"]):
+        raise LessonFileError(_key_line(lines[1:end], "id", 2), f"lesson id {front['id']!r} must be lowercase words joined by '-'")
+    pages = _pages(lines, end + 1)
+    if not pages:
+        raise LessonFileError(end + 2, "the lesson has no pages: start one with a '## Title' line")
+    check_ids: set[str] = set()
+    for page in pages:
+        for check in page.checks:
+            if check.id in check_ids:
+                raise LessonFileError(check.line, f"check id {check.id!r} is used twice in this lesson")
+            check_ids.add(check.id)
+    return Lesson(front["id"], front["title"], front["order"], front.get("summary", ""), path, tuple(pages))
+
+
+def _pages(lines: list[str], start: int) -> list[Page]:
+    pages: list[Page] = []
+    title: str | None = None
+    blocks: list = []
+    prose: list[str] = []
+    i = start
+
+    def flush_prose() -> None:
+        text = "\n".join(prose).strip()
+        if text:
+            blocks.append(Prose(text))
+        prose.clear()
+
+    def close_page() -> None:
+        flush_prose()
+        if title is not None:
+            pages.append(Page(title, tuple(blocks)))
+        blocks.clear()
+
+    while i < len(lines):
+        line = lines[i]
+        fence = line.strip()
+        if fence.startswith("```"):
+            info = fence[3:].strip()
+            close = next((j for j in range(i + 1, len(lines)) if lines[j].strip() == "```"), None)
+            if close is None:
+                raise LessonFileError(i + 1, f"the code fence opened here ({fence}) is never closed")
+            body = lines[i + 1:close]
+            if info in ("lab", "check"):
+                if title is None:
+                    raise LessonFileError(i + 1, f"a {info} block must come after a page heading ('## Title')")
+                flush_prose()
+                blocks.append(_lab(body, i + 2) if info == "lab" else _check(body, i + 2))
+            else:
+                prose.extend(lines[i:close + 1])
+            i = close + 1
+            continue
+        if line.startswith("## "):
+            close_page()
+            title = line[3:].strip()
+        elif title is None and line.strip():
+            raise LessonFileError(i + 1, "text before the first page heading: start a page with '## Title'")
+        else:
+            prose.append(line)
+        i += 1
+    close_page()
+    return pages
+
+
+def _lab(body: list[str], first_line: int) -> LabSpec:
+    data = _toml("\n".join(body), first_line, "lab block")
+    _check_keys(data, LAB_KEYS, "lab block", body, first_line)
+    if "experiment" not in data:
+        raise LessonFileError(first_line - 1, "a lab block needs 'experiment'")
+    try:
+        exp = registry.get(data["experiment"])
+    except registry.UnknownExperiment as err:
+        raise LessonFileError(_key_line(body, "experiment", first_line), err.message) from None
+    raw = data.get("params", {})
+    try:
+        params = exp.validate(raw)
+    except ParamError as err:
+        raise LessonFileError(_key_line(body, err.name, first_line), f"lab {exp.name}: {err}") from None
+    step = data.get("step_param")
+    if step is not None and (step not in params or exp.param(step).kind != "int"):
+        raise LessonFileError(_key_line(body, "step_param", first_line),
+                              f"step_param {step!r} must name an int parameter of {exp.name}")
+    return LabSpec(exp.name, data.get("title", exp.title), params, data.get("overlay", False), step,
+                   data.get("autorun", False), first_line - 1)
+
+
+def _check(body: list[str], first_line: int) -> CheckSpec:
+    data = _toml("\n".join(body), first_line, "check block")
+    _check_keys(data, CHECK_KEYS, "check block", body, first_line)
+    for key in ("id", "question", "answer", "explanation"):
+        if key not in data:
+            raise LessonFileError(first_line - 1, f"a check block needs {key!r}")
+    choices = tuple(str(c) for c in data.get("choices", ()))
+    answer = data["answer"]
+    if choices and (not isinstance(answer, int) or not 0 <= answer < len(choices)):
+        raise LessonFileError(_key_line(body, "answer", first_line),
+                              f"answer must be the index (0 to {len(choices) - 1}) of the right choice")
+    return CheckSpec(data["id"], data["question"], data["explanation"], answer, choices,
+                     float(data.get("tolerance", 0.0)), first_line - 1)
+
+
+def _toml(text: str, first_line: int, what: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        match = _TOML_LINE.search(str(err))
+        line = first_line + int(match.group(1)) - 1 if match else first_line
+        message = _TOML_LINE.sub("", str(err)).strip()
+        raise LessonFileError(line, f"{what}: {message}") from None
+
+
+def _check_keys(data: dict[str, Any], allowed: dict[str, Any], what: str, body: list[str], first_line: int) -> None:
+    for key, value in data.items():
+        if key not in allowed:
+            raise LessonFileError(_key_line(body, key, first_line),
+                                  f"unknown key {key!r} in the {what} (allowed: {', '.join(allowed)})")
+        expected = allowed[key]
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise LessonFileError(_key_line(body, key, first_line), f"{key!r} in the {what} has the wrong type")
+
+
+def _key_line(body: list[str], key: str, first_line: int) -> int:
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    for offset, line in enumerate(body):
+        if pattern.match(line):
+            return first_line + offset
+    return max(1, first_line - 1)

@@ -1,0 +1,101 @@
+"""Lessons as plain data: what the loader builds and the screens show. No Textual, no TensorFlow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Prose:
+    """Markdown text."""
+
+    markdown: str
+
+
+@dataclass(frozen=True)
+class LabSpec:
+    """A live experiment on a page: which engine experiment, and the values its form starts with."""
+
+    experiment: str
+    title: str
+    params: dict[str, Any]  # already validated against the experiment's parameters
+    overlay: bool = False  # keep finished runs on the chart to compare (c clears)
+    step_param: str | None = None  # an int parameter that , and . step down and up, rerunning at once
+    autorun: bool = False  # run once when the page is first shown (for instant NumPy labs)
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """A question. Multiple choice when ``choices`` is set (``answer`` an index), else numeric."""
+
+    id: str
+    question: str
+    explanation: str
+    answer: float | int
+    choices: tuple[str, ...] = ()
+    tolerance: float = 0.0
+    line: int = 0
+
+    @property
+    def numeric(self) -> bool:
+        return not self.choices
+
+    def is_correct(self, given: float | int) -> bool:
+        if self.numeric:
+            return abs(float(given) - float(self.answer)) <= self.tolerance + 1e-12
+        return int(given) == int(self.answer)
+
+
+Block = Prose | LabSpec | CheckSpec
+
+
+@dataclass(frozen=True)
+class Page:
+    title: str
+    blocks: tuple[Block, ...]
+
+    @property
+    def labs(self) -> tuple[LabSpec, ...]:
+        return tuple(b for b in self.blocks if isinstance(b, LabSpec))
+
+    @property
+    def checks(self) -> tuple[CheckSpec, ...]:
+        return tuple(b for b in self.blocks if isinstance(b, CheckSpec))
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    title: str
+    order: int
+    summary: str
+    path: Path
+    pages: tuple[Page, ...]
+
+    @property
+    def checks(self) -> tuple[CheckSpec, ...]:
+        return tuple(c for page in self.pages for c in page.checks)
+
+
+@dataclass(frozen=True)
+class LessonError:
+    """A lesson file that could not be loaded, with where and why."""
+
+    path: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path.name}, line {self.line}: {self.message}"
+
+
+@dataclass
+class Curriculum:
+    lessons: list[Lesson] = field(default_factory=list)
+    errors: list[LessonError] = field(default_factory=list)
+
+    def get(self, lesson_id: str) -> Lesson | None:
+        return next((lesson for lesson in self.lessons if lesson.id == lesson_id), None)

@@ -1,0 +1,251 @@
+"""The contract every experiment follows: typed parameters, a run context, and the errors a run can end in.
+
+An experiment is a plain function ``fn(params, ctx) -> result``. ``params`` is a dict already checked against
+the experiment's :class:`Param` list; ``ctx`` is a :class:`RunContext` through which it reports progress and
+learns that it was cancelled; the result is a JSON-serialisable dict. The TUI runs the function in a thread
+worker and draws what it reports; ``rnn-tutor run`` calls the same function headless.
+
+Results and progress snapshots share one shape: an optional ``figure`` (see :func:`figure`), an optional
+``text`` block (preformatted lines) and ``summary`` (one or two sentences), plus named values of their own.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Literal, Sequence
+
+ParamKind = Literal["int", "float", "choice", "text", "floats", "bool"]
+
+
+class ParamError(ValueError):
+    """A parameter value was refused; ``name`` says which field it belongs to."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"{name}: {message}")
+        self.name = name
+        self.message = message
+
+
+class Cancelled(Exception):
+    """The run was stopped by the learner (or the app is quitting)."""
+
+
+class Diverged(Exception):
+    """Training produced a NaN or infinite loss; the message explains what happened and what to change."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of an experiment, with the bounds that keep a run sane on a laptop CPU."""
+
+    name: str  # the Python name; on the command line it is --name-with-dashes
+    kind: ParamKind
+    default: Any
+    help: str
+    minimum: float | None = None  # inclusive bounds for numbers (and for each number of a list)
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()  # for kind="choice"
+    max_items: int = 8  # for kind="floats": how many values one run may compare
+    max_length: int = 400  # for kind="text"
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    def parse(self, raw: Any) -> Any:
+        """Turn a typed value (str from a field or the command line, or a TOML value) into a checked one."""
+        if self.kind == "int":
+            value = _to_number(self.name, raw, int)
+            return self._bounded(value)
+        if self.kind == "float":
+            value = _to_number(self.name, raw, float)
+            return self._bounded(value)
+        if self.kind == "floats":
+            items = raw if isinstance(raw, (list, tuple)) else str(raw).replace(";", ",").split(",")
+            items = [i for i in items if str(i).strip() != ""]
+            if not items:
+                raise ParamError(self.name, "give at least one number, separated by commas")
+            if len(items) > self.max_items:
+                raise ParamError(self.name, f"at most {self.max_items} values, got {len(items)}")
+            return [self._bounded(_to_number(self.name, i, float)) for i in items]
+        if self.kind == "choice":
+            value = str(raw).strip()
+            if value not in self.choices:
+                raise ParamError(self.name, f"unknown choice {value!r}; choose one of {', '.join(self.choices)}")
+            return value
+        if self.kind == "bool":
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off"):
+                return False
+            raise ParamError(self.name, f"expected yes or no, got {raw!r}")
+        if self.kind == "text":
+            value = str(raw)
+            if not value.strip():
+                raise ParamError(self.name, "must not be empty")
+            if len(value) > self.max_length:
+                raise ParamError(self.name, f"at most {self.max_length} characters, got {len(value)}")
+            return value
+        raise AssertionError(f"unknown parameter kind {self.kind}")  # a bug in an experiment's declaration
+
+    def format(self, value: Any) -> str:
+        """The value as a learner would type it."""
+        if self.kind == "floats":
+            return ", ".join(_short(v) for v in value)
+        if self.kind == "float":
+            return _short(value)
+        if self.kind == "bool":
+            return "yes" if value else "no"
+        return str(value)
+
+    def describe_range(self) -> str:
+        if self.kind == "choice":
+            return " | ".join(self.choices)
+        if self.minimum is not None and self.maximum is not None:
+            return f"{_short(self.minimum)} to {_short(self.maximum)}"
+        return self.kind
+
+    def _bounded(self, value: float) -> Any:
+        if self.minimum is not None and value < self.minimum:
+            raise ParamError(self.name, f"must be at least {_short(self.minimum)}, got {_short(value)}")
+        if self.maximum is not None and value > self.maximum:
+            raise ParamError(self.name, f"must be at most {_short(self.maximum)}, got {_short(value)}")
+        return value
+
+
+def _short(value: float) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _to_number(name: str, raw: Any, kind: type) -> Any:
+    if isinstance(raw, bool):
+        raise ParamError(name, f"expected a number, got {raw!r}")
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        value = raw
+    else:
+        text = str(raw).strip()
+        if not text:
+            raise ParamError(name, "expected a number, the field is empty")
+        try:
+            value = float(text) if kind is float else int(text, 10)
+        except ValueError:
+            if kind is int:
+                try:
+                    as_float = float(text)
+                except ValueError:
+                    raise ParamError(name, f"expected a whole number, got {text!r}") from None
+                raise ParamError(name, f"expected a whole number, got {_short(as_float)}") from None
+            raise ParamError(name, f"expected a number, got {text!r}") from None
+    if kind is int and isinstance(value, float):
+        if not value.is_integer():
+            raise ParamError(name, f"expected a whole number, got {_short(value)}")
+        value = int(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ParamError(name, f"expected a finite number, got {value}")
+    return kind(value)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """An experiment as the registry knows it: its name, what it computes, its parameters and its function."""
+
+    name: str
+    title: str
+    fn: Callable[[dict[str, Any], "RunContext"], dict[str, Any]]
+    params: tuple[Param, ...]
+    uses_tensorflow: bool  # such a run waits for TensorFlow to load and for the one training slot
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def defaults(self) -> dict[str, Any]:
+        return {p.name: p.default for p in self.params}
+
+    def validate(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """Fill defaults and check every value. Raises :class:`ParamError` for the first bad one."""
+        unknown = set(raw) - {p.name for p in self.params}
+        if unknown:
+            name = sorted(unknown)[0]
+            known = ", ".join(p.name for p in self.params)
+            raise ParamError(name, f"{self.name} has no parameter {name!r} (it has {known})")
+        return {p.name: p.parse(raw[p.name]) if p.name in raw else p.default for p in self.params}
+
+    def validate_all(self, raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        """Check every value; return the good ones and a message per bad field (for a form)."""
+        good: dict[str, Any] = {}
+        bad: dict[str, str] = {}
+        for p in self.params:
+            try:
+                good[p.name] = p.parse(raw[p.name]) if p.name in raw else p.default
+            except ParamError as err:
+                bad[p.name] = err.message
+        return good, bad
+
+
+@dataclass
+class RunContext:
+    """What an experiment gets besides its parameters: a throttled progress channel and a cancel flag.
+
+    ``report`` is called with a snapshot that carries the whole history so far, so a dropped or merged
+    update loses nothing; snapshots are passed on at most every ``min_interval`` seconds unless forced.
+    """
+
+    on_progress: Callable[[dict[str, Any]], None] = lambda snapshot: None
+    is_cancelled: Callable[[], bool] = lambda: False
+    min_interval: float = 0.1
+    _last: float = field(default=-math.inf, repr=False)
+
+    def report(self, snapshot: dict[str, Any], force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._last >= self.min_interval:
+            self._last = now
+            self.on_progress(snapshot)
+
+    def check(self) -> None:
+        """Raise :class:`Cancelled` if the run should stop; call it in every loop."""
+        if self.is_cancelled():
+            raise Cancelled()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.is_cancelled()
+
+
+def series(label: str, y: Sequence[float], x: Sequence[float] | None = None, style: str = "line") -> dict[str, Any]:
+    """One plotted series. Non-finite values are kept as None so JSON stays valid."""
+    xs = list(range(len(y))) if x is None else [float(v) for v in x]
+    ys = [float(v) if math.isfinite(float(v)) else None for v in y]
+    return {"label": label, "x": xs, "y": ys, "style": style}
+
+
+def figure(
+    title: str,
+    series_list: Iterable[dict[str, Any]],
+    xlabel: str = "",
+    ylabel: str = "",
+    yscale: Literal["linear", "log"] = "linear",
+    note: str = "",
+) -> dict[str, Any]:
+    """A chart description, drawn by the TUI's chart widget and printed as data by ``--json``."""
+    return {
+        "title": title,
+        "xlabel": xlabel,
+        "ylabel": ylabel,
+        "yscale": yscale,
+        "series": list(series_list),
+        "note": note,
+    }
+
+
+def check_finite(loss: float, where: str, advice: str) -> None:
+    """Raise :class:`Diverged` with an explanation when a loss is NaN or infinite."""
+    if not math.isfinite(loss):
+        raise Diverged(f"The loss became {loss} {where}. {advice}")

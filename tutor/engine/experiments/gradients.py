@@ -1,0 +1,256 @@
+"""Experiments of the vanishing-gradients lesson (and the LSTM lesson's gradient-flow comparison).
+
+- ``scalar-decay``: the textbook scalar model (scale × tanh')^k — a first intuition, computed, labelled as such.
+- ``gradient-flow``: the measured ‖∂L/∂h_t‖ for every step of a real Keras network, by BPTT.
+- ``exploding-gradients``: training with a large recurrent scale, with and without clipping by norm.
+- ``memory-task``: a vanilla RNN trained to recall its first input at several distances.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from tutor.engine import datasets, runtime
+from tutor.engine.experiment import Param, RunContext, check_finite, figure, series
+from tutor.engine.models import CELL_NAMES, CELLS, fit_callback, hidden_state_gradients, recurrent_layer, \
+    seed_everything
+from tutor.engine.registry import experiment
+
+SEED = Param("seed", "int", 0, "random seed: the same seed gives the same run", 0, 2**31 - 1)
+CELL = Param("cell", "choice", "simple_rnn", "recurrent cell", choices=CELLS)
+
+
+@experiment(
+    "scalar-decay",
+    "The scalar model of gradient decay",
+    [
+        Param("scales", "floats", [0.5, 1.0, 1.5, 2.0, 2.5], "recurrent weight scales to compare", 0.0, 10.0),
+        Param("tanh_slope", "float", 0.5, "assumed tanh'(a) at every step (the guide takes 0.5)", 0.01, 1.0),
+        Param("steps", "int", 50, "how many steps back", 1, 500),
+    ],
+)
+def scalar_decay(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
+    k = np.arange(p["steps"] + 1)
+    lines = []
+    factors = {}
+    for scale in p["scales"]:
+        ctx.check()
+        factor = scale * p["tanh_slope"]
+        factors[f"{scale:g}"] = (factor ** k).tolist()
+        lines.append(series(f"w={scale:g}: ({factor:g})^k", factor ** k, k))
+    balance = 1.0 / p["tanh_slope"]
+    return {
+        "factors": factors,
+        "break_even_scale": balance,
+        "figure": figure("Simplified model: (w · tanh')^k — not a measurement", lines, "steps back k",
+                         "gradient factor", "log"),
+        "summary": (f"In this model the factor per step is w × {p['tanh_slope']:g}; it stays at 1 only for "
+                    f"w = {balance:g}. Below, it vanishes geometrically; above, it explodes. Real networks "
+                    "multiply Jacobians, not scalars — the next lab measures them."),
+    }
+
+
+@experiment(
+    "gradient-flow",
+    "Measured gradient flow through time",
+    [
+        CELL,
+        Param("seq_len", "int", 50, "sequence length T", 2, 1000),
+        Param("units", "int", 32, "hidden units", 1, 256),
+        Param("recurrent_scale", "float", 1.0, "scale of the orthogonal recurrent weights (spectral radius)",
+              0.01, 10.0),
+        Param("batch", "int", 16, "sequences in the batch", 1, 256),
+        Param("train_steps", "int", 0, "Adam steps on the adding problem before measuring (0: untrained)",
+              0, 5000),
+        SEED,
+    ],
+    uses_tensorflow=True,
+)
+def gradient_flow(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
+    keras = runtime.keras()
+    seed_everything(p["seed"])
+    rng = np.random.default_rng(p["seed"])
+    seq_len, name = p["seq_len"], CELL_NAMES[p["cell"]]
+    layer = recurrent_layer(p["cell"], p["units"], p["recurrent_scale"])
+    readout = keras.layers.Dense(1)
+    model = keras.Sequential([keras.Input((seq_len, 2)), layer, readout])
+    losses: list[float] = []
+    if p["train_steps"] > 0:
+        x_train, y_train = datasets.adding_problem(max(256, p["batch"]), seq_len, rng)
+        model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mse")
+
+        def on_batch(step: int, loss: float) -> None:
+            losses.append(loss)
+            ctx.report({"summary": f"training {name}: step {step}/{p['train_steps']}, loss {loss:.4f}",
+                        "figure": figure(f"Training the {name} first", [series("loss", losses)],
+                                         "step", "MSE", "log")})
+
+        watch = fit_callback(ctx, on_batch)
+        steps_per_epoch = max(1, len(x_train) // 32)
+        epochs = -(-p["train_steps"] // steps_per_epoch)
+        model.fit(x_train, y_train, batch_size=32, epochs=epochs, steps_per_epoch=None, verbose=0,
+                  callbacks=[watch], shuffle=True)
+        watch.raise_if_stopped()
+    ctx.report({"summary": f"measuring ‖∂L/∂h_t‖ over {seq_len} steps…"}, force=True)
+    x, y = datasets.adding_problem(p["batch"], seq_len, rng)
+    norms = hidden_state_gradients(layer, readout, x, y, ctx)
+    w = np.asarray(layer.cell.recurrent_kernel.numpy(), dtype=float)
+    spectral = float(np.linalg.svd(w, compute_uv=False).max())
+    trained = f", after {len(losses)} training steps" if p["train_steps"] > 0 else ", untrained"
+    label = f"{name} w={p['recurrent_scale']:g}{'' if p['train_steps'] == 0 else ' trained'}"
+    first, last = float(norms[0]), float(norms[-1])
+    ratio = first / last if last > 0 else float("inf")
+    if ratio < 1e-3:
+        verdict = "the gradient vanishes on the way back"
+    elif ratio > 1e3:
+        verdict = "the gradient explodes on the way back"
+    else:
+        verdict = "the gradient keeps its size within three orders of magnitude"
+    return {
+        "cell": p["cell"],
+        "grad_norms": norms.tolist(),
+        "ratio_first_to_last": ratio,
+        "recurrent_spectral_norm": spectral,
+        "train_losses": losses,
+        "figure": figure(f"‖∂L/∂h_t‖ by BPTT, {name}{trained}", [series(label, norms)], "time step t",
+                         "‖∂L/∂h_t‖", "log", note="measured"),
+        "summary": (f"{name}, T={seq_len}, largest singular value of W_hh {spectral:.2f}{trained}: "
+                    f"‖∂L/∂h_0‖ / ‖∂L/∂h_T-1‖ = {ratio:.2e} — {verdict}."),
+    }
+
+
+@experiment(
+    "exploding-gradients",
+    "Exploding gradients and clipping by norm",
+    [
+        Param("recurrent_scale", "float", 2.0, "scale of the orthogonal recurrent weights", 0.01, 10.0),
+        Param("clip_norm", "float", 0.0, "clip the global gradient norm to this (0: no clipping)", 0.0, 1000.0),
+        Param("learning_rate", "float", 0.1, "SGD learning rate", 1e-5, 10.0),
+        Param("steps", "int", 200, "training steps", 1, 5000),
+        Param("seq_len", "int", 30, "sequence length", 2, 500),
+        Param("units", "int", 32, "hidden units", 1, 256),
+        SEED,
+    ],
+    uses_tensorflow=True,
+)
+def exploding_gradients(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
+    tf, keras = runtime.tensorflow(), runtime.keras()
+    seed_everything(p["seed"])
+    rng = np.random.default_rng(p["seed"])
+    model = keras.Sequential([keras.Input((p["seq_len"], 2)),
+                              recurrent_layer("simple_rnn", p["units"], p["recurrent_scale"]),
+                              keras.layers.Dense(1)])
+    opt = keras.optimizers.SGD(p["learning_rate"])
+    x_all, y_all = datasets.adding_problem(2048, p["seq_len"], rng)
+    clip = p["clip_norm"]
+    tag = f"clip {clip:g}" if clip > 0 else "no clipping"
+    losses: list[float] = []
+    norms: list[float] = []
+
+    @tf.function
+    def step(x, y):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(model(x, training=True) - y))
+        grads = tape.gradient(loss, model.trainable_variables)
+        norm = tf.linalg.global_norm(grads)
+        if clip > 0:
+            grads, _ = tf.clip_by_global_norm(grads, clip, use_norm=norm)
+        opt.apply_gradients(zip(grads, model.trainable_variables))
+        return loss, norm
+
+    def snapshot() -> dict[str, Any]:
+        return {"figure": figure(f"Training a vanilla RNN, w={p['recurrent_scale']:g}, {tag}",
+                                 [series("loss", losses), series("‖gradient‖ before clipping", norms)],
+                                 "training step", "", "log")}
+
+    for i in range(p["steps"]):
+        ctx.check()
+        lo = (i * 32) % len(x_all)
+        loss, norm = step(x_all[lo:lo + 32], y_all[lo:lo + 32])
+        losses.append(float(loss))
+        norms.append(float(norm))
+        if not np.isfinite(losses[-1]):
+            ctx.report(snapshot(), force=True)  # the chart keeps the steps up to the divergence
+        check_finite(losses[-1], f"at step {i + 1} ({tag}, learning rate {p['learning_rate']:g})",
+                     "A gradient step was so large that the weights left the range where the loss is "
+                     "finite. Clip the gradient norm (try 1), or lower the learning rate.")
+        ctx.report(snapshot())
+    result = snapshot()
+    largest = max(norms)
+    result.update(
+        losses=losses, grad_norms=norms, max_grad_norm=largest,
+        clipped_steps=int(sum(n > clip for n in norms)) if clip > 0 else 0,
+        summary=(f"{tag}: largest gradient norm {largest:.3g}, final loss {losses[-1]:.4f} "
+                 f"(predicting the mean gives {1 / 6:.4f})."
+                 + (f" Clipping rescaled {sum(n > clip for n in norms)} of {len(norms)} steps." if clip > 0
+                    else "")),
+    )
+    return result
+
+
+@experiment(
+    "memory-task",
+    "How far back can a vanilla RNN remember?",
+    [
+        Param("distances", "floats", [5, 10, 20, 40, 80], "distances (steps) between the signal and the answer",
+              2, 300),
+        Param("units", "int", 16, "hidden units", 1, 128),
+        Param("epochs", "int", 12, "training epochs per distance", 1, 200),
+        Param("samples", "int", 1024, "training sequences per distance", 64, 20000),
+        CELL,
+        SEED,
+    ],
+    uses_tensorflow=True,
+)
+def memory_task(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
+    keras = runtime.keras()
+    distances = [int(round(d)) for d in p["distances"]]
+    name = CELL_NAMES[p["cell"]]
+    accuracies: list[float] = []
+    losses: list[float] = []
+    started = time.monotonic()
+
+    def snapshot(current: str = "") -> dict[str, Any]:
+        done = distances[: len(accuracies)]
+        lines = [series("chance", [0.5, 0.5], [min(distances), max(distances)]),
+                 series(f"{name} test accuracy", accuracies, done, style="scatter" if len(done) < 2 else "line")]
+        return {"figure": figure(f"Recall the first input after d steps ({name})", lines, "distance d",
+                                 "accuracy", "linear"),
+                "summary": current}
+
+    for d in distances:
+        seed_everything(p["seed"])
+        rng = np.random.default_rng(p["seed"] + d)
+        x, y = datasets.recall_task(p["samples"], d, rng)
+        x_test, y_test = datasets.recall_task(512, d, rng)
+        model = keras.Sequential([keras.Input((d, 2)), recurrent_layer(p["cell"], p["units"]),
+                                  keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="binary_crossentropy", metrics=["accuracy"])
+
+        def on_batch(step: int, loss: float, d: int = d) -> None:
+            losses.append(loss)
+            ctx.report(snapshot(f"distance {d}: training step {step}, loss {loss:.3f}"))
+
+        watch = fit_callback(ctx, on_batch)
+        model.fit(x, y, batch_size=64, epochs=p["epochs"], verbose=0, callbacks=[watch])
+        watch.raise_if_stopped()
+        _, acc = model.evaluate(x_test, y_test, verbose=0)
+        accuracies.append(float(acc))
+        ctx.report(snapshot(f"distance {d}: test accuracy {acc:.2f}"), force=True)
+    learned = [d for d, a in zip(distances, accuracies) if a >= 0.9]
+    failed = [d for d, a in zip(distances, accuracies) if a < 0.6]
+    if learned and failed and max(learned) < min(failed):
+        verdict = f"it recalled up to d={max(learned)} and fell to chance from d={min(failed)}"
+    elif not failed:
+        verdict = "it recalled the signal at every distance tried — try longer ones"
+    elif not learned:
+        verdict = "it did not learn any distance well — try shorter ones or more epochs"
+    else:
+        verdict = "the results are mixed; rerun with another seed or more epochs"
+    result = snapshot(f"{name}, {p['units']} units, {p['epochs']} epochs per distance: {verdict} "
+                      f"({time.monotonic() - started:.0f} s).")
+    result.update(distances=distances, accuracies=accuracies, learned_up_to=max(learned) if learned else 0)
+    return result

@@ -1,0 +1,110 @@
+"""Keras building blocks shared by the experiments: recurrent layers, the training callback, BPTT probes.
+
+Everything here runs inside a worker thread and reaches Keras through :mod:`tutor.engine.runtime`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+import numpy as np
+
+from tutor.engine import runtime
+from tutor.engine.experiment import Cancelled, Diverged, RunContext
+
+CELLS = ("simple_rnn", "lstm", "gru")
+CELL_NAMES = {"simple_rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
+
+
+def seed_everything(seed: int) -> None:
+    """Python, NumPy and TensorFlow seeds, set in the calling thread (Keras keeps its state per thread)."""
+    runtime.keras().utils.set_random_seed(seed)
+
+
+def recurrent_layer(cell: str, units: int, recurrent_scale: float = 1.0, **kwargs: Any):
+    """A Keras recurrent layer with its default settings, whose recurrent kernel is scaled once built.
+
+    Keras initialises the recurrent kernel orthogonally (all singular values 1); multiplying it by
+    ``recurrent_scale`` sets every singular value, and so the spectral radius, to that scale.
+    """
+    keras = runtime.keras()
+    cls = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[cell]
+    scale = float(recurrent_scale)
+    init = keras.initializers.Orthogonal(gain=scale)
+    return cls(units, recurrent_initializer=init, **kwargs)
+
+
+def sequence_model(cell: str, units: int, features: int, seq_len: int, recurrent_scale: float = 1.0,
+                   output_activation: str | None = None):
+    """Input -> one recurrent layer (last state) -> Dense(1)."""
+    keras = runtime.keras()
+    return keras.Sequential(
+        [
+            keras.Input((seq_len, features)),
+            recurrent_layer(cell, units, recurrent_scale),
+            keras.layers.Dense(1, activation=output_activation),
+        ]
+    )
+
+
+def fit_callback(ctx: RunContext, on_batch: Callable[[int, float], None] | None = None,
+                 advice: str = "Lower the learning rate or the recurrent scale, or clip the gradient."):
+    """A callback that stops training on cancellation (checked after every batch) or on a non-finite loss.
+
+    After ``fit`` returns, call ``callback.raise_if_stopped()`` to turn the stop into :class:`Cancelled` or
+    :class:`Diverged`.
+    """
+    keras = runtime.keras()
+
+    class _Watch(keras.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.step = 0
+            self.reason: Exception | None = None
+
+        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            self.step += 1
+            loss = float((logs or {}).get("loss", 0.0))
+            if not math.isfinite(loss):
+                self.reason = Diverged(f"The loss became {loss} at training step {self.step}. {advice}")
+                self.model.stop_training = True
+                return
+            if ctx.cancelled:
+                self.reason = Cancelled()
+                self.model.stop_training = True
+                return
+            if on_batch is not None:
+                on_batch(self.step, loss)
+
+        def raise_if_stopped(self) -> None:
+            if self.reason is not None:
+                raise self.reason
+
+    return _Watch()
+
+
+def hidden_state_gradients(layer, readout, x: np.ndarray, y: np.ndarray, ctx: RunContext) -> np.ndarray:
+    """‖∂L/∂h_t‖ for every step t, by stepping the layer's cell under a GradientTape.
+
+    L is the mean squared error of ``readout(h_T)`` against ``y``. Because each h_t is an input of step t+1,
+    the tape's gradient with respect to h_t is the full backpropagation-through-time gradient. (Asking for
+    the gradient of a ``return_sequences`` output instead would give only the direct, one-step term.)
+    Returns one norm per step (Frobenius over the batch), t = 0 first.
+    """
+    tf = runtime.tensorflow()
+    cell = layer.cell
+    batch, steps, _ = x.shape
+    inputs = tf.constant(x)
+    state_size = cell.state_size if isinstance(cell.state_size, (list, tuple)) else [cell.state_size]
+    with tf.GradientTape() as tape:
+        states = [tf.zeros((batch, int(size))) for size in state_size]
+        hidden = []
+        for t in range(steps):
+            ctx.check()
+            out, states = cell(inputs[:, t, :], states)
+            states = list(states) if isinstance(states, (list, tuple)) else [states]
+            hidden.append(out)
+        loss = tf.reduce_mean(tf.square(readout(hidden[-1]) - y))
+    grads = tape.gradient(loss, hidden)
+    return np.array([float(tf.norm(g)) if g is not None else 0.0 for g in grads])

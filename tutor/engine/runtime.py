@@ -1,0 +1,157 @@
+"""The one place TensorFlow is imported, and the rules around it.
+
+- :func:`tensorflow` imports TensorFlow once (thread-safe), after setting its log level and Keras backend, and
+  turns on GPU memory growth so a lab does not take a whole shared GPU.
+- :func:`device_description` says where Keras will run: "CPU" or the GPU's name.
+- :func:`training_slot` lets one TensorFlow job run at a time; a waiting job still notices cancellation.
+- :class:`NativeStderrToLog` sends what native code writes on file descriptor 2 (TensorFlow's C++ logging,
+  CUDA's messages) to a log file while the TUI owns the screen.
+
+Importing this module is cheap: it does not import TensorFlow.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Callable, Iterator
+
+from tutor.engine.experiment import Cancelled
+
+_import_lock = threading.Lock()
+_slot = threading.Lock()
+_tf: ModuleType | None = None
+_device: str | None = None
+
+
+def prepare_environment() -> None:
+    """Settings TensorFlow reads at import time. The learner's own values win."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # no INFO/WARNING chatter from C++
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # bit-stable results across runs on CPU
+
+
+def is_loaded() -> bool:
+    return _tf is not None
+
+
+def tensorflow() -> ModuleType:
+    """Import TensorFlow (once) and configure it. Safe to call from any thread."""
+    global _tf, _device
+    if _tf is not None:
+        return _tf
+    with _import_lock:
+        if _tf is not None:
+            return _tf
+        prepare_environment()
+        import tensorflow as tf  # noqa: PLC0415 - the whole point of this module
+
+        tf.get_logger().setLevel("ERROR")
+        gpus = tf.config.list_physical_devices("GPU")
+        for gpu in gpus:
+            try:
+                tf.config.experimental.set_memory_growth(gpu, True)
+            except RuntimeError:  # already initialised by someone else: keep their setting
+                pass
+        _device = _describe(tf, gpus)
+        _tf = tf
+        return tf
+
+
+def keras() -> ModuleType:
+    tensorflow()
+    import keras as k  # noqa: PLC0415
+
+    return k
+
+
+def device_description() -> str:
+    """Where Keras runs: 'CPU' or 'GPU: <name>'. Loads TensorFlow if needed."""
+    tensorflow()
+    assert _device is not None
+    return _device
+
+
+def _describe(tf: ModuleType, gpus: list) -> str:
+    if not gpus:
+        return "CPU"
+    names = []
+    for gpu in gpus:
+        try:
+            names.append(tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name))
+        except Exception:  # noqa: BLE001 - details are cosmetic
+            names.append(gpu.name)
+    label = names[0] if len(set(names)) == 1 else ", ".join(names)
+    return f"GPU: {label}" + (f" x{len(names)}" if len(names) > 1 else "")
+
+
+@contextmanager
+def training_slot(is_cancelled: Callable[[], bool], on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold the single TensorFlow job slot; poll for cancellation while another job holds it."""
+    told = False
+    while not _slot.acquire(timeout=0.1):
+        if is_cancelled():
+            raise Cancelled()
+        if on_wait is not None and not told:
+            on_wait()
+            told = True
+    try:
+        yield
+    finally:
+        _slot.release()
+
+
+class NativeStderrToLog:
+    """Route file descriptor 2 to a log file while keeping a private handle on the real terminal.
+
+    Textual draws on ``sys.__stderr__``, so that object is swapped for one on a duplicate of the original
+    descriptor before the app starts; then descriptor 2 itself is pointed at the log, where TensorFlow's
+    native messages land. Everything is put back on exit.
+    """
+
+    def __init__(self, log_path: Path) -> None:
+        self.log_path = log_path
+        self._saved_fd: int | None = None
+        self._saved_objects: tuple | None = None
+        self._log = None
+
+    def __enter__(self) -> "NativeStderrToLog":
+        try:
+            sys.__stderr__.flush()
+            fd = sys.__stderr__.fileno()
+        except (AttributeError, ValueError, OSError):
+            return self  # no real stderr (embedded, captured): nothing to protect
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115
+        self._saved_fd = os.dup(fd)
+        terminal = os.fdopen(os.dup(self._saved_fd), "w", buffering=1, encoding=sys.__stderr__.encoding,
+                             errors="replace")
+        self._saved_objects = (sys.__stderr__, sys.stderr)
+        sys.__stderr__ = terminal
+        sys.stderr = terminal
+        os.dup2(self._log.fileno(), fd)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._saved_fd is None:
+            return
+        assert self._saved_objects is not None
+        replacement = sys.__stderr__
+        try:
+            replacement.flush()
+        except (OSError, ValueError):
+            pass
+        os.dup2(self._saved_fd, 2)
+        os.close(self._saved_fd)
+        sys.__stderr__, sys.stderr = self._saved_objects
+        try:
+            replacement.close()
+        except OSError:
+            pass
+        if self._log is not None:
+            self._log.close()
+        self._saved_fd = None

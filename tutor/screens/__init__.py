@@ -1,0 +1,1 @@
+"""The app's screens: contents, a lesson, help, and the too-small notice."""

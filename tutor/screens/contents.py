@@ -1,0 +1,66 @@
+"""The first screen: every lesson with its number, title and progress; the cursor where the learner left off."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+if TYPE_CHECKING:
+    from tutor.app import TutorApp
+
+MARKS = {"not started": " ", "in progress": "…", "done": "✓"}
+
+
+class ContentsScreen(Screen[None]):
+    app: "TutorApp"
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield Static("Contents — choose a lesson and press enter. ? for keys, q to quit.", id="contents-intro")
+        yield OptionList(id="lessons")
+        yield Static("", id="lesson-errors", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_lessons()
+        errors = self.app.curriculum.errors
+        box = self.query_one("#lesson-errors", Static)
+        box.display = bool(errors)
+        box.update("Lessons that could not be loaded:\n" + "\n".join(f"  {e}" for e in errors))
+
+    def on_screen_resume(self) -> None:
+        self.refresh_lessons()
+
+    def refresh_lessons(self) -> None:
+        options = self.query_one("#lessons", OptionList)
+        lessons = self.app.curriculum.lessons
+        options.clear_options()
+        for lesson in lessons:
+            status = self.app.progress.status(self.app.shape(lesson))
+            label = f"{MARKS[status]} {lesson.order:>2}. {lesson.title:<44} {status}"
+            options.add_option(Option(label, id=lesson.id))
+        if not lessons:
+            return
+        options.highlighted = self._cursor_index()
+        options.focus()
+
+    def _cursor_index(self) -> int:
+        lessons = self.app.curriculum.lessons
+        last = self.app.progress.last_lesson
+        for i, lesson in enumerate(lessons):
+            if lesson.id == last:
+                return i
+        for i, lesson in enumerate(lessons):
+            if self.app.progress.status(self.app.shape(lesson)) != "done":
+                return i
+        return 0
+
+    @on(OptionList.OptionSelected, "#lessons")
+    def _open(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.app.open_lesson(event.option.id)

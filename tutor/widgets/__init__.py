@@ -1,0 +1,1 @@
+"""Reusable widgets: the figure chart, a lab, a check."""

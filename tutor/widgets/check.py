@@ -1,0 +1,74 @@
+"""A check: a question answered by choosing (enter on an option) or by typing a number, then its explanation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tutor.curriculum.model import CheckSpec
+
+
+class CheckView(Vertical):
+    class Answered(Message):
+        def __init__(self, check: CheckSpec, given: float | int, correct: bool) -> None:
+            super().__init__()
+            self.check = check
+            self.given = given
+            self.correct = correct
+
+    def __init__(self, check: CheckSpec, previous: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(classes="check", **kwargs)
+        self.check = check
+        self.previous = previous
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"Check · {self.check.question}", classes="check-question", markup=False)
+        if self.check.numeric:
+            yield Input(placeholder="type a number, then enter", compact=True, classes="check-input")
+        else:
+            yield OptionList(*[Option(f"{chr(97 + i)}) {c}", id=str(i)) for i, c in enumerate(self.check.choices)],
+                             classes="check-options")
+        yield Static("", classes="check-feedback", markup=False)
+
+    def on_mount(self) -> None:
+        if self.previous is not None:
+            self._feedback(self.previous["answer"], bool(self.previous["correct"]), again=True)
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.answer(int(event.option.id or 0))
+
+    @on(Input.Submitted)
+    def _typed(self, event: Input.Submitted) -> None:
+        event.stop()
+        try:
+            value = float(event.value.strip())
+        except ValueError:
+            self.query_one(".check-feedback", Static).update(f"{event.value.strip()!r} is not a number; try again.")
+            return
+        self.answer(value)
+
+    def answer(self, given: float | int) -> None:
+        correct = self.check.is_correct(given)
+        self._feedback(given, correct)
+        self.post_message(self.Answered(self.check, given, correct))
+
+    def _feedback(self, given: float | int, correct: bool, again: bool = False) -> None:
+        if self.check.numeric:
+            yours = f"{float(given):g}"
+            right = f"{float(self.check.answer):g}"
+        else:
+            yours = f"{chr(97 + int(given))})"
+            right = f"{chr(97 + int(self.check.answer))}) {self.check.choices[int(self.check.answer)]}"
+        head = ("✓ Correct" if correct else f"✗ Not quite — the answer is {right}") + f" (you answered {yours})."
+        prefix = "Answered before. " if again else ""
+        self.query_one(".check-feedback", Static).update(f"{prefix}{head}\n{self.check.explanation}")
+        self.set_class(True, "-answered")
+        self.set_class(correct, "-correct")
