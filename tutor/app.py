@@ -10,7 +10,7 @@ from functools import partial
 from pathlib import Path
 from typing import Iterable
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -59,7 +59,7 @@ class TutorApp(App[None]):
             self.notify(self.progress.warning, title="Progress", severity="warning", timeout=30)
         for error in self.curriculum.errors:
             self.notify(str(error), title="A lesson could not be loaded", severity="error", timeout=15)
-        self._check_size()
+        self.check_size()
         if self.load_engine:
             self.call_after_refresh(self._load_engine)
 
@@ -126,10 +126,8 @@ class TutorApp(App[None]):
             self.notify(self.progress.save_error, severity="error", timeout=15)
 
     # -- size --------------------------------------------------------------------------------------------
-    def on_resize(self, event: events.Resize) -> None:
-        self._check_size()
-
-    def _check_size(self) -> None:
+    def check_size(self) -> None:
+        """Cover the app with a notice below 80×24. Screens call this on resize (the App gets no Resize)."""
         width, height = self.size
         small = width < MIN_WIDTH or height < MIN_HEIGHT
         if small and not isinstance(self.screen, TooSmallScreen):

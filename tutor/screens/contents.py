@@ -19,6 +19,9 @@ MARKS = {"not started": " ", "in progress": "…", "done": "✓"}
 class ContentsScreen(Screen[None]):
     app: "TutorApp"
 
+    def on_resize(self) -> None:
+        self.app.check_size()
+
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield Static("Contents — choose a lesson and press enter. ? for keys, q to quit.", id="contents-intro")

@@ -50,6 +50,9 @@ class LessonScreen(Screen[None]):
         self.lesson = lesson
         self.page = max(0, min(page, len(lesson.pages) - 1))
 
+    def on_resize(self) -> None:
+        self.app.check_size()
+
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield Static("", id="lesson-bar", markup=False)

@@ -10,6 +10,9 @@ MIN_WIDTH, MIN_HEIGHT = 80, 24
 
 
 class TooSmallScreen(ModalScreen[None]):
+    def on_resize(self) -> None:
+        self.app.check_size()
+
     def compose(self) -> ComposeResult:
         yield Static("", id="too-small")
 

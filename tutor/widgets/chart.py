@@ -38,7 +38,7 @@ class FigureChart(PlotextPlot):
 
     def replot(self) -> None:
         plt = self.plt
-        plt.clear_data()
+        plt.clear_figure()  # also resets scale and ticks; textual-plotext re-applies the theme on render
         fig = self._figure
         if fig is None:
             plt.title(self.placeholder)
@@ -46,16 +46,21 @@ class FigureChart(PlotextPlot):
             plt.ylabel("")
             self.refresh()
             return
+        # plotext's own log scale transforms the data in place on every build, so a second render (a
+        # resize) takes the log of a log. Plot log10(y) on a linear axis and label the ticks instead.
         log = fig.get("yscale") == "log"
-        plt.yscale("log" if log else "linear")
         plt.title(fig.get("title", ""))
         plt.xlabel(fig.get("xlabel", ""))
         plt.ylabel(fig.get("ylabel", ""))
         no_color = getattr(self.app, "no_color", False)
+        drawn: list[float] = []
         for i, line in enumerate([*self._extra, *fig.get("series", [])]):
             xs, ys = _points(line["x"], line["y"], log)
             if not xs:
                 continue
+            if log:
+                ys = [math.log10(y) for y in ys]
+            drawn.extend(ys)
             marker = ASCII_MARKERS[i % len(ASCII_MARKERS)] if (no_color or self.marker == "ascii") \
                 else PLOTEXT_MARKERS.get(self.marker, "braille")
             kwargs: dict[str, Any] = {"label": line.get("label", ""), "marker": marker}
@@ -67,6 +72,8 @@ class FigureChart(PlotextPlot):
                 plt.bar(xs, ys, **{k: v for k, v in kwargs.items() if k != "marker"})
             else:
                 plt.plot(xs, ys, **kwargs)
+        if log and drawn:
+            plt.yticks(*_decade_ticks(min(drawn), max(drawn)))
         self.refresh()
 
 
@@ -79,3 +86,11 @@ def _points(xs: Sequence[float], ys: Sequence[float | None], log: bool) -> tuple
         keep_x.append(x)
         keep_y.append(y)
     return keep_x, keep_y
+
+
+def _decade_ticks(low: float, high: float, most: int = 6) -> tuple[list[float], list[str]]:
+    """Tick positions (exponents) spanning [low, high] in log10 units, labelled 1e-08 style."""
+    first, last = math.floor(low), math.ceil(high)
+    step = max(1, math.ceil((last - first + 1) / most))
+    powers = list(range(first, last + 1, step))
+    return [float(p) for p in powers], [f"1e{p:+03d}" if p else "1" for p in powers]

@@ -47,9 +47,10 @@ class LabView(Vertical):
         with Grid(classes="lab-params"):
             for param in self.experiment.params:
                 with Vertical(classes="field", id=f"field-{param.name}"):
-                    yield Label(f"{param.name} ({param.describe_range()})", classes="field-label", markup=False)
+                    yield Label(param.name, classes="field-label", markup=False)
                     yield self._input_for(param)
                     yield Static("", classes="field-error", markup=False)
+        yield Static("Tab moves to the fields; each one is described here.", classes="lab-hint", markup=False)
         yield Static(self._idle_text(), classes="lab-status", markup=False)
         yield FigureChart(self.marker, classes="lab-chart")
         yield Static("", classes="lab-summary", markup=False)
@@ -96,6 +97,12 @@ class LabView(Vertical):
             field = self.query_one(f"#field-{param.name}")
             field.set_class(param.name in bad, "-invalid")
             field.query_one(".field-error", Static).update(bad.get(param.name, ""))
+
+    def on_descendant_focus(self, event) -> None:
+        widget_id = getattr(event.widget, "id", None) or ""
+        if widget_id.startswith("p-"):
+            param = self.experiment.param(widget_id[2:])
+            self.query_one(".lab-hint", Static).update(f"{param.name}: {param.help} ({param.describe_range()})")
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

@@ -102,8 +102,13 @@ def gradient_flow(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     trained = f", after {len(losses)} training steps" if p["train_steps"] > 0 else ", untrained"
     label = f"{name} w={p['recurrent_scale']:g}{'' if p['train_steps'] == 0 else ' trained'}"
     first, last = float(norms[0]), float(norms[-1])
-    ratio = first / last if last > 0 else float("inf")
-    if ratio < 1e-3:
+    overflow = not np.all(np.isfinite(norms))
+    ratio = first / last if last > 0 and not overflow else float("inf")
+    if overflow:
+        steps_ok = int(np.argmax(~np.isfinite(norms[::-1])))
+        verdict = (f"the gradient exploded past what float32 can hold {steps_ok} steps back "
+                   "(the chart stops where it overflowed)")
+    elif ratio < 1e-3:
         verdict = "the gradient vanishes on the way back"
     elif ratio > 1e3:
         verdict = "the gradient explodes on the way back"
@@ -113,12 +118,13 @@ def gradient_flow(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
         "cell": p["cell"],
         "grad_norms": norms.tolist(),
         "ratio_first_to_last": ratio,
+        "overflowed": bool(overflow),
         "recurrent_spectral_norm": spectral,
         "train_losses": losses,
         "figure": figure(f"‖∂L/∂h_t‖ by BPTT, {name}{trained}", [series(label, norms)], "time step t",
                          "‖∂L/∂h_t‖", "log", note="measured"),
-        "summary": (f"{name}, T={seq_len}, largest singular value of W_hh {spectral:.2f}{trained}: "
-                    f"‖∂L/∂h_0‖ / ‖∂L/∂h_T-1‖ = {ratio:.2e} — {verdict}."),
+        "summary": (f"{name}, T={seq_len}, largest singular value of W_hh {spectral:.2f}{trained}: " +
+                    (f"‖∂L/∂h_0‖ / ‖∂L/∂h_T-1‖ = {ratio:.2e} — " if not overflow else "") + f"{verdict}."),
     }
 
 
