@@ -1,0 +1,132 @@
+"""The NumPy cells agree with Keras on outputs and on all four gradients, and pass a finite-difference check."""
+
+import numpy as np
+import pytest
+
+from tutor.engine.scratch import CELLS, GRU, LSTM, SimpleRNN, init_weights
+
+SHAPES = [(3, 5, 4, 6), (2, 40, 1, 3), (4, 2, 7, 5)]  # (batch, time, features, units): one feature + long too
+
+
+def keras_reference(cell, weights, x, dh):
+    """Outputs and gradients of L = Σ h·dh from the Keras layer with the same weights (GradientTape)."""
+    from tutor.engine import runtime
+
+    tf, keras = runtime.tensorflow(), runtime.keras()
+    layer = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[cell](
+        weights[0].shape[1] // CELLS[cell].gates, return_sequences=True)
+    layer.build((None, None, x.shape[-1]))
+    layer.set_weights([w.astype(np.float32) for w in weights])
+    xt = tf.constant(x, tf.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        h = layer(xt)
+        loss = tf.reduce_sum(h * tf.constant(dh, tf.float32))
+    cell_obj = layer.cell
+    grads = tape.gradient(loss, [xt, cell_obj.kernel, cell_obj.recurrent_kernel, cell_obj.bias])
+    return h.numpy(), dict(zip(["inputs", "kernel", "recurrent_kernel", "bias"], [g.numpy() for g in grads]))
+
+
+def random_weights(cell, features, units, rng):
+    """Not Keras's initial weights: large enough that gates and tanh are far from their linear regime."""
+    return [rng.normal(0, 0.6, w.shape) for w in init_weights(cell, features, units, rng)]
+
+
+def rel_err(a, b):
+    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-12))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cell", ["simple_rnn", "lstm", "gru"])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_agrees_with_keras(cell, shape):
+    batch, steps, features, units = shape
+    rng = np.random.default_rng(sum(shape))
+    weights = random_weights(cell, features, units, rng)
+    x = rng.normal(0, 1, (batch, steps, features))
+    dh = rng.normal(0, 1, (batch, steps, units))
+    model = CELLS[cell](*weights)
+    h = model.forward(x)
+    grads = model.backward(dh)
+    h_ref, grads_ref = keras_reference(cell, weights, x, dh)
+    assert rel_err(h, h_ref) < 1e-4
+    for name in ("inputs", "kernel", "recurrent_kernel", "bias"):
+        assert grads[name].shape == grads_ref[name].shape, name
+        assert rel_err(grads[name], grads_ref[name]) < 1e-4, name
+
+
+@pytest.mark.parametrize("cell", ["simple_rnn", "lstm", "gru"])
+def test_finite_differences(cell):
+    rng = np.random.default_rng(7)
+    weights = random_weights(cell, 3, 4, rng)
+    x = rng.normal(0, 1, (2, 6, 3))
+    dh = rng.normal(0, 1, (2, 6, 4))
+    model = CELLS[cell](*weights)
+    model.forward(x)
+    grads = model.backward(dh)
+
+    def loss(ws, xs):
+        return float(np.sum(CELLS[cell](*ws).forward(xs) * dh))
+
+    eps = 1e-6
+    for k, name in enumerate(["kernel", "recurrent_kernel", "bias"]):
+        for idx in [tuple(rng.integers(0, s) for s in weights[k].shape) for _ in range(6)]:
+            plus = [w.copy() for w in weights]
+            minus = [w.copy() for w in weights]
+            plus[k][idx] += eps
+            minus[k][idx] -= eps
+            numeric = (loss(plus, x) - loss(minus, x)) / (2 * eps)
+            assert grads[name][idx] == pytest.approx(numeric, rel=1e-5, abs=1e-8), (name, idx)
+    for idx in [tuple(rng.integers(0, s) for s in x.shape) for _ in range(6)]:
+        xp, xm = x.copy(), x.copy()
+        xp[idx] += eps
+        xm[idx] -= eps
+        numeric = (loss(weights, xp) - loss(weights, xm)) / (2 * eps)
+        assert grads["inputs"][idx] == pytest.approx(numeric, rel=1e-5, abs=1e-8)
+
+
+def test_float32_is_accepted_and_float64_is_default():
+    rng = np.random.default_rng(0)
+    weights = init_weights("lstm", 2, 3, rng)
+    assert LSTM(*weights).forward(rng.normal(size=(1, 4, 2))).dtype == np.float64
+    out = LSTM(*weights, dtype=np.float32).forward(rng.normal(size=(1, 4, 2)).astype(np.float32))
+    assert out.dtype == np.float32
+
+
+def test_wrong_shapes_say_what_was_expected():
+    rng = np.random.default_rng(0)
+    kernel, recurrent, bias = init_weights("gru", 2, 3, rng)
+    with pytest.raises(ValueError, match=r"bias must have shape \(2, 9\), got \(9,\)"):
+        GRU(kernel, recurrent, bias[0])
+    with pytest.raises(ValueError, match=r"recurrent_kernel must have shape \(3, 9\), got \(3, 3\)"):
+        GRU(kernel, recurrent[:, :3], bias)
+    model = SimpleRNN(*init_weights("simple_rnn", 2, 3, rng))
+    with pytest.raises(ValueError, match=r"x must have shape \(any, any, 2\), got \(4, 2\)"):
+        model.forward(np.zeros((4, 2)))
+    model.forward(np.zeros((1, 5, 2)))
+    with pytest.raises(ValueError, match=r"dh must have shape \(1, 5, 3\), got \(1, 5, 4\)"):
+        model.backward(np.zeros((1, 5, 4)))
+
+
+def test_internals_expose_gates_and_the_recurrent_gradient():
+    rng = np.random.default_rng(1)
+    model = LSTM(*init_weights("lstm", 2, 3, rng))
+    model.forward(rng.normal(size=(2, 7, 2)))
+    for key in ("input_gate", "forget_gate", "candidate", "output_gate", "c", "pre_activation"):
+        assert model.internals[key].shape[:2] == (2, 7)
+    dh = np.zeros((2, 7, 3))
+    dh[:, -1] = 1.0
+    model.backward(dh)
+    flow = np.linalg.norm(model.internals["dh"], axis=(0, 2))
+    assert flow[0] > 0 and flow[-1] == pytest.approx(np.sqrt(6))
+
+
+def test_truncation_stops_the_recurrent_gradient():
+    rng = np.random.default_rng(2)
+    model = SimpleRNN(*init_weights("simple_rnn", 2, 4, rng))
+    model.forward(rng.normal(size=(2, 10, 2)))
+    dh = np.zeros((2, 10, 4))
+    dh[:, -1] = 1.0
+    model.backward(dh, truncate=3)
+    flow = np.linalg.norm(model.internals["dh"], axis=(0, 2))
+    assert np.all(flow[7:] > 0) and np.all(flow[:7] == 0)

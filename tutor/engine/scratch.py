@@ -1,0 +1,283 @@
+"""From-scratch NumPy recurrent cells with full backpropagation through time: ``SimpleRNN``, ``LSTM``, ``GRU``.
+
+Weights use exactly the layout of ``layer.get_weights()`` of the Keras layers with default settings, so a Keras
+layer's weights load unchanged and ours load back into Keras:
+
+- SimpleRNN: kernel (F, U), recurrent_kernel (U, U), bias (U,);  h_t = tanh(x_t W + h_{t-1} R + b)
+- LSTM: kernel (F, 4U), recurrent_kernel (U, 4U), bias (4U,), gate order i, f, c, o;
+  c_t = f ⊙ c_{t-1} + i ⊙ tanh(z_c),  h_t = o ⊙ tanh(c_t)
+- GRU (reset_after=True): kernel (F, 3U), recurrent_kernel (U, 3U), bias (2, 3U) — row 0 for the input
+  projection, row 1 for the recurrent one; gate order z, r, h;
+  h̃_t = tanh(x W_h + b_h + r ⊙ (h_{t-1} R_h + b'_h)),  h_t = z ⊙ h_{t-1} + (1 − z) ⊙ h̃_t
+
+``forward(x)`` takes (batch, time, features) and returns every hidden state (batch, time, units), starting from
+zeros. ``backward(dh)`` takes ∂L/∂h_t for every step (the direct part) and returns the gradients of
+L = Σ h · dh with respect to ``inputs``, ``kernel``, ``recurrent_kernel`` and ``bias``. Everything is vectorised
+over the batch; the only Python loop is over time, which the recurrence makes sequential. After a pass,
+``internals`` holds the per-step quantities the lessons draw (gates, cell state, pre-activations, and, after
+``backward``, ∂L/∂h_t including the recurrent path).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def sigmoid(a: np.ndarray) -> np.ndarray:
+    # Numerically stable for large |a|: never exponentiates a large positive number.
+    out = np.empty_like(a)
+    pos = a >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-a[pos]))
+    e = np.exp(a[~pos])
+    out[~pos] = e / (1.0 + e)
+    return out
+
+
+def _check_shape(name: str, array: np.ndarray, expected: tuple) -> None:
+    """``expected`` may hold None for a free dimension."""
+    ok = array.ndim == len(expected) and all(e is None or e == s for e, s in zip(expected, array.shape))
+    if not ok:
+        shown = "(" + ", ".join("any" if e is None else str(e) for e in expected) + ")"
+        raise ValueError(f"{name} must have shape {shown}, got {tuple(array.shape)}")
+
+
+class _Cell:
+    """Shared weight handling, shape checks and the backward driver."""
+
+    gates = 1  # blocks of ``units`` columns in the kernel
+
+    def __init__(self, kernel: Any, recurrent_kernel: Any, bias: Any, dtype: Any = np.float64) -> None:
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64, got {self.dtype}")
+        kernel = np.asarray(kernel, dtype=self.dtype)
+        recurrent_kernel = np.asarray(recurrent_kernel, dtype=self.dtype)
+        if kernel.ndim != 2:
+            raise ValueError(f"kernel must have shape (features, {self.gates}·units), got {kernel.shape}")
+        units = kernel.shape[1] // self.gates
+        if units * self.gates != kernel.shape[1] or units == 0:
+            raise ValueError(f"kernel must have shape (features, {self.gates}·units), got {kernel.shape}")
+        self.units, self.features = units, kernel.shape[0]
+        _check_shape("recurrent_kernel", recurrent_kernel, (units, self.gates * units))
+        bias = np.asarray(bias, dtype=self.dtype)
+        _check_shape("bias", bias, self.bias_shape)
+        self.kernel, self.recurrent_kernel, self.bias = kernel, recurrent_kernel, bias
+        self.internals: dict[str, np.ndarray] = {}
+        self._x: np.ndarray | None = None
+
+    @property
+    def bias_shape(self) -> tuple[int, ...]:
+        return (self.gates * self.units,)
+
+    @property
+    def weights(self) -> list[np.ndarray]:
+        """In ``layer.set_weights`` order."""
+        return [self.kernel, self.recurrent_kernel, self.bias]
+
+    def _inputs(self, x: Any) -> np.ndarray:
+        x = np.asarray(x, dtype=self.dtype)
+        _check_shape("x", x, (None, None, self.features))
+        if x.shape[1] == 0:
+            raise ValueError("x must have at least one time step, got shape " + str(tuple(x.shape)))
+        return x
+
+    def forward(self, x: Any) -> np.ndarray:
+        x = self._inputs(x)
+        self._x = x
+        return self._forward(x)
+
+    def backward(self, dh: Any, truncate: int | None = None) -> dict[str, np.ndarray]:
+        """Gradients of L = Σ h·dh. ``truncate`` = k cuts the recurrent gradient every k steps (from the end)."""
+        if self._x is None:
+            raise ValueError("backward() needs a forward() pass first")
+        x = self._x
+        dh = np.asarray(dh, dtype=self.dtype)
+        _check_shape("dh", dh, (x.shape[0], x.shape[1], self.units))
+        if truncate is not None and truncate < 1:
+            raise ValueError(f"truncate must be at least 1 step, got {truncate}")
+        return self._backward(x, dh, truncate)
+
+    @staticmethod
+    def _cut(t: int, steps: int, truncate: int | None) -> bool:
+        return truncate is not None and (steps - 1 - t) % truncate == truncate - 1
+
+
+class SimpleRNN(_Cell):
+    gates = 1
+
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        batch, steps, _ = x.shape
+        pre_x = x @ self.kernel + self.bias  # the input projection of every step at once
+        h = np.zeros((batch, self.units), self.dtype)
+        hs = np.empty((batch, steps, self.units), self.dtype)
+        pre = np.empty_like(hs)
+        for t in range(steps):
+            pre[:, t] = pre_x[:, t] + h @ self.recurrent_kernel
+            h = np.tanh(pre[:, t])
+            hs[:, t] = h
+        self.internals = {"h": hs, "pre_activation": pre}
+        return hs
+
+    def _backward(self, x: np.ndarray, dh: np.ndarray, truncate: int | None) -> dict[str, np.ndarray]:
+        hs = self.internals["h"]
+        batch, steps, _ = x.shape
+        da = np.empty_like(hs)
+        total = np.empty_like(hs)
+        carry = np.zeros((batch, self.units), self.dtype)
+        for t in range(steps - 1, -1, -1):
+            total[:, t] = dh[:, t] + carry
+            da[:, t] = total[:, t] * (1.0 - hs[:, t] ** 2)
+            carry = da[:, t] @ self.recurrent_kernel.T
+            if self._cut(t, steps, truncate):
+                carry = np.zeros_like(carry)
+        h_prev = np.concatenate([np.zeros((batch, 1, self.units), self.dtype), hs[:, :-1]], axis=1)
+        self.internals["dh"] = total
+        return {
+            "inputs": da @ self.kernel.T,
+            "kernel": np.einsum("btf,btu->fu", x, da),
+            "recurrent_kernel": np.einsum("btv,btu->vu", h_prev, da),
+            "bias": da.sum(axis=(0, 1)),
+        }
+
+
+class LSTM(_Cell):
+    gates = 4
+
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        batch, steps, _ = x.shape
+        u = self.units
+        pre_x = x @ self.kernel + self.bias
+        h = np.zeros((batch, u), self.dtype)
+        c = np.zeros((batch, u), self.dtype)
+        hs = np.empty((batch, steps, u), self.dtype)
+        cs = np.empty_like(hs)
+        z = np.empty((batch, steps, 4 * u), self.dtype)
+        acts = np.empty_like(z)
+        for t in range(steps):
+            z[:, t] = pre_x[:, t] + h @ self.recurrent_kernel
+            acts[:, t, : 2 * u] = sigmoid(z[:, t, : 2 * u])  # i, f
+            acts[:, t, 2 * u: 3 * u] = np.tanh(z[:, t, 2 * u: 3 * u])  # candidate
+            acts[:, t, 3 * u:] = sigmoid(z[:, t, 3 * u:])  # o
+            i, f, g, o = np.split(acts[:, t], 4, axis=-1)
+            c = f * c + i * g
+            h = o * np.tanh(c)
+            hs[:, t], cs[:, t] = h, c
+        i, f, g, o = np.split(acts, 4, axis=-1)
+        self.internals = {"h": hs, "c": cs, "input_gate": i, "forget_gate": f, "candidate": g, "output_gate": o,
+                          "pre_activation": z}
+        return hs
+
+    def _backward(self, x: np.ndarray, dh: np.ndarray, truncate: int | None) -> dict[str, np.ndarray]:
+        inn = self.internals
+        hs, cs = inn["h"], inn["c"]
+        i_all, f_all, g_all, o_all = inn["input_gate"], inn["forget_gate"], inn["candidate"], inn["output_gate"]
+        batch, steps, _ = x.shape
+        u = self.units
+        dz = np.empty((batch, steps, 4 * u), self.dtype)
+        total = np.empty_like(hs)
+        carry_h = np.zeros((batch, u), self.dtype)
+        carry_c = np.zeros((batch, u), self.dtype)
+        zeros = np.zeros((batch, u), self.dtype)
+        for t in range(steps - 1, -1, -1):
+            i, f, g, o = i_all[:, t], f_all[:, t], g_all[:, t], o_all[:, t]
+            c_prev = cs[:, t - 1] if t > 0 else zeros
+            tc = np.tanh(cs[:, t])
+            total[:, t] = d = dh[:, t] + carry_h
+            dc = carry_c + d * o * (1.0 - tc ** 2)
+            dz[:, t, :u] = dc * g * i * (1.0 - i)
+            dz[:, t, u: 2 * u] = dc * c_prev * f * (1.0 - f)
+            dz[:, t, 2 * u: 3 * u] = dc * i * (1.0 - g ** 2)
+            dz[:, t, 3 * u:] = d * tc * o * (1.0 - o)
+            carry_h = dz[:, t] @ self.recurrent_kernel.T
+            carry_c = dc * f
+            if self._cut(t, steps, truncate):
+                carry_h, carry_c = zeros.copy(), zeros.copy()
+        h_prev = np.concatenate([np.zeros((batch, 1, u), self.dtype), hs[:, :-1]], axis=1)
+        self.internals["dh"] = total
+        return {
+            "inputs": dz @ self.kernel.T,
+            "kernel": np.einsum("btf,btg->fg", x, dz),
+            "recurrent_kernel": np.einsum("btv,btg->vg", h_prev, dz),
+            "bias": dz.sum(axis=(0, 1)),
+        }
+
+
+class GRU(_Cell):
+    gates = 3
+
+    @property
+    def bias_shape(self) -> tuple[int, ...]:
+        return (2, 3 * self.units)
+
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        batch, steps, _ = x.shape
+        u = self.units
+        xp = x @ self.kernel + self.bias[0]  # input projections of z, r, h for every step
+        h = np.zeros((batch, u), self.dtype)
+        hs = np.empty((batch, steps, u), self.dtype)
+        z_all, r_all, cand, rec_h = (np.empty_like(hs) for _ in range(4))
+        for t in range(steps):
+            rec = h @ self.recurrent_kernel + self.bias[1]
+            zr = sigmoid(xp[:, t, : 2 * u] + rec[:, : 2 * u])
+            z, r = zr[:, :u], zr[:, u:]
+            hh = np.tanh(xp[:, t, 2 * u:] + r * rec[:, 2 * u:])
+            h = z * h + (1.0 - z) * hh
+            hs[:, t], z_all[:, t], r_all[:, t], cand[:, t], rec_h[:, t] = h, z, r, hh, rec[:, 2 * u:]
+        self.internals = {"h": hs, "update_gate": z_all, "reset_gate": r_all, "candidate": cand,
+                          "recurrent_candidate": rec_h}
+        return hs
+
+    def _backward(self, x: np.ndarray, dh: np.ndarray, truncate: int | None) -> dict[str, np.ndarray]:
+        inn = self.internals
+        hs, z_all, r_all, cand, rec_h = (inn[k] for k in ("h", "update_gate", "reset_gate", "candidate",
+                                                          "recurrent_candidate"))
+        batch, steps, _ = x.shape
+        u = self.units
+        dxp = np.empty((batch, steps, 3 * u), self.dtype)  # gradient at the input projections
+        drec = np.empty_like(dxp)  # gradient at the recurrent projections (before the reset gate)
+        total = np.empty_like(hs)
+        carry = np.zeros((batch, u), self.dtype)
+        zeros = np.zeros((batch, u), self.dtype)
+        for t in range(steps - 1, -1, -1):
+            z, r, hh = z_all[:, t], r_all[:, t], cand[:, t]
+            h_prev = hs[:, t - 1] if t > 0 else zeros
+            total[:, t] = d = dh[:, t] + carry
+            da_h = d * (1.0 - z) * (1.0 - hh ** 2)
+            da_z = d * (h_prev - hh) * z * (1.0 - z)
+            da_r = da_h * rec_h[:, t] * r * (1.0 - r)
+            dxp[:, t, :u], dxp[:, t, u: 2 * u], dxp[:, t, 2 * u:] = da_z, da_r, da_h
+            drec[:, t, :u], drec[:, t, u: 2 * u], drec[:, t, 2 * u:] = da_z, da_r, da_h * r
+            carry = d * z + drec[:, t] @ self.recurrent_kernel.T
+            if self._cut(t, steps, truncate):
+                carry = zeros.copy()
+        h_prev_all = np.concatenate([np.zeros((batch, 1, u), self.dtype), hs[:, :-1]], axis=1)
+        self.internals["dh"] = total
+        return {
+            "inputs": dxp @ self.kernel.T,
+            "kernel": np.einsum("btf,btg->fg", x, dxp),
+            "recurrent_kernel": np.einsum("btv,btg->vg", h_prev_all, drec),
+            "bias": np.stack([dxp.sum(axis=(0, 1)), drec.sum(axis=(0, 1))]),
+        }
+
+
+CELLS = {"simple_rnn": SimpleRNN, "lstm": LSTM, "gru": GRU}
+
+
+def init_weights(cell: str, features: int, units: int, rng: np.random.Generator,
+                 dtype: Any = np.float64) -> list[np.ndarray]:
+    """Keras's default initialisation, in NumPy: Glorot-uniform kernel, orthogonal recurrent kernel (each gate
+    block), zero bias — with the LSTM's forget-gate bias at 1 (``unit_forget_bias``)."""
+    gates = CELLS[cell].gates
+    limit = np.sqrt(6.0 / (features + gates * units))
+    kernel = rng.uniform(-limit, limit, (features, gates * units))
+    blocks = []
+    for _ in range(gates):
+        q, r = np.linalg.qr(rng.standard_normal((units, units)))
+        blocks.append(q * np.sign(np.diag(r)))
+    recurrent = np.concatenate(blocks, axis=1)
+    bias = np.zeros((2, 3 * units)) if cell == "gru" else np.zeros(gates * units)
+    if cell == "lstm":
+        bias[units: 2 * units] = 1.0
+    return [w.astype(dtype) for w in (kernel, recurrent, bias)]
