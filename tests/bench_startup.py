@@ -8,6 +8,7 @@ the whole process. The ratio of medians is printed.
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -38,7 +39,7 @@ Timed(load_engine=False).run(headless=True, size=(80, 24))
 
 def time_child(kind: str, home: str) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", CHILD[kind]], check=True, env={"RNN_TUTOR_HOME": home, "PATH": ""})
+    subprocess.run([sys.executable, "-c", CHILD[kind]], check=True, env={**os.environ, "RNN_TUTOR_HOME": home})
     return time.perf_counter() - start
 
 

@@ -1,6 +1,5 @@
 """The app driven like a learner would, at 80×24, with Pilot."""
 
-import asyncio
 import threading
 import time
 

@@ -21,13 +21,11 @@ from tutor.engine import runtime
 from tutor.messages import EngineStatus
 from tutor.progress import MARKERS, LessonShape, ProgressStore, state_dir
 from tutor.screens.contents import ContentsScreen
-from tutor.screens.help import HelpScreen
-from tutor.screens.lesson import LessonScreen
 from tutor.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
 
 
 class TutorApp(App[None]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere find it too
     TITLE = "rnn-tutor"
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit"),
@@ -89,6 +87,8 @@ class TutorApp(App[None]):
             known = ", ".join(lesson.id for lesson in self.curriculum.lessons)
             self.notify(f"No lesson {lesson_id!r}. Lessons: {known}", severity="error", timeout=10)
             return
+        from tutor.screens.lesson import LessonScreen  # noqa: PLC0415 - charts load with the first lesson
+
         while isinstance(self.screen, LessonScreen):
             self.pop_screen()
         self.push_screen(LessonScreen(lesson, self.progress.last_page(lesson.id)))
@@ -103,6 +103,8 @@ class TutorApp(App[None]):
                                 partial(self.set_marker, marker))
 
     def action_help(self) -> None:
+        from tutor.screens.help import HelpScreen  # noqa: PLC0415 - Markdown loads when help is first shown
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(str(self.progress.path), str(self.log_path)))
 

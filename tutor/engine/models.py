@@ -13,7 +13,6 @@ import numpy as np
 from tutor.engine import runtime
 from tutor.engine.experiment import Cancelled, Diverged, RunContext
 
-CELLS = ("simple_rnn", "lstm", "gru")
 CELL_NAMES = {"simple_rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
 
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import numpy as np
-
-from tutor.engine import datasets, runtime
 from tutor.engine.experiment import Param, RunContext, check_finite, figure, series
-from tutor.engine.models import CELL_NAMES, CELLS, fit_callback, hidden_state_gradients, recurrent_layer, \
-    seed_everything
 from tutor.engine.registry import experiment
+
+# NumPy and the Keras helpers are imported inside each function: the curriculum validates lab parameters
+# against this module when the app starts, and the first screen should not wait for NumPy.
+CELLS = ("simple_rnn", "lstm", "gru")
 
 SEED = Param("seed", "int", 0, "random seed: the same seed gives the same run", 0, 2**31 - 1)
 CELL = Param("cell", "choice", "simple_rnn", "recurrent cell", choices=CELLS)
@@ -33,6 +32,8 @@ CELL = Param("cell", "choice", "simple_rnn", "recurrent cell", choices=CELLS)
     ],
 )
 def scalar_decay(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
+    import numpy as np
+
     k = np.arange(p["steps"] + 1)
     lines = []
     factors = {}
@@ -70,6 +71,12 @@ def scalar_decay(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     uses_tensorflow=True,
 )
 def gradient_flow(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
+    import numpy as np
+
+    from tutor.engine import datasets, runtime
+    from tutor.engine.models import CELL_NAMES, fit_callback, hidden_state_gradients, recurrent_layer, \
+        seed_everything
+
     keras = runtime.keras()
     seed_everything(p["seed"])
     rng = np.random.default_rng(p["seed"])
@@ -143,6 +150,11 @@ def gradient_flow(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     uses_tensorflow=True,
 )
 def exploding_gradients(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
+    import numpy as np
+
+    from tutor.engine import datasets, runtime
+    from tutor.engine.models import recurrent_layer, seed_everything
+
     tf, keras = runtime.tensorflow(), runtime.keras()
     seed_everything(p["seed"])
     rng = np.random.default_rng(p["seed"])
@@ -212,6 +224,11 @@ def exploding_gradients(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     uses_tensorflow=True,
 )
 def memory_task(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
+    import numpy as np
+
+    from tutor.engine import datasets, runtime
+    from tutor.engine.models import CELL_NAMES, fit_callback, recurrent_layer, seed_everything
+
     keras = runtime.keras()
     distances = [int(round(d)) for d in p["distances"]]
     name = CELL_NAMES[p["cell"]]
