@@ -14,6 +14,7 @@ from tutor.engine.experiment import Experiment, Param, RunContext
 
 _MODULES = (
     "tutor.engine.experiments.gradients",
+    "tutor.engine.experiments.scratch_lab",
 )
 _REGISTRY: dict[str, Experiment] = {}
 _loaded = False

@@ -26,13 +26,8 @@ import numpy as np
 
 
 def sigmoid(a: np.ndarray) -> np.ndarray:
-    # Numerically stable for large |a|: never exponentiates a large positive number.
-    out = np.empty_like(a)
-    pos = a >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-a[pos]))
-    e = np.exp(a[~pos])
-    out[~pos] = e / (1.0 + e)
-    return out
+    # The same function as 1 / (1 + e^-a), written with tanh: stable for any |a| and one vectorised call.
+    return 0.5 * (1.0 + np.tanh(0.5 * a))
 
 
 def _check_shape(name: str, array: np.ndarray, expected: tuple) -> None:
