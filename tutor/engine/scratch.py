@@ -98,6 +98,18 @@ class _Cell:
     def _cut(t: int, steps: int, truncate: int | None) -> bool:
         return truncate is not None and (steps - 1 - t) % truncate == truncate - 1
 
+    def _weight_gradients(self, x: np.ndarray, hs: np.ndarray, d_input: np.ndarray, d_recurrent: np.ndarray,
+                          total: np.ndarray) -> dict[str, np.ndarray]:
+        """From the gradients at every step's input and recurrent projections to the four gradients."""
+        h_prev = np.concatenate([np.zeros_like(hs[:, :1]), hs[:, :-1]], axis=1)
+        self.internals["dh"] = total
+        return {
+            "inputs": d_input @ self.kernel.T,
+            "kernel": np.einsum("btf,btg->fg", x, d_input),
+            "recurrent_kernel": np.einsum("btv,btg->vg", h_prev, d_recurrent),
+            "bias": d_input.sum(axis=(0, 1)),
+        }
+
 
 class SimpleRNN(_Cell):
     gates = 1
@@ -127,14 +139,7 @@ class SimpleRNN(_Cell):
             carry = da[:, t] @ self.recurrent_kernel.T
             if self._cut(t, steps, truncate):
                 carry = np.zeros_like(carry)
-        h_prev = np.concatenate([np.zeros((batch, 1, self.units), self.dtype), hs[:, :-1]], axis=1)
-        self.internals["dh"] = total
-        return {
-            "inputs": da @ self.kernel.T,
-            "kernel": np.einsum("btf,btu->fu", x, da),
-            "recurrent_kernel": np.einsum("btv,btu->vu", h_prev, da),
-            "bias": da.sum(axis=(0, 1)),
-        }
+        return self._weight_gradients(x, hs, da, da, total)
 
 
 class LSTM(_Cell):
@@ -189,14 +194,7 @@ class LSTM(_Cell):
             carry_c = dc * f
             if self._cut(t, steps, truncate):
                 carry_h, carry_c = zeros.copy(), zeros.copy()
-        h_prev = np.concatenate([np.zeros((batch, 1, u), self.dtype), hs[:, :-1]], axis=1)
-        self.internals["dh"] = total
-        return {
-            "inputs": dz @ self.kernel.T,
-            "kernel": np.einsum("btf,btg->fg", x, dz),
-            "recurrent_kernel": np.einsum("btv,btg->vg", h_prev, dz),
-            "bias": dz.sum(axis=(0, 1)),
-        }
+        return self._weight_gradients(x, hs, dz, dz, total)
 
 
 class GRU(_Cell):
@@ -247,14 +245,9 @@ class GRU(_Cell):
             carry = d * z + drec[:, t] @ self.recurrent_kernel.T
             if self._cut(t, steps, truncate):
                 carry = zeros.copy()
-        h_prev_all = np.concatenate([np.zeros((batch, 1, u), self.dtype), hs[:, :-1]], axis=1)
-        self.internals["dh"] = total
-        return {
-            "inputs": dxp @ self.kernel.T,
-            "kernel": np.einsum("btf,btg->fg", x, dxp),
-            "recurrent_kernel": np.einsum("btv,btg->vg", h_prev_all, drec),
-            "bias": np.stack([dxp.sum(axis=(0, 1)), drec.sum(axis=(0, 1))]),
-        }
+        grads = self._weight_gradients(x, hs, dxp, drec, total)
+        grads["bias"] = np.stack([grads["bias"], drec.sum(axis=(0, 1))])  # input row, recurrent row
+        return grads
 
 
 CELLS = {"simple_rnn": SimpleRNN, "lstm": LSTM, "gru": GRU}
