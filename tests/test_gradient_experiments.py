@@ -98,3 +98,9 @@ def test_cancelled_run_stops():
 
     with pytest.raises(Cancelled):
         registry.run("gradient-flow", {"seq_len": 200}, RunContext(is_cancelled=cancelled))
+
+
+def test_train_steps_trains_exactly_that_many_steps():
+    result = run("gradient-flow", cell="lstm", seq_len=10, units=8, train_steps=13)
+    assert len(result["train_losses"]) == 13
+    assert "after 13 training steps" in result["summary"]

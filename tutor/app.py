@@ -15,7 +15,6 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from tutor import __version__
 from tutor.curriculum import Curriculum, Lesson, load_curriculum
 from tutor.engine import runtime
 from tutor.messages import EngineStatus
@@ -140,6 +139,3 @@ class TutorApp(App[None]):
             else:
                 self.pop_screen()
 
-
-def version_text() -> str:
-    return f"rnn-tutor {__version__}"

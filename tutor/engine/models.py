@@ -48,8 +48,10 @@ def sequence_model(cell: str, units: int, features: int, seq_len: int, recurrent
 
 
 def fit_callback(ctx: RunContext, on_batch: Callable[[int, float], None] | None = None,
-                 advice: str = "Lower the learning rate or the recurrent scale, or clip the gradient."):
-    """A callback that stops training on cancellation (checked after every batch) or on a non-finite loss.
+                 advice: str = "Lower the learning rate or the recurrent scale, or clip the gradient.",
+                 max_steps: int | None = None):
+    """A callback that stops training on cancellation (checked after every batch), on a non-finite loss, or
+    after exactly ``max_steps`` batches (``fit`` itself only counts whole epochs).
 
     After ``fit`` returns, call ``callback.raise_if_stopped()`` to turn the stop into :class:`Cancelled` or
     :class:`Diverged`.
@@ -75,6 +77,8 @@ def fit_callback(ctx: RunContext, on_batch: Callable[[int, float], None] | None 
                 return
             if on_batch is not None:
                 on_batch(self.step, loss)
+            if max_steps is not None and self.step >= max_steps:
+                self.model.stop_training = True
 
         def raise_if_stopped(self) -> None:
             if self.reason is not None:

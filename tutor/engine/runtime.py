@@ -35,10 +35,6 @@ def prepare_environment() -> None:
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # bit-stable results across runs on CPU
 
 
-def is_loaded() -> bool:
-    return _tf is not None
-
-
 def tensorflow() -> ModuleType:
     """Import TensorFlow (once) and configure it. Safe to call from any thread."""
     global _tf, _device

@@ -95,11 +95,9 @@ def gradient_flow(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
                         "figure": figure(f"Training the {name} first", [series("loss", losses)],
                                          "step", "MSE", "log")})
 
-        watch = fit_callback(ctx, on_batch)
-        steps_per_epoch = max(1, len(x_train) // 32)
-        epochs = -(-p["train_steps"] // steps_per_epoch)
-        model.fit(x_train, y_train, batch_size=32, epochs=epochs, steps_per_epoch=None, verbose=0,
-                  callbacks=[watch], shuffle=True)
+        watch = fit_callback(ctx, on_batch, max_steps=p["train_steps"])
+        epochs = -(-p["train_steps"] // -(-len(x_train) // 32))  # enough epochs; the callback stops on time
+        model.fit(x_train, y_train, batch_size=32, epochs=epochs, verbose=0, callbacks=[watch], shuffle=True)
         watch.raise_if_stopped()
     ctx.report({"summary": f"measuring ‖∂L/∂h_t‖ over {seq_len} steps…"}, force=True)
     x, y = datasets.adding_problem(p["batch"], seq_len, rng)
