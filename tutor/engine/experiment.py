@@ -7,6 +7,8 @@ worker and draws what it reports; ``rnn-tutor run`` calls the same function head
 
 Results and progress snapshots share one shape: an optional ``figure`` (see :func:`figure`), an optional
 ``text`` block (preformatted lines) and ``summary`` (one or two sentences), plus named values of their own.
+A result may also carry ``set_params`` ({name: value}) when the run used a different value than asked (a step
+clamped to the end of a sequence); the lab writes it back into the form.
 """
 
 from __future__ import annotations

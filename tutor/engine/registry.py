@@ -13,6 +13,8 @@ from tutor.engine import runtime
 from tutor.engine.experiment import Experiment, Param, RunContext
 
 _MODULES = (
+    "tutor.engine.experiments.sequences",
+    "tutor.engine.experiments.rnn_basics",
     "tutor.engine.experiments.gradients",
     "tutor.engine.experiments.scratch_lab",
 )

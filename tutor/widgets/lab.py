@@ -40,6 +40,7 @@ class LabView(Vertical):
         self._kept: list[dict[str, Any]] = []
         self._started = 0.0
         self._stopping = False
+        self._pending_step = 0  # , and . pressed while a step was still running: applied when it ends
 
     # -- layout ------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -117,7 +118,8 @@ class LabView(Vertical):
         else:
             self.start()
 
-    def start(self) -> bool:
+    def start(self, keep_chart: bool = False) -> bool:
+        """Validate the form and run; ``keep_chart`` leaves the last figure up until the new one (stepping)."""
         params, bad = self.experiment.validate_all(self.raw_values())
         self._show_field_errors(bad)
         if bad:
@@ -127,12 +129,14 @@ class LabView(Vertical):
         self._stopping = False
         self.error = None
         self._status("Starting…" if not self.experiment.uses_tensorflow else "Starting (TensorFlow)…")
-        self.chart.show(None, self._kept)
+        if not keep_chart:
+            self.chart.show(None, self._kept)
         self._worker = self.run_worker(lambda: self._work(params), name=self.spec.experiment, group="lab",
                                        thread=True, exclusive=True, exit_on_error=False)
         return True
 
     def stop(self) -> None:
+        self._pending_step = 0
         if self._worker is not None and self.running:
             self._stopping = True
             self._status("Stopping…")
@@ -144,7 +148,10 @@ class LabView(Vertical):
 
     def step(self, delta: int) -> None:
         name = self.spec.step_param
-        if name is None or self.running:
+        if name is None:
+            return
+        if self.running:
+            self._pending_step += delta
             return
         param = self.experiment.param(name)
         try:
@@ -157,7 +164,7 @@ class LabView(Vertical):
         if param.maximum is not None:
             new = min(int(param.maximum), new)
         self.set_value(name, new)
-        self.start()
+        self.start(keep_chart=True)
 
     def _work(self, params: dict[str, Any]) -> dict[str, Any]:
         worker = get_current_worker()
@@ -196,7 +203,10 @@ class LabView(Vertical):
         if state == WorkerState.SUCCESS:
             self.result = event.worker.result
             self._finish(self.result, seconds)
-        elif state == WorkerState.CANCELLED:
+            return
+        if state in (WorkerState.CANCELLED, WorkerState.ERROR):
+            self._pending_step = 0
+        if state == WorkerState.CANCELLED:
             self._status(f"Stopped after {seconds:.1f} s. Press t to run again.")
         elif state == WorkerState.ERROR:
             err = event.worker.error
@@ -216,10 +226,15 @@ class LabView(Vertical):
                 self.log.error("".join(traceback.format_exception(err)))
 
     def _finish(self, result: dict[str, Any], seconds: float) -> None:
+        for name, value in result.get("set_params", {}).items():  # e.g. a step clamped to the sequence's end
+            self.set_value(name, value)
         fig = result.get("figure")
         self.chart.show(fig, self._kept)
         self._show_text(result)
         self._status(f"Done in {seconds:.1f} s. Press t to run again.")
+        if self._pending_step:
+            delta, self._pending_step = self._pending_step, 0
+            self.step(delta)
         if self.spec.overlay and fig:
             self._kept.extend(fig.get("series", []))
             del self._kept[:-MAX_KEPT_SERIES]

@@ -1,0 +1,314 @@
+"""Experiments of the vanilla-RNN lesson, on the from-scratch NumPy cells (no TensorFlow, instant):
+
+- ``param-count``: the parameters of a recurrent layer and its read-out, counted from real weight arrays, for
+  the three cells; and what sharing them across time saves.
+- ``rnn-step``: one time step per key press — x_t, the pre-activation, h_t and y_t.
+- ``memory-demo``: two inputs that differ only at the first step; how long the difference lasts in h_t.
+- ``bptt-flow``: ∂L/∂h_t flowing back through a short unrolled sequence, full and truncated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tutor.engine.experiment import Param, RunContext, figure, series
+from tutor.engine.registry import experiment
+
+SEED = Param("seed", "int", 0, "random seed for the weights (and the inputs)", 0, 2**31 - 1)
+CELL_LABELS = {"simple_rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
+
+
+def _rnn_weights(units: int, features: int, scale: float, seed: int):
+    """Keras's default SimpleRNN initialisation (from the scratch engine) with W_hh scaled by ``scale``, and a
+    Glorot-uniform read-out to one output."""
+    import numpy as np
+
+    from tutor.engine.scratch import init_weights
+
+    rng = np.random.default_rng(seed)
+    kernel, recurrent, bias = init_weights("simple_rnn", features, units, rng)
+    limit = np.sqrt(6.0 / (units + 1))
+    readout = rng.uniform(-limit, limit, (units, 1))
+    return kernel, recurrent * scale, bias, readout
+
+
+def _vec(values, width: int = 5) -> str:
+    return "[" + " ".join(f"{v:+.2f}".rjust(width) for v in values) + "]"
+
+
+def _grid(rows: list[tuple[str, list[float]]], first_step: int, width: int = 6) -> list[str]:
+    """A small table of signed values: one row per name, one column per step from ``first_step``."""
+    steps = len(rows[0][1])
+    label = max(len(name) for name, _ in rows) + 1
+    out = ["t".ljust(label) + "".join(str(first_step + i).rjust(width) for i in range(steps))]
+    out.extend(name.ljust(label) + "".join(f"{v:+.2f}".rjust(width) for v in values) for name, values in rows)
+    return out
+
+
+# -- parameter count ---------------------------------------------------------------------------------------
+def layer_parameters(cell: str, features: int, units: int) -> dict[str, int]:
+    """Sizes of the weight arrays Keras would create for the cell, counted on real arrays."""
+    import numpy as np
+
+    from tutor.engine.scratch import init_weights
+
+    kernel, recurrent, bias = init_weights(cell, features, units, np.random.default_rng(0))
+    return {"input": int(kernel.size), "recurrent": int(recurrent.size), "bias": int(bias.size)}
+
+
+@experiment(
+    "param-count",
+    "Counting the parameters of a recurrent layer",
+    [
+        Param("input_size", "int", 3, "features per time step", 1, 10000),
+        Param("units", "int", 4, "hidden units", 1, 10000),
+        Param("output_size", "int", 2, "outputs of the dense read-out", 1, 10000),
+        Param("cell", "choice", "simple_rnn", "the cell to spell out", choices=tuple(CELL_LABELS)),
+        Param("seq_len", "int", 50, "sequence length, for the unshared comparison", 1, 10000),
+    ],
+)
+def param_count(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
+    features, units, outputs = p["input_size"], p["units"], p["output_size"]
+    readout = units * outputs + outputs
+    counts = {cell: layer_parameters(cell, features, units) for cell in CELL_LABELS}
+    ctx.check()
+    totals = {cell: sum(parts.values()) + readout for cell, parts in counts.items()}
+    rows = [("input W_x (F×gU)", "input"), ("recurrent W_h (U×gU)", "recurrent"), ("bias", "bias")]
+    text = [f"{'':<22}" + "".join(f"{CELL_LABELS[c]:>13}" for c in CELL_LABELS)]
+    for label, key in rows:
+        text.append(f"{label:<22}" + "".join(f"{counts[c][key]:>13,}" for c in CELL_LABELS))
+    text.append(f"{'read-out W_y, b_y':<22}" + f"{readout:>13,}" * 3)
+    text.append(f"{'total':<22}" + "".join(f"{totals[c]:>13,}" for c in CELL_LABELS))
+    text.append("")
+    text.append("g = gate blocks: 1 (vanilla), 4 (LSTM: i, f, c, o), 3 (GRU: z, r, h).")
+    text.append("The GRU's bias has two rows (Keras's reset_after=True): one for x_t W, one for h_{t-1} U.")
+    cell = p["cell"]
+    part = counts[cell]
+    spelled = " + ".join(str(v) for v in (part["input"], part["recurrent"], part["bias"], units * outputs, outputs))
+    steps = list(range(1, p["seq_len"] + 1))
+    layer = sum(part.values())
+    shared = [totals[cell]] * len(steps)
+    unshared = [t * layer + readout for t in steps]
+    chart = figure(f"{CELL_LABELS[cell]}: parameters against sequence length", [
+        series("shared across time (what an RNN does)", shared, steps),
+        series("a separate copy per step", unshared, steps),
+    ], "sequence length T", "parameters", "log")
+    return {
+        "counts": counts,
+        "readout": readout,
+        "totals": totals,
+        "figure": chart,
+        "text": "\n".join(text),
+        "summary": (f"{CELL_LABELS[cell]} with input {features}, hidden {units}, output {outputs}: "
+                    f"{spelled} = {totals[cell]:,} parameters — the same for T = 1 or T = {p['seq_len']:,}; "
+                    f"one copy per step would need {unshared[-1]:,}."),
+    }
+
+
+# -- stepping through a sequence -----------------------------------------------------------------------------
+@experiment(
+    "rnn-step",
+    "A vanilla RNN, one time step at a time",
+    [
+        Param("inputs", "floats", [1.0, 0.0, 0.0, 0.0, 0.0, -1.0, 0.0, 0.0, 0.5, 0.5, 0.0, 0.0],
+              "the input sequence x_0, x_1, … (one number per step)", -10.0, 10.0, max_items=40),
+        Param("step", "int", 0, "the time step t to show (, and . step)", 0, 39),
+        Param("units", "int", 4, "hidden units", 1, 8),
+        Param("recurrent_scale", "float", 1.0, "scale of the orthogonal W_hh", 0.0, 5.0),
+        SEED,
+    ],
+)
+def rnn_step(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
+    import numpy as np
+
+    from tutor.engine.scratch import SimpleRNN
+
+    xs = np.asarray(p["inputs"], dtype=float)
+    steps = len(xs)
+    t = min(p["step"], steps - 1)
+    kernel, recurrent, bias, readout = _rnn_weights(p["units"], 1, p["recurrent_scale"], p["seed"])
+    cell = SimpleRNN(kernel, recurrent, bias)
+    hs = cell.forward(xs[None, :, None])[0]
+    ctx.check()
+    pre = cell.internals["pre_activation"][0]
+    ys = hs @ readout[:, 0]
+    h_prev = hs[t - 1] if t > 0 else np.zeros(p["units"])
+    from_x = xs[t] * kernel[0]
+    from_h = h_prev @ recurrent
+    shown = list(range(t + 1))
+    lines = [series("input x_t (all steps)", xs, style="scatter")]
+    lines += [series(f"h_t[{j}]", hs[: t + 1, j], shown) for j in range(p["units"])]
+    lines.append(series("output y_t", ys[: t + 1], shown))
+    first = max(0, t - 10)
+    text = [
+        f"t = {t}:  x_{t} = {xs[t]:+.2f}" + ("   (h_{-1} = 0: the state starts empty)" if t == 0 else ""),
+        f"x_t·W_xh            = {_vec(from_x)}",
+        f"h_(t-1)·W_hh        = {_vec(from_h)}",
+        f"b_h                 = {_vec(bias)}",
+        f"a_t (their sum)     = {_vec(pre[t])}",
+        f"h_t = tanh(a_t)     = {_vec(hs[t])}",
+        f"y_t = h_t·W_hy      = {ys[t]:+.3f}",
+        "",
+        "h over time (a row per unit):",
+        *_grid([(f"h[{j}]", hs[first: t + 1, j].tolist()) for j in range(p["units"])] +
+               [("x", xs[first: t + 1].tolist())], first),
+    ]
+    result: dict[str, Any] = {
+        "step": t,
+        "x": xs.tolist(),
+        "h": hs[: t + 1].tolist(),
+        "y": ys[: t + 1].tolist(),
+        "pre_activation": pre[t].tolist(),
+        "figure": figure(f"Step {t} of {steps - 1}: the same weights at every step", lines, "time step t", "value"),
+        "text": "\n".join(text),
+        "summary": (f"Step {t}: h_t mixes this input with the state carried from step {t - 1}. "
+                    if t > 0 else "Step 0: the first state depends on x_0 alone. ")
+                   + ("Press . for the next step." if t < steps - 1 else "That was the last step; , goes back."),
+    }
+    if t != p["step"]:
+        result["set_params"] = {"step": t}
+    return result
+
+
+# -- memory demo -----------------------------------------------------------------------------------------
+@experiment(
+    "memory-demo",
+    "How long does a difference at the first step last?",
+    [
+        Param("scales", "floats", [0.5, 0.9, 1.0, 1.5], "scales of the orthogonal W_hh to compare", 0.0, 5.0),
+        Param("seq_len", "int", 60, "sequence length", 2, 1000),
+        Param("units", "int", 32, "hidden units", 1, 512),
+        Param("difference", "float", 2.0, "how far apart the two first inputs are", 0.0, 100.0),
+        Param("input_noise", "float", 1.0, "std. dev. of the inputs both sequences share after step 0", 0.0, 10.0),
+        SEED,
+    ],
+)
+def memory_demo(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
+    import numpy as np
+
+    from tutor.engine.scratch import SimpleRNN
+
+    steps = p["seq_len"]
+    shared = np.random.default_rng(p["seed"] + 1).standard_normal(steps) * p["input_noise"]
+    x = np.stack([shared, shared])
+    x[0, 0], x[1, 0] = p["difference"] / 2, -p["difference"] / 2
+    lines, distances, lasting = [], {}, {}
+    for scale in p["scales"]:
+        ctx.check()
+        kernel, recurrent, bias, _ = _rnn_weights(p["units"], 1, scale, p["seed"])
+        hs = SimpleRNN(kernel, recurrent, bias).forward(x[:, :, None])
+        gap = np.linalg.norm(hs[0] - hs[1], axis=-1)
+        distances[f"{scale:g}"] = gap.tolist()
+        below = np.nonzero(gap < 0.01 * gap[0])[0] if gap[0] > 0 else np.array([0])
+        lasting[f"{scale:g}"] = int(below[0]) if below.size else None
+        lines.append(series(f"w={scale:g}", gap))
+    words = []
+    for scale, steps_kept in lasting.items():
+        if steps_kept is None:
+            end = distances[scale][-1] / distances[scale][0] if distances[scale][0] > 0 else 0.0
+            words.append(f"w={scale}: still {end:.0%} of it after {steps - 1} steps")
+        else:
+            words.append(f"w={scale}: under 1% after {steps_kept} steps")
+    return {
+        "distances": distances,
+        "steps_to_one_percent": lasting,
+        "figure": figure("‖h_t − h′_t‖: two inputs that differ only at t = 0", lines, "time step t",
+                         "distance between the states", "log"),
+        "summary": "; ".join(words) + ".",
+    }
+
+
+# -- backpropagation through time ------------------------------------------------------------------------------
+def _unrolled(steps: int, norms, loss_at: str) -> list[str]:
+    """The unrolled network as text, with ‖∂L/∂h_t‖ under each state (long sequences are elided)."""
+    shown = list(range(steps)) if steps <= 7 else [0, 1, 2, None, steps - 2, steps - 1]
+    rows = ["", "", "", "", ""]
+    for t in shown:
+        if t is None:
+            cells, width = ["", "", "", "…  ---> ", ""], 8
+        else:
+            arrow = " ---> " if t != shown[-1] else ""
+            cells, width = [f" x_{t}", "  |", "  v", f" h_{t}{arrow}", f"{norms[t]:.1e}"], 11
+        for i, cell in enumerate(cells):
+            rows[i] += cell.ljust(width)
+    rows = [r.rstrip() for r in rows]
+    rows[3] += " ---> L" if loss_at == "last" else " ---> L = Σ_t L_t"
+    if loss_at == "every":
+        rows.append("(every h_t also feeds its own output y_t and loss L_t)")
+    rows[4] += "   ‖∂L/∂h_t‖"
+    return rows
+
+
+@experiment(
+    "bptt-flow",
+    "∂L/∂h_t flowing back through the unrolled network",
+    [
+        Param("seq_len", "int", 8, "sequence length T", 2, 200),
+        Param("units", "int", 8, "hidden units", 1, 256),
+        Param("recurrent_scale", "float", 1.0, "scale of the orthogonal W_hh", 0.0, 5.0),
+        Param("truncate", "int", 0, "truncated BPTT: carry the gradient this many steps (0: full)", 0, 200),
+        Param("loss_at", "choice", "last", "a loss on the last step only, or on every step",
+              choices=("last", "every")),
+        SEED,
+    ],
+)
+def bptt_flow(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
+    import numpy as np
+
+    from tutor.engine.scratch import SimpleRNN
+
+    steps, units = p["seq_len"], p["units"]
+    rng = np.random.default_rng(p["seed"] + 1)
+    x = rng.standard_normal((1, steps, 1))
+    targets = rng.standard_normal(steps)
+    kernel, recurrent, bias, readout = _rnn_weights(units, 1, p["recurrent_scale"], p["seed"])
+    cell = SimpleRNN(kernel, recurrent, bias)
+    hs = cell.forward(x)
+    y = hs[0] @ readout[:, 0]
+    # L = ½ Σ (y_t − target_t)² over the steps that carry a loss; its direct gradient at each h_t:
+    direct = np.zeros_like(hs)
+    weighted = range(steps) if p["loss_at"] == "every" else [steps - 1]
+    for t in weighted:
+        direct[0, t] = (y[t] - targets[t]) * readout[:, 0]
+    cell.backward(direct)
+    full = np.linalg.norm(cell.internals["dh"][0], axis=-1)
+    ctx.check()
+    truncate = p["truncate"] if 0 < p["truncate"] < steps else 0
+    jacobian = [float(np.linalg.norm((1 - hs[0, t] ** 2)[:, None] * recurrent.T, 2)) for t in range(steps)]
+    lines = [series("full BPTT", full, style="line")]
+    cut = None
+    if truncate:
+        cell.backward(direct, truncate=truncate)
+        cut = np.linalg.norm(cell.internals["dh"][0], axis=-1)
+        lines.append(series(f"truncated to {truncate} steps", cut, style="scatter"))
+    text = _unrolled(steps, full, p["loss_at"])
+    text += ["", "J_t = ∂h_t/∂h_(t-1) = diag(1 − h_t²)·W_hhᵀ; going back one step multiplies by one J:"]
+    text.append(f"  ∂L/∂h_(t-1) = ∂L/∂h_t · J_t" + (" + the direct term of L_(t-1)" if p["loss_at"] == "every" else ""))
+    text.append("")
+    text.append(" t    ‖∂L/∂h_t‖ full" + ("   truncated" if truncate else "") + "    ‖J_t‖ (largest singular value)")
+    for t in range(steps) if steps <= 12 else [*range(4), None, *range(steps - 6, steps)]:
+        if t is None:
+            text.append(" …")
+            continue
+        extra = f"   {cut[t]:9.2e}" if cut is not None else ""
+        text.append(f"{t:>2}    {full[t]:14.2e}{extra}    {jacobian[t]:.3f}")
+    first, last = full[0], full[-1]
+    summary = (f"From the last step back to the first, ‖∂L/∂h_t‖ went from {last:.2e} to {first:.2e} "
+               f"(× {first / last:.2e})" if last > 0 else "The last step got no gradient")
+    if truncate:
+        blocked = int(np.sum(cut == 0))
+        summary += (f"; truncated BPTT stops the recurrent path every {truncate} steps"
+                    + (f", so {blocked} early steps get no gradient at all" if blocked else "")
+                    + " — cheaper, blind to longer dependencies")
+    result = {
+        "grad_norms": full.tolist(),
+        "truncated_grad_norms": None if cut is None else cut.tolist(),
+        "jacobian_norms": jacobian,
+        "figure": figure("‖∂L/∂h_t‖ by backpropagation through time (NumPy)", lines, "time step t",
+                         "‖∂L/∂h_t‖", "log"),
+        "text": "\n".join(text),
+        "summary": summary + ".",
+    }
+    if truncate != p["truncate"]:
+        result["set_params"] = {"truncate": truncate}
+    return result
