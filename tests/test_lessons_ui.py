@@ -23,7 +23,19 @@ def drawn(lab) -> str:
     return str(lab.chart.render())
 
 
-@pytest.mark.parametrize("lesson_id", ["sequential-data", "vanilla-rnn"])
+# Smaller budgets for the labs that train, so that a whole lesson runs in seconds.
+SMALL = {
+    "lstm-gates": {"train_steps": "200"},
+    "gradient-compare": {"seq_len": "12", "units": "8", "train_steps": "50"},
+    "adding-problem": {"seq_len": "8", "steps": "60", "units": "8"},
+    "long-memory-race": {"seq_len": "8", "steps": "50", "units": "8"},
+}
+
+
+@pytest.mark.parametrize("lesson_id", [
+    "sequential-data", "vanilla-rnn",
+    pytest.param("lstm", marks=pytest.mark.slow), pytest.param("gru", marks=pytest.mark.slow),
+])
 async def test_every_page_opens_and_every_lab_draws(make_app, lesson_id):
     app = make_app(start_lesson=lesson_id)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -32,7 +44,9 @@ async def test_every_page_opens_and_every_lab_draws(make_app, lesson_id):
         for index, page in enumerate(screen.lesson.pages):
             assert screen.page == index and page.title in str(screen.query_one("#lesson-bar").render())
             for lab in screen.current.query(LabView):
-                result = await run_lab(pilot, lab)
+                for name, value in SMALL.get(lab.spec.experiment, {}).items():
+                    lab.query_one(f"#p-{name}", Input).value = value
+                result = await run_lab(pilot, lab, timeout=120)
                 assert result["figure"]["series"], lab.spec.experiment
                 assert lab.chart.size.width >= 60 and lab.chart.size.height >= 10
                 assert result["figure"]["title"][:20] in drawn(lab)
@@ -88,3 +102,24 @@ async def test_an_impossible_window_is_refused_next_to_its_field(make_app):
         field = lab.query_one(".field.-invalid")
         assert field.id == "field-window" and "more than the 120 steps" in str(field.query_one(".field-error").render())
         assert lab.result is None
+
+
+@pytest.mark.slow
+async def test_the_race_stops_and_starts_again(make_app):
+    app = make_app(start_lesson="gru")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_page(pilot, "race")
+        lab = screen.current.query_one(LabView)
+        lab.query_one("#p-steps", Input).value = "20000"
+        lab.query_one("#p-seq_len", Input).value = "8"
+        lab.chart.focus()
+        await pilot.press("t")
+        await wait_until(pilot, lambda: lab.chart._figure is not None and lab.chart._figure["series"][0]["y"],
+                         timeout=120)
+        await pilot.press("t")
+        await wait_until(pilot, lambda: not lab.running, timeout=5)
+        assert "Stopped" in str(lab.query_one(".lab-status").render()) and lab.result is None
+        lab.query_one("#p-steps", Input).value = "50"
+        await pilot.press("t")
+        await wait_until(pilot, lambda: lab.result is not None, timeout=120)
+        assert lab.result["steps"] == 50 and len(lab.result["figure"]["series"]) == 4

@@ -2,6 +2,7 @@
 
 - :func:`adding_problem` — Hochreiter & Schmidhuber (1997), Experiment 4: sum the two marked values.
 - :func:`recall_task` — a sign given at the first step must be reported at the last, through noise.
+- :func:`marked_value` — remember the one value whose step carries a marker, and give it at the end.
 - :func:`synthetic_series` — trend + two seasonal cycles + noise, with its parts.
 - :func:`windows` — a series cut into (input window, target) pairs.
 """
@@ -46,6 +47,20 @@ def recall_task(n: int, distance: int, rng: np.random.Generator, noise: float = 
     x[:, :, 1] = noise * rng.standard_normal((n, distance))
     y = (signs > 0).astype(np.float32)[:, None]
     return x, y
+
+
+def marked_value(n: int, seq_len: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs (n, seq_len, 2): channel 0 a value in [0, 1] at every step, channel 1 a marker on one step
+    (anywhere but the last); the target (n, 1) is the marked value. Predicting the mean gives MSE 1/12."""
+    if seq_len < 2:
+        raise ValueError("the marked-value task needs a sequence of at least 2 steps")
+    values = rng.random((n, seq_len))
+    where = rng.integers(0, seq_len - 1, size=n)
+    markers = np.zeros((n, seq_len))
+    rows = np.arange(n)
+    markers[rows, where] = 1.0
+    x = np.stack([values, markers], axis=-1).astype(np.float32)
+    return x, values[rows, where].astype(np.float32)[:, None]
 
 
 def synthetic_series(

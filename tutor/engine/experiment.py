@@ -247,6 +247,23 @@ def figure(
     }
 
 
+def signed_grid(rows: Sequence[tuple[str, Sequence[float]]], first_step: int = 0, width: int = 72) -> list[str]:
+    """A table of signed values, one row per name and one column per time step (from ``first_step``),
+    split into blocks of columns that fit in ``width`` characters."""
+    cell = 6
+    label = max(1, *(len(name) for name, _ in rows)) + 1
+    steps = len(rows[0][1]) if rows else 0
+    per_block = max(1, (width - label) // cell)
+    out: list[str] = []
+    for start in range(0, steps, per_block):
+        cols = range(start, min(steps, start + per_block))
+        out.append("t".ljust(label) + "".join(str(first_step + c).rjust(cell) for c in cols))
+        out.extend(name.ljust(label) + "".join(f"{values[c]:+.2f}".rjust(cell) for c in cols)
+                   for name, values in rows)
+        out.append("")
+    return out[:-1]
+
+
 def check_finite(loss: float, where: str, advice: str) -> None:
     """Raise :class:`Diverged` with an explanation when a loss is NaN or infinite."""
     if not math.isfinite(loss):

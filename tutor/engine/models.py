@@ -111,3 +111,90 @@ def hidden_state_gradients(layer, readout, x: np.ndarray, y: np.ndarray, ctx: Ru
         loss = tf.reduce_mean(tf.square(readout(hidden[-1]) - y))
     grads = tape.gradient(loss, hidden)
     return np.array([float(tf.norm(g)) if g is not None else 0.0 for g in grads])
+
+
+def kernel_in_use(layer) -> str:
+    """Which implementation Keras runs for a recurrent layer: the fused cuDNN kernel or the generic loop.
+
+    Keras (TensorFlow backend) picks cuDNN for an LSTM or GRU when a GPU is visible and the layer keeps the
+    settings cuDNN implements: tanh and sigmoid activations, no recurrent dropout, unroll off, a bias, and
+    (GRU) reset_after. This restates those rules from the layer's public config so the lab can say why.
+    """
+    config = layer.get_config()
+    kind = type(layer).__name__
+    if kind not in ("LSTM", "GRU"):
+        return f"generic kernel (cuDNN has no {kind})"
+    blockers = []
+    if config.get("activation") != "tanh":
+        blockers.append(f"activation={config.get('activation')}")
+    if config.get("recurrent_activation") != "sigmoid":
+        blockers.append(f"recurrent_activation={config.get('recurrent_activation')}")
+    if config.get("recurrent_dropout", 0):
+        blockers.append("recurrent_dropout > 0")
+    if config.get("unroll"):
+        blockers.append("unroll=True")
+    if not config.get("use_bias", True):
+        blockers.append("use_bias=False")
+    if kind == "GRU" and not config.get("reset_after", True):
+        blockers.append("reset_after=False")
+    if config.get("use_cudnn", "auto") is False:
+        blockers.append("use_cudnn=False")
+    if blockers:
+        return "generic kernel (cuDNN ruled out by " + ", ".join(blockers) + ")"
+    if not runtime.device_description().startswith("GPU"):
+        return "generic kernel (no GPU; these settings would use the fused cuDNN kernel on one)"
+    return "fused cuDNN kernel"
+
+
+class StepTrainer:
+    """A Keras model trained one mini-batch at a time by a compiled step: Adam, clipping by norm, MSE.
+
+    Labs that interleave several models (the race), or that measure between steps, drive it themselves;
+    every step's loss is returned, so a NaN is caught at the step it appears.
+    """
+
+    def __init__(self, model, x: np.ndarray, y: np.ndarray, batch: int = 64, learning_rate: float = 1e-2,
+                 clip_norm: float = 1.0, seed: int = 0) -> None:
+        tf, keras = runtime.tensorflow(), runtime.keras()
+        self.model, self.x, self.y, self.batch = model, x, y, batch
+        self.rng = np.random.default_rng(seed)
+        self.order = self.rng.permutation(len(x))
+        self.at = 0
+        self.steps = 0
+        optimizer = keras.optimizers.Adam(learning_rate, clipnorm=clip_norm if clip_norm > 0 else None)
+
+        @tf.function
+        def step(xb, yb):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(model(xb, training=True) - yb))
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+            return loss
+
+        @tf.function
+        def predict(xb):
+            return model(xb, training=False)
+
+        self._step, self._predict = step, predict
+
+    def train(self, steps: int, ctx: RunContext, advice: str = "Lower the learning rate.") -> list[float]:
+        losses = []
+        for _ in range(steps):
+            ctx.check()
+            if self.at + self.batch > len(self.x):
+                self.order, self.at = self.rng.permutation(len(self.x)), 0
+            idx = self.order[self.at: self.at + self.batch]
+            self.at += self.batch
+            loss = float(self._step(self.x[idx], self.y[idx]))
+            self.steps += 1
+            if not math.isfinite(loss):
+                raise Diverged(f"The loss became {loss} at training step {self.steps}. {advice}")
+            losses.append(loss)
+        return losses
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        out = [np.asarray(self._predict(x[i: i + 1024])) for i in range(0, len(x), 1024)]
+        return np.concatenate(out)
+
+    def mse(self, x: np.ndarray, y: np.ndarray) -> float:
+        return float(np.mean((self.predict(x) - y) ** 2))

@@ -16,6 +16,7 @@ _MODULES = (
     "tutor.engine.experiments.sequences",
     "tutor.engine.experiments.rnn_basics",
     "tutor.engine.experiments.gradients",
+    "tutor.engine.experiments.gated",
     "tutor.engine.experiments.scratch_lab",
 )
 _REGISTRY: dict[str, Experiment] = {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tutor.engine.experiment import Param, RunContext, figure, series
+from tutor.engine.experiment import Param, RunContext, figure, series, signed_grid
 from tutor.engine.registry import experiment
 
 SEED = Param("seed", "int", 0, "random seed for the weights (and the inputs)", 0, 2**31 - 1)
@@ -34,15 +34,6 @@ def _rnn_weights(units: int, features: int, scale: float, seed: int):
 
 def _vec(values, width: int = 5) -> str:
     return "[" + " ".join(f"{v:+.2f}".rjust(width) for v in values) + "]"
-
-
-def _grid(rows: list[tuple[str, list[float]]], first_step: int, width: int = 6) -> list[str]:
-    """A small table of signed values: one row per name, one column per step from ``first_step``."""
-    steps = len(rows[0][1])
-    label = max(len(name) for name, _ in rows) + 1
-    out = ["t".ljust(label) + "".join(str(first_step + i).rjust(width) for i in range(steps))]
-    out.extend(name.ljust(label) + "".join(f"{v:+.2f}".rjust(width) for v in values) for name, values in rows)
-    return out
 
 
 # -- parameter count ---------------------------------------------------------------------------------------
@@ -150,7 +141,7 @@ def rnn_step(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
         f"y_t = h_t·W_hy      = {ys[t]:+.3f}",
         "",
         "h over time (a row per unit):",
-        *_grid([(f"h[{j}]", hs[first: t + 1, j].tolist()) for j in range(p["units"])] +
+        *signed_grid([(f"h[{j}]", hs[first: t + 1, j].tolist()) for j in range(p["units"])] +
                [("x", xs[first: t + 1].tolist())], first),
     ]
     result: dict[str, Any] = {
