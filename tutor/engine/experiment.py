@@ -247,7 +247,7 @@ def figure(
     }
 
 
-def signed_grid(rows: Sequence[tuple[str, Sequence[float]]], first_step: int = 0, width: int = 72) -> list[str]:
+def signed_grid(rows: Sequence[tuple[str, Sequence[float]]], first_step: int = 0, width: int = 68) -> list[str]:
     """A table of signed values, one row per name and one column per time step (from ``first_step``),
     split into blocks of columns that fit in ``width`` characters."""
     cell = 6

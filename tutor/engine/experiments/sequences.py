@@ -131,7 +131,7 @@ def _show_token(tok: str) -> str:
     return repr(tok) if tok == " " or tok.strip() != tok else tok
 
 
-def _id_grid(rows: list[tuple[str, list[int]]], cell: int, width: int = 72) -> list[str]:
+def _id_grid(rows: list[tuple[str, list[int]]], cell: int, width: int = 68) -> list[str]:
     """Rows of ids under a step header, ``cell`` characters a column, in blocks that fit ``width``."""
     steps = len(rows[0][1])
     label = max(len("step"), *(len(name) for name, _ in rows)) + 1
