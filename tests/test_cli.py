@@ -19,6 +19,8 @@ def test_list_shows_lessons_and_progress(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     assert "vanishing-gradients" in out and "not started" in out
+    for lesson_id in ("sequential-data", "vanilla-rnn", "lstm", "gru"):
+        assert f" {lesson_id} " in out
 
 
 def test_run_refuses_bad_input(capsys):
@@ -37,6 +39,15 @@ def test_run_refuses_bad_input(capsys):
 def test_run_numpy_experiment_prints_summary(capsys):
     assert main(["run", "scalar-decay", "--steps", "5"]) == 0
     assert "break_even_scale: 2.0" in capsys.readouterr().out
+
+
+def test_run_json_and_a_refusal_raised_by_the_experiment(capsys):
+    import json
+
+    assert main(["run", "param-count", "--input-size", "3", "--units", "4", "--output-size", "2", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["totals"]["simple_rnn"] == 42
+    assert main(["run", "windowing", "--length", "10", "--window", "10"]) == 2
+    assert "--window:" in capsys.readouterr().err
 
 
 def test_list_runs_from_another_folder(tmp_path):

@@ -165,12 +165,15 @@ def _run(argv: list[str]) -> int:
         for p in exp.params:
             print(f"  {p.flag:<20} default {p.format(p.default):<16} {p.describe_range():<16} {p.help}")
         return 0
-    try:
-        params = exp.validate(raw)
-    except ParamError as err:
+    def refuse(err: ParamError) -> int:
         flag = "--" + err.name.replace("_", "-")
         print(f"rnn-tutor run {name}: {flag}: {err.message}", file=sys.stderr)
         return EXIT_USAGE
+
+    try:
+        params = exp.validate(raw)
+    except ParamError as err:
+        return refuse(err)
 
     stop = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -187,6 +190,8 @@ def _run(argv: list[str]) -> int:
     try:
         with runtime.NativeStderrToLog(state_dir() / "tensorflow.log"):
             result = registry.run(name, params, ctx)
+    except ParamError as err:  # values that are fine alone but not together (a window longer than the series)
+        return refuse(err)
     except Cancelled:
         print(f"rnn-tutor run {name}: stopped", file=sys.stderr)
         return EXIT_CANCELLED

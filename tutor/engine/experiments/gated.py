@@ -181,8 +181,8 @@ def lstm_gates(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     "gradient-compare",
     "Gradient flow of the vanilla RNN and the gated cells, before and after training",
     [
-        Param("cells", "choice", "simple_rnn+lstm", "which cells to compare",
-              choices=("simple_rnn+lstm", "simple_rnn+gru", "all")),
+        Param("cells", "choice", "rnn+lstm", "which cells to compare (rnn: the vanilla RNN)",
+              choices=("rnn+lstm", "rnn+gru", "all")),
         Param("seq_len", "int", 50, "sequence length T of the adding problem", 4, 300),
         Param("units", "int", 32, "hidden units", 1, 256),
         Param("train_steps", "int", 600, "Adam steps of 64 sequences between the two measurements", 0, 5000),
@@ -197,7 +197,7 @@ def gradient_compare(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     from tutor.engine.models import StepTrainer, hidden_state_gradients, recurrent_layer, seed_everything
 
     keras = runtime.keras()
-    cells = CELLS if p["cells"] == "all" else tuple(p["cells"].split("+"))
+    cells = CELLS if p["cells"] == "all" else ("simple_rnn", p["cells"].split("+")[1])
     seq_len = p["seq_len"]
     rng = np.random.default_rng(p["seed"])
     x, y = datasets.adding_problem(8192, seq_len, rng)
