@@ -54,6 +54,7 @@ class FigureChart(PlotextPlot):
         plt.ylabel(fig.get("ylabel", ""))
         no_color = getattr(self.app, "no_color", False)
         drawn: list[float] = []
+        all_x: list[float] = []
         for i, line in enumerate([*self._extra, *fig.get("series", [])]):
             xs, ys = _points(line["x"], line["y"], log)
             if not xs:
@@ -61,6 +62,7 @@ class FigureChart(PlotextPlot):
             if log:
                 ys = [math.log10(y) for y in ys]
             drawn.extend(ys)
+            all_x.extend(xs)
             marker = ASCII_MARKERS[i % len(ASCII_MARKERS)] if (no_color or self.marker == "ascii") \
                 else PLOTEXT_MARKERS.get(self.marker, "braille")
             kwargs: dict[str, Any] = {"label": line.get("label", ""), "marker": marker}
@@ -74,6 +76,8 @@ class FigureChart(PlotextPlot):
                 plt.plot(xs, ys, **kwargs)
         if log and drawn:
             plt.yticks(*_decade_ticks(min(drawn), max(drawn)))
+        if all_x and all(float(x).is_integer() for x in all_x):  # time steps: whole-number ticks only
+            plt.xticks(_whole_ticks(min(all_x), max(all_x)))
         self.refresh()
 
 
@@ -89,8 +93,28 @@ def _points(xs: Sequence[float], ys: Sequence[float | None], log: bool) -> tuple
 
 
 def _decade_ticks(low: float, high: float, most: int = 6) -> tuple[list[float], list[str]]:
-    """Tick positions (exponents) spanning [low, high] in log10 units, labelled 1e-08 style."""
+    """Tick positions (exponents) spanning [low, high] in log10 units, labelled 1e-08 style; when the data
+    spans less than two decades, 2 and 5 times each power are ticked too."""
     first, last = math.floor(low), math.ceil(high)
+    if high - low < 2:
+        ticks = [(math.log10(m) + p, f"{m}e{p:+03d}" if p else str(m))
+                 for p in range(first, last + 1) for m in (1, 2, 5)]
+        inside = [(t, label) for t, label in ticks if low - 1e-9 <= t <= high + 1e-9]
+        if len(inside) >= 2:
+            return [t for t, _ in inside], [label for _, label in inside]
     step = max(1, math.ceil((last - first + 1) / most))
     powers = list(range(first, last + 1, step))
     return [float(p) for p in powers], [f"1e{p:+03d}" if p else "1" for p in powers]
+
+
+def _whole_ticks(low: float, high: float, most: int = 8) -> list[float]:
+    """Whole-number ticks from ``low`` to ``high`` at a round spacing (1, 2, 5, 10, 20, 50, …)."""
+    span = max(1.0, high - low)
+    step = 1
+    while span / step > most:
+        for factor in (2, 2.5, 2):  # 1 → 2 → 5 → 10 → 20 → 50 → 100 …
+            step = int(step * factor)
+            if span / step <= most:
+                break
+    start = math.ceil(low / step) * step
+    return [float(v) for v in range(int(start), int(high) + 1, step)]

@@ -272,6 +272,11 @@ def bptt_flow(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
         cell.backward(direct, truncate=truncate)
         cut = np.linalg.norm(cell.internals["dh"][0], axis=-1)
         lines.append(series(f"truncated to {truncate} steps", cut, style="scatter"))
+        blocked_steps = [t for t in range(steps) if cut[t] == 0]
+        if blocked_steps:  # zero has no place on a log axis: mark those steps along the bottom instead
+            floor = float(full[full > 0].min()) / 3 if np.any(full > 0) else 1e-3
+            lines.append(series("cut off: no gradient", [floor] * len(blocked_steps), blocked_steps,
+                                style="scatter"))
     text = _unrolled(steps, full, p["loss_at"])
     text += ["", "J_t = ∂h_t/∂h_(t-1) = diag(1 − h_t²)·W_hhᵀ; going back one step multiplies by one J:"]
     text.append(f"  ∂L/∂h_(t-1) = ∂L/∂h_t · J_t" + (" + the direct term of L_(t-1)" if p["loss_at"] == "every" else ""))
