@@ -26,6 +26,7 @@ class ContentsScreen(Screen[None]):
         yield Header(show_clock=False)
         yield Static("Contents — choose a lesson and press enter. ? for keys, q to quit.", id="contents-intro")
         yield OptionList(id="lessons")
+        yield Static("", id="lesson-summary", markup=False)
         yield Static("", id="lesson-errors", markup=False)
         yield Footer()
 
@@ -62,6 +63,15 @@ class ContentsScreen(Screen[None]):
             if self.app.progress.status(self.app.shape(lesson)) != "done":
                 return i
         return 0
+
+    @on(OptionList.OptionHighlighted, "#lessons")
+    def _describe(self, event: OptionList.OptionHighlighted) -> None:
+        lesson = next((x for x in self.app.curriculum.lessons if x.id == event.option.id), None)
+        if lesson is None:
+            return
+        labs = sum(len(page.labs) for page in lesson.pages)
+        self.query_one("#lesson-summary", Static).update(
+            f"{lesson.summary}\n{len(lesson.pages)} pages, {labs} labs, {len(lesson.checks)} checks.")
 
     @on(OptionList.OptionSelected, "#lessons")
     def _open(self, event: OptionList.OptionSelected) -> None:
