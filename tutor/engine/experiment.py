@@ -247,21 +247,25 @@ def figure(
     }
 
 
-def signed_grid(rows: Sequence[tuple[str, Sequence[float]]], first_step: int = 0, width: int = 68) -> list[str]:
-    """A table of signed values, one row per name and one column per time step (from ``first_step``),
-    split into blocks of columns that fit in ``width`` characters."""
-    cell = 6
-    label = max(1, *(len(name) for name, _ in rows)) + 1
+def step_grid(rows: Sequence[tuple[str, Sequence[Any]]], cell: int = 6, show: Callable[[Any], str] = str,
+              header: str = "t", first_step: int = 0, width: int = 68) -> list[str]:
+    """A table with one row per name and one column per time step (numbered from ``first_step``), ``cell``
+    characters a column, split into blocks of columns that fit in ``width`` characters (an 80-column lab)."""
+    label = max(len(header), *(len(name) for name, _ in rows)) + 1
     steps = len(rows[0][1]) if rows else 0
     per_block = max(1, (width - label) // cell)
     out: list[str] = []
     for start in range(0, steps, per_block):
         cols = range(start, min(steps, start + per_block))
-        out.append("t".ljust(label) + "".join(str(first_step + c).rjust(cell) for c in cols))
-        out.extend(name.ljust(label) + "".join(f"{values[c]:+.2f}".rjust(cell) for c in cols)
-                   for name, values in rows)
+        out.append(header.ljust(label) + "".join(str(first_step + c).rjust(cell) for c in cols))
+        out.extend(name.ljust(label) + "".join(show(values[c]).rjust(cell) for c in cols) for name, values in rows)
         out.append("")
     return out[:-1]
+
+
+def signed_grid(rows: Sequence[tuple[str, Sequence[float]]], first_step: int = 0) -> list[str]:
+    """:func:`step_grid` of signed values with two decimals (activations, states)."""
+    return step_grid(rows, 6, lambda v: f"{v:+.2f}", first_step=first_step)
 
 
 def check_finite(loss: float, where: str, advice: str) -> None:

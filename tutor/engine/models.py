@@ -34,24 +34,9 @@ def recurrent_layer(cell: str, units: int, recurrent_scale: float = 1.0, **kwarg
     return cls(units, recurrent_initializer=init, **kwargs)
 
 
-def sequence_model(cell: str, units: int, features: int, seq_len: int, recurrent_scale: float = 1.0,
-                   output_activation: str | None = None):
-    """Input -> one recurrent layer (last state) -> Dense(1)."""
-    keras = runtime.keras()
-    return keras.Sequential(
-        [
-            keras.Input((seq_len, features)),
-            recurrent_layer(cell, units, recurrent_scale),
-            keras.layers.Dense(1, activation=output_activation),
-        ]
-    )
-
-
 def fit_callback(ctx: RunContext, on_batch: Callable[[int, float], None] | None = None,
-                 advice: str = "Lower the learning rate or the recurrent scale, or clip the gradient.",
-                 max_steps: int | None = None):
-    """A callback that stops training on cancellation (checked after every batch), on a non-finite loss, or
-    after exactly ``max_steps`` batches (``fit`` itself only counts whole epochs).
+                 advice: str = "Lower the learning rate or the recurrent scale, or clip the gradient."):
+    """A callback that stops ``fit`` on cancellation (checked after every batch) or on a non-finite loss.
 
     After ``fit`` returns, call ``callback.raise_if_stopped()`` to turn the stop into :class:`Cancelled` or
     :class:`Diverged`.
@@ -77,8 +62,6 @@ def fit_callback(ctx: RunContext, on_batch: Callable[[int, float], None] | None 
                 return
             if on_batch is not None:
                 on_batch(self.step, loss)
-            if max_steps is not None and self.step >= max_steps:
-                self.model.stop_training = True
 
         def raise_if_stopped(self) -> None:
             if self.reason is not None:

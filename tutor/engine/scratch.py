@@ -253,19 +253,27 @@ class GRU(_Cell):
 CELLS = {"simple_rnn": SimpleRNN, "lstm": LSTM, "gru": GRU}
 
 
+def weight_shapes(cell: str, features: int, units: int) -> list[tuple[int, ...]]:
+    """Shapes of kernel, recurrent_kernel and bias, as Keras creates them for the cell (defaults)."""
+    gates = CELLS[cell].gates
+    bias = (2, gates * units) if cell == "gru" else (gates * units,)  # GRU: reset_after's second bias row
+    return [(features, gates * units), (units, gates * units), bias]
+
+
 def init_weights(cell: str, features: int, units: int, rng: np.random.Generator,
                  dtype: Any = np.float64) -> list[np.ndarray]:
     """Keras's default initialisation, in NumPy: Glorot-uniform kernel, orthogonal recurrent kernel (each gate
     block), zero bias — with the LSTM's forget-gate bias at 1 (``unit_forget_bias``)."""
     gates = CELLS[cell].gates
+    kernel_shape, _, bias_shape = weight_shapes(cell, features, units)
     limit = np.sqrt(6.0 / (features + gates * units))
-    kernel = rng.uniform(-limit, limit, (features, gates * units))
+    kernel = rng.uniform(-limit, limit, kernel_shape)
     blocks = []
     for _ in range(gates):
         q, r = np.linalg.qr(rng.standard_normal((units, units)))
         blocks.append(q * np.sign(np.diag(r)))
     recurrent = np.concatenate(blocks, axis=1)
-    bias = np.zeros((2, 3 * units)) if cell == "gru" else np.zeros(gates * units)
+    bias = np.zeros(bias_shape)
     if cell == "lstm":
         bias[units: 2 * units] = 1.0
     return [w.astype(dtype) for w in (kernel, recurrent, bias)]

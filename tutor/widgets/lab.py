@@ -204,11 +204,10 @@ class LabView(Vertical):
             self.result = event.worker.result
             self._finish(self.result, seconds)
             return
-        if state in (WorkerState.CANCELLED, WorkerState.ERROR):
-            self._pending_step = 0
         if state == WorkerState.CANCELLED:
             self._status(f"Stopped after {seconds:.1f} s. Press t to run again.")
         elif state == WorkerState.ERROR:
+            self._pending_step = 0  # a failed step is not retried by the presses queued behind it
             err = event.worker.error
             if isinstance(err, Cancelled):
                 self._status(f"Stopped after {seconds:.1f} s. Press t to run again.")

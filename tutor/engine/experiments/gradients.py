@@ -74,7 +74,7 @@ def gradient_flow(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     import numpy as np
 
     from tutor.engine import datasets, runtime
-    from tutor.engine.models import CELL_NAMES, fit_callback, hidden_state_gradients, recurrent_layer, \
+    from tutor.engine.models import CELL_NAMES, StepTrainer, hidden_state_gradients, recurrent_layer, \
         seed_everything
 
     keras = runtime.keras()
@@ -87,18 +87,13 @@ def gradient_flow(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     losses: list[float] = []
     if p["train_steps"] > 0:
         x_train, y_train = datasets.adding_problem(max(256, p["batch"]), seq_len, rng)
-        model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mse")
-
-        def on_batch(step: int, loss: float) -> None:
-            losses.append(loss)
-            ctx.report({"summary": f"training {name}: step {step}/{p['train_steps']}, loss {loss:.4f}",
+        trainer = StepTrainer(model, x_train, y_train, batch=32, learning_rate=1e-2, clip_norm=0, seed=p["seed"])
+        while len(losses) < p["train_steps"]:
+            losses += trainer.train(min(25, p["train_steps"] - len(losses)), ctx,
+                                    advice="Lower the recurrent scale.")
+            ctx.report({"summary": f"training {name}: step {len(losses)}/{p['train_steps']}, loss {losses[-1]:.4f}",
                         "figure": figure(f"Training the {name} first", [series("loss", losses)],
                                          "step", "MSE", "log")})
-
-        watch = fit_callback(ctx, on_batch, max_steps=p["train_steps"])
-        epochs = -(-p["train_steps"] // -(-len(x_train) // 32))  # enough epochs; the callback stops on time
-        model.fit(x_train, y_train, batch_size=32, epochs=epochs, verbose=0, callbacks=[watch], shuffle=True)
-        watch.raise_if_stopped()
     ctx.report({"summary": f"measuring ‖∂L/∂h_t‖ over {seq_len} steps…"}, force=True)
     x, y = datasets.adding_problem(p["batch"], seq_len, rng)
     norms = hidden_state_gradients(layer, readout, x, y, ctx)

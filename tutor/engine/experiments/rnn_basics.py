@@ -38,13 +38,14 @@ def _vec(values, width: int = 5) -> str:
 
 # -- parameter count ---------------------------------------------------------------------------------------
 def layer_parameters(cell: str, features: int, units: int) -> dict[str, int]:
-    """Sizes of the weight arrays Keras would create for the cell, counted on real arrays."""
-    import numpy as np
+    """Sizes of the weight arrays Keras creates for the cell (the scratch engine's layout, checked against
+    Keras's own count by the tests)."""
+    from math import prod
 
-    from tutor.engine.scratch import init_weights
+    from tutor.engine.scratch import weight_shapes
 
-    kernel, recurrent, bias = init_weights(cell, features, units, np.random.default_rng(0))
-    return {"input": int(kernel.size), "recurrent": int(recurrent.size), "bias": int(bias.size)}
+    shapes = weight_shapes(cell, features, units)
+    return {name: prod(shape) for name, shape in zip(("input", "recurrent", "bias"), shapes)}
 
 
 @experiment(
@@ -75,7 +76,7 @@ def param_count(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     text.append("The GRU's bias has two rows (Keras's reset_after=True): one for x_t W, one for h_{t-1} U.")
     cell = p["cell"]
     part = counts[cell]
-    spelled = " + ".join(str(v) for v in (part["input"], part["recurrent"], part["bias"], units * outputs, outputs))
+    spelled = " + ".join(f"{v:,}" for v in (part["input"], part["recurrent"], part["bias"], units * outputs, outputs))
     steps = list(range(1, p["seq_len"] + 1))
     layer = sum(part.values())
     shared = [totals[cell]] * len(steps)

@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from tutor.engine.experiment import Param, ParamError, RunContext, figure, series
+from tutor.engine.experiment import Param, ParamError, RunContext, figure, series, step_grid
 from tutor.engine.registry import experiment
 
 SEED = Param("seed", "int", 0, "random seed for the noise", 0, 2**31 - 1)
@@ -131,21 +131,6 @@ def _show_token(tok: str) -> str:
     return repr(tok) if tok == " " or tok.strip() != tok else tok
 
 
-def _id_grid(rows: list[tuple[str, list[int]]], cell: int, width: int = 68) -> list[str]:
-    """Rows of ids under a step header, ``cell`` characters a column, in blocks that fit ``width``."""
-    steps = len(rows[0][1])
-    label = max(len("step"), *(len(name) for name, _ in rows)) + 1
-    per_block = max(1, (width - label) // cell)
-    out: list[str] = []
-    for start in range(0, steps, per_block):
-        cols = range(start, min(steps, start + per_block))
-        out.append("step".ljust(label) + "".join(str(c).rjust(cell) for c in cols))
-        for name, ids in rows:
-            out.append(name.ljust(label) + "".join(str(ids[c]).rjust(cell) for c in cols))
-        out.append("")
-    return out[:-1]
-
-
 @experiment(
     "text-to-sequences",
     "Text to padded sequences of token ids",
@@ -196,10 +181,10 @@ def text_to_sequences(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     lines.append("")
     lines.append(f"ids, padded ({p['padding']}) and truncated ({p['truncating']}) to {length} steps:")
     cell = max(len(str(len(vocab) - 1)), len(str(length - 1))) + 1  # the same columns for ids and mask
-    lines.extend(_id_grid([(f"s{n}", row) for n, row in enumerate(padded, start=1)], cell))
+    lines.extend(step_grid([(f"s{n}", row) for n, row in enumerate(padded, start=1)], cell, header="step"))
     lines.append("")
     lines.append("mask (1 = a real token, 0 = padding the network should skip):")
-    lines.extend(_id_grid([(f"s{n}", row) for n, row in enumerate(mask, start=1)], cell))
+    lines.extend(step_grid([(f"s{n}", row) for n, row in enumerate(mask, start=1)], cell, header="step"))
     lines.append("")
     lines.append("the padded ids read back as tokens (· = padding):")
     joiner = " " if p["level"] == "word" else ""
