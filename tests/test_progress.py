@@ -32,6 +32,7 @@ def test_corrupt_file_is_moved_aside_and_kept(tmp_path):
     kept = list(tmp_path.glob("progress.json.damaged-*"))
     assert len(kept) == 1 and kept[0].read_text() == "{ this is not json"
     store.see_page(SHAPE, 0)
+    assert store.flush()
     assert json.loads(path.read_text())["lessons"][SHAPE.id]["pages_seen"] == [0]
 
 
@@ -47,6 +48,7 @@ def test_unwritable_folder_reports_instead_of_crashing(tmp_path):
     blocker.write_text("x")
     store = ProgressStore(blocker / "progress.json")
     store.see_page(SHAPE, 0)
+    assert not store.flush(), "the write failed, so something is left unsaved"
     assert store.save_error and "could not be saved" in store.save_error
     assert store.status(SHAPE) == "in progress", "the progress stays in memory"
 

@@ -1,0 +1,199 @@
+"""Progress under faults: files of the wrong shape, two instances sharing one home, saving off the UI thread,
+a folder that refuses writes, and NaN answers."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tutor.progress import LessonShape, ProgressStore
+
+SHAPE = LessonShape("gru", pages=4, check_ids=("a",))
+OTHER = LessonShape("lstm", pages=3, check_ids=())
+
+BAD_FILES = {
+    "settings-list": '{"lessons":{},"settings":[]}',
+    "lesson-list": '{"lessons":{"gru":[]}}',
+    "last-page-text": '{"lessons":{"gru":{"last_page":"x","pages_seen":[0]}}}',
+    "pages-seen-text": '{"lessons":{"gru":{"pages_seen":"abc"}}}',
+    "check-without-correct": '{"lessons":{"gru":{"pages_seen":[0],"checks":{"a":{"answer":1}}}}}',
+    "last-page-huge": '{"lessons":{"gru":{"last_page":1e400,"pages_seen":[0]}}}',
+    "bare-nan": '{"lessons":{"gru":{"pages_seen":[0],"checks":{"a":{"answer":NaN,"correct":false}}}}}',
+    "deep": "[" * 100_000 + "]" * 100_000,
+}
+
+
+@pytest.mark.parametrize("text", BAD_FILES.values(), ids=BAD_FILES.keys())
+def test_bad_shape_is_moved_aside_and_every_reader_works(tmp_path, text):
+    path = tmp_path / "progress.json"
+    path.write_text(text)
+    store = ProgressStore(path)
+    assert store.warning and "could not be read" in store.warning
+    assert [p.read_text() for p in tmp_path.glob("progress.json.damaged-*")] == [text], "the original is kept"
+    # everything the app and the CLI read works on what was kept
+    assert store.status(SHAPE) in ("not started", "in progress")
+    assert isinstance(store.last_page("gru"), int)
+    assert store.answer("gru", "a") is None
+    assert store.marker == "braille"
+    store.see_page(SHAPE, 1)
+    assert store.flush()
+    assert ProgressStore(path).warning is None, "what is written back is valid"
+
+
+def test_valid_parts_of_a_bad_file_are_kept(tmp_path):
+    path = tmp_path / "progress.json"
+    path.write_text(json.dumps({"last_lesson": "lstm", "settings": {"marker": "dots"}, "lessons": {
+        "lstm": {"pages_seen": [0, 1], "last_page": 1, "checks": {}},
+        "gru": {"pages_seen": [0, "abc", 2], "last_page": "x",
+                "checks": {"a": {"answer": 3, "correct": True}, "b": {"answer": 1}}}}}))
+    store = ProgressStore(path)
+    assert store.warning and "rest of your progress was kept" in store.warning
+    assert store.last_page("lstm") == 1 and store.marker == "dots" and store.last_lesson == "lstm"
+    assert store.lesson("gru")["pages_seen"] == [0, 2]
+    assert store.answer("gru", "a") == {"answer": 3, "correct": True} and store.answer("gru", "b") is None
+    assert store.flush()
+    again = ProgressStore(path)  # the kept part was written at once, not only with the next change
+    assert again.warning is None and again.last_page("lstm") == 1
+
+
+@pytest.mark.parametrize("text", BAD_FILES.values(), ids=BAD_FILES.keys())
+def test_list_runs_with_a_bad_progress_file(tmp_path, text):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "progress.json").write_text(text)
+    env = {**os.environ, "RNN_TUTOR_HOME": str(home)}
+    done = subprocess.run([sys.executable, "-m", "tutor", "list"], capture_output=True, text=True, env=env,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "could not be read" in done.stderr and "gru" in done.stdout
+    done = subprocess.run([sys.executable, "-m", "tutor", "list"], capture_output=True, text=True, env=env,
+                          timeout=60)
+    assert done.returncode == 0 and "could not be read" not in done.stderr, "the second start is clean"
+
+
+def _turn_pages(path: str, lesson: str, pages: list[int], go: multiprocessing.Event) -> None:  # type: ignore[valid-type]
+    shape = LessonShape(lesson, pages=10, check_ids=())
+    store = ProgressStore(Path(path))  # each instance reads the file once, at start, like the app
+    go.wait(10)
+    for page in pages:
+        store.see_page(shape, page)
+        time.sleep(0.002)
+    assert store.flush(5.0)
+
+
+def test_two_instances_sharing_one_home_keep_both_learners_pages(tmp_path):
+    path = tmp_path / "progress.json"
+    ctx = multiprocessing.get_context("spawn")
+    go = ctx.Event()
+    a = ctx.Process(target=_turn_pages, args=(str(path), "sequential-data", list(range(6)), go))
+    b = ctx.Process(target=_turn_pages, args=(str(path), "vanilla-rnn", list(range(4)), go))
+    a.start()
+    b.start()
+    time.sleep(1.0)
+    go.set()
+    a.join(30)
+    b.join(30)
+    assert a.exitcode == 0 and b.exitcode == 0
+    saved = json.loads(path.read_text())["lessons"]
+    assert saved["sequential-data"]["pages_seen"] == list(range(6))
+    assert saved["vanilla-rnn"]["pages_seen"] == list(range(4))
+
+
+def test_merge_keeps_answers_and_takes_the_latest_page(tmp_path):
+    path = tmp_path / "progress.json"
+    first, second = ProgressStore(path), ProgressStore(path)
+    first.see_page(SHAPE, 2)
+    first.record_answer(SHAPE, "a", 1, True)
+    assert first.flush()
+    second.see_page(SHAPE, 1)  # later in time: the page to resume on
+    second.see_page(OTHER, 0)
+    assert second.flush()
+    saved = ProgressStore(path)
+    assert saved.lesson("gru")["pages_seen"] == [1, 2]
+    assert saved.answer("gru", "a") == {"answer": 1, "correct": True}
+    assert saved.last_page("gru") == 1
+    assert saved.status(OTHER) == "in progress"
+    assert second.answer("gru", "a"), "the other instance's answer is visible after a save"
+
+
+def test_saving_does_not_block_and_bursts_coalesce(tmp_path, monkeypatch):
+    path = tmp_path / "progress.json"
+    store = ProgressStore(path)
+    writes = []
+    slow_fsync = os.fsync
+
+    def fsync(fd):
+        time.sleep(0.2)  # a slow disk
+        writes.append(fd)
+        slow_fsync(fd)
+
+    monkeypatch.setattr("tutor.progress.os.fsync", fsync)
+    started = time.perf_counter()
+    for page in range(4):
+        store.see_page(SHAPE, page)
+    assert time.perf_counter() - started < 0.15, "page turns returned before the slow fsync"
+    assert store.status(SHAPE) == "in progress", "the change is visible at once"
+    assert store.flush(5.0)
+    assert len(writes) <= 2, "four page turns in a burst are written in at most two writes"
+    assert json.loads(path.read_text())["lessons"]["gru"]["pages_seen"] == [0, 1, 2, 3]
+    assert store.flush() and store.flush(), "flush is safe to call again"
+
+
+def test_flush_runs_at_exit(tmp_path):
+    path = tmp_path / "progress.json"
+    code = ("import sys; from pathlib import Path; from tutor.progress import ProgressStore, LessonShape;"
+            f"s = ProgressStore(Path({str(path)!r})); s.see_page(LessonShape('gru', 4, ()), 3)")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+    assert json.loads(path.read_text())["lessons"]["gru"]["last_page"] == 3
+
+
+def test_save_errors_come_once_through_on_error_and_recovery_clears(tmp_path):
+    blocker = tmp_path / "folder"
+    blocker.write_text("a file where the folder should be")
+    store = ProgressStore(blocker / "progress.json")
+    seen: list[str | None] = []
+    store.on_error = seen.append
+    for page in range(3):
+        store.see_page(SHAPE, page)
+        store.flush()
+    assert len(seen) == 1 and seen[0] is not None
+    assert str(tmp_path / "folder") in seen[0] and ".tmp" not in seen[0], "it names the folder"
+    blocker.unlink()
+    store.see_page(SHAPE, 3)
+    assert store.flush(5.0)
+    assert seen[1:] == [None] and store.save_error is None
+    assert ProgressStore(blocker / "progress.json").lesson("gru")["pages_seen"] == [0, 1, 2, 3], "nothing lost"
+
+
+def test_nan_answers_are_refused_and_the_file_stays_json(tmp_path):
+    path = tmp_path / "progress.json"
+    store = ProgressStore(path)
+    for bad in (float("nan"), float("inf")):
+        with pytest.raises(ValueError):
+            store.record_answer(SHAPE, "a", bad, False)
+    store.record_answer(SHAPE, "a", 2.5, False)
+    assert store.flush()
+    json.loads(path.read_text(), parse_constant=lambda c: pytest.fail(f"{c} in the file"))
+
+
+def test_reset_one_lesson_or_all(tmp_path):
+    path = tmp_path / "progress.json"
+    store = ProgressStore(path)
+    store.see_page(SHAPE, 1)
+    store.see_page(OTHER, 0)
+    store.set_marker("dots")
+    store.reset("gru")
+    assert store.flush()
+    again = ProgressStore(path)
+    assert again.status(SHAPE) == "not started" and again.status(OTHER) == "in progress"
+    again.reset()
+    assert again.flush()
+    last = ProgressStore(path)
+    assert last.status(OTHER) == "not started" and last.marker == "dots", "settings stay"
