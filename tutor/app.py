@@ -13,11 +13,13 @@ from typing import Iterable
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import Notification, Notify
+from textual.reactive import reactive
 from textual.screen import Screen
 
 from tutor.curriculum import Curriculum, Lesson, load_curriculum
 from tutor.engine import runtime
-from tutor.messages import EngineStatus
+from tutor.messages import EngineStatus, ProgressSaveError
 from tutor.progress import MARKERS, LessonShape, ProgressStore, state_dir
 from tutor.screens.contents import ContentsScreen
 from tutor.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
@@ -33,12 +35,18 @@ class TutorApp(App[None]):
         Binding("m", "cycle_marker", "Marker", show=False, id="marker"),
     ]
 
+    marker: reactive[str] = reactive("braille")  # how charts draw points; every chart watches it
+
     def __init__(self, curriculum: Curriculum | None = None, progress: ProgressStore | None = None,
                  start_lesson: str | None = None, load_engine: bool = True,
                  log_path: Path | None = None) -> None:
         super().__init__()
         self.curriculum = curriculum if curriculum is not None else load_curriculum()
         self.progress = progress if progress is not None else ProgressStore()
+        self.set_reactive(TutorApp.marker, self.progress.marker)
+        self._save_notice: Notification | None = None
+        # The writer thread reports here; post_message is thread-safe, the notice is shown on the UI thread.
+        self.progress.on_error = lambda text: self.post_message(ProgressSaveError(text))
         self.start_lesson = start_lesson
         self.load_engine = load_engine
         self.log_path = log_path or state_dir() / "tensorflow.log"
@@ -113,18 +121,28 @@ class TutorApp(App[None]):
         self.set_marker(MARKERS[(current + 1) % len(MARKERS)])
 
     def set_marker(self, marker: str) -> None:
-        from tutor.widgets.chart import FigureChart  # noqa: PLC0415 - textual-plotext loads with the first chart
-
         self.progress.set_marker(marker)
-        self.report_save_error()
-        for screen in self.screen_stack:
-            for chart in screen.query(FigureChart):
-                chart.set_marker(marker)
+        self.marker = marker
         self.notify(f"Chart marker: {marker}", timeout=2)
 
     def report_save_error(self) -> None:
-        if self.progress.save_error:
-            self.notify(self.progress.save_error, severity="error", timeout=15)
+        """Kept for callers; failed saves now arrive once through ``progress.on_error``."""
+
+    @on(ProgressSaveError)
+    def _progress_save_error(self, message: ProgressSaveError) -> None:
+        """One persistent notice while saving fails; it goes when a save succeeds again."""
+        if self._save_notice is not None:
+            try:
+                self._unnotify(self._save_notice)  # no public way to withdraw one notification
+            except KeyError:
+                pass  # already dismissed by the learner
+            self._save_notice = None
+        if message.text is None:
+            self.notify("Progress is being saved again.", title="Progress", timeout=4)
+            return
+        self._save_notice = Notification(message.text, "Progress not saved", "error", timeout=24 * 3600,
+                                         markup=False)
+        self.post_message(Notify(self._save_notice))
 
     # -- size --------------------------------------------------------------------------------------------
     def check_size(self) -> None:

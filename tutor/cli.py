@@ -1,4 +1,4 @@
-"""The `rnn-tutor` command: the app, `list`, `experiments` and `run` (a lab's experiment, headless).
+"""The `rnn-tutor` command: the app, `list`, `experiments`, `run` (a lab's experiment, headless) and `reset`.
 
 Nothing here imports TensorFlow; `run` reaches it through the engine only for the experiments that train.
 """
@@ -35,11 +35,14 @@ def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "run":
         return _run(argv[1:])
+    if argv and argv[0] == "reset":
+        return _reset(argv[1:])
     parser = argparse.ArgumentParser(
         prog="rnn-tutor",
         description="Learn RNNs, LSTMs and GRUs in the terminal. With no command, starts the tutor.",
         epilog="Commands: list (lessons and progress), experiments (what `run` can run), "
-               "run EXPERIMENT [--param value ...] [--json].",
+               "run EXPERIMENT [--param value ...] [--json], "
+               "reset [LESSON] [--yes] (forget a lesson's progress, or all).",
     )
     parser.add_argument("--version", action="version", version=f"rnn-tutor {__version__}")
     parser.add_argument("--lesson", metavar="ID", help="open this lesson directly")
@@ -60,6 +63,11 @@ def _list() -> int:
     progress = ProgressStore()
     if progress.warning:
         print(progress.warning, file=sys.stderr)
+    if not curriculum.lessons and not curriculum.errors:
+        from tutor.curriculum.loader import default_lessons_dir
+
+        print(f"No lessons in {default_lessons_dir()} (lesson files end in .md).", file=sys.stderr)
+        return EXIT_FAILED
     width = max((len(lesson.id) for lesson in curriculum.lessons), default=2)
     for lesson in curriculum.lessons:
         shape = LessonShape(lesson.id, len(lesson.pages), tuple(c.id for c in lesson.checks))
@@ -67,6 +75,56 @@ def _list() -> int:
     for error in curriculum.errors:
         print(f"error: {error}", file=sys.stderr)
     return 0 if curriculum.lessons or not curriculum.errors else EXIT_FAILED
+
+
+def _reset(argv: list[str]) -> int:
+    """`rnn-tutor reset [LESSON] [--yes]`; a name that is not a lesson is refused with exit 2."""
+    usage = "usage: rnn-tutor reset [LESSON] [--yes]   (no LESSON: every lesson's progress)"
+    names = [a for a in argv if not a.startswith("-")]
+    flags = [a for a in argv if a.startswith("-")]
+    if any(f in ("-h", "--help") for f in flags):
+        print(usage)
+        return 0
+    unknown = [f for f in flags if f not in ("-y", "--yes")]
+    if unknown or len(names) > 1:
+        print(f"rnn-tutor reset: unexpected {' '.join(unknown + names[1:])}\n{usage}", file=sys.stderr)
+        return EXIT_USAGE
+    return reset_progress(names[0] if names else None, assume_yes=bool(flags))
+
+
+def reset_progress(lesson_id: str | None, assume_yes: bool = False) -> int:
+    """Forget the progress of one lesson (or of all, with None) after asking; returns the exit status.
+    Refuses to ask where there is no terminal to answer (exit 2) unless ``assume_yes``."""
+    from tutor.curriculum import load_curriculum
+    from tutor.progress import ProgressStore
+
+    curriculum = load_curriculum()
+    if lesson_id is not None and curriculum.get(lesson_id) is None:
+        known = ", ".join(lesson.id for lesson in curriculum.lessons) or "none"
+        print(f"rnn-tutor reset: no lesson {lesson_id!r}; lessons: {known}", file=sys.stderr)
+        return EXIT_USAGE
+    progress = ProgressStore()
+    if progress.warning:
+        print(progress.warning, file=sys.stderr)
+    what = f"lesson {lesson_id!r}" if lesson_id else "every lesson"
+    if not assume_yes:
+        if not sys.stdin.isatty():
+            print(f"rnn-tutor reset: not asking without a terminal; add --yes to reset {what}", file=sys.stderr)
+            return EXIT_USAGE
+        try:
+            reply = input(f"Forget the pages seen and checks answered of {what}? [y/N] ")
+        except EOFError:
+            reply = ""
+        if reply.strip().lower() not in ("y", "yes"):
+            print("Nothing was reset.")
+            return EXIT_FAILED
+    progress.reset(lesson_id)
+    if not progress.flush(timeout=10.0):
+        print(f"rnn-tutor reset: {progress.save_error or 'the progress file could not be written'}",
+              file=sys.stderr)
+        return EXIT_FAILED
+    print(f"Progress of {what} reset.")
+    return 0
 
 
 def _experiments() -> int:
@@ -94,8 +152,11 @@ def _app(lesson: str | None) -> int:
         return EXIT_USAGE
     log_path = state_dir() / "tensorflow.log"
     app = TutorApp(curriculum=curriculum, start_lesson=lesson, log_path=log_path)
-    with runtime.NativeStderrToLog(log_path):
-        app.run()
+    try:
+        with runtime.NativeStderrToLog(log_path):
+            app.run()
+    finally:
+        app.progress.flush(timeout=1.0)  # before any hard exit below, which skips atexit
     _exit_if_stuck(app.return_code or 0)
     return app.return_code or 0
 
@@ -197,6 +258,8 @@ def _run(argv: list[str]) -> int:
         return EXIT_CANCELLED
     except Diverged as err:
         print(f"rnn-tutor run {name}: diverged: {err}", file=sys.stderr)
+        if as_json:  # a script reading stdout gets an answer too
+            print(json.dumps({"experiment": name, "params": _jsonable(params), "error": f"diverged: {err}"}))
         return EXIT_FAILED
     finally:
         signal.signal(signal.SIGINT, previous)

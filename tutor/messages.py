@@ -14,3 +14,10 @@ class EngineStatus(Message):
     text: str
     ready: bool = False
     failed: bool = False
+
+
+@dataclass
+class ProgressSaveError(Message):
+    """Saving progress failed (``text`` says where and why), or works again (``text`` is None)."""
+
+    text: str | None

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
+from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
@@ -27,15 +28,23 @@ class ContentsScreen(Screen[None]):
         yield Static("Contents — choose a lesson and press enter. ? for keys, q to quit.", id="contents-intro")
         yield OptionList(id="lessons")
         yield Static("", id="lesson-summary", markup=False)
-        yield Static("", id="lesson-errors", markup=False)
+        with VerticalScroll(id="lesson-errors-box"):  # focusable (tab), so a long list scrolls by keyboard
+            yield Static("", id="lesson-errors", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
         self.refresh_lessons()
         errors = self.app.curriculum.errors
         box = self.query_one("#lesson-errors", Static)
-        box.display = bool(errors)
-        box.update("Lessons that could not be loaded:\n" + "\n".join(f"  {e}" for e in errors))
+        self.query_one("#lesson-errors-box").display = bool(errors) or not self.app.curriculum.lessons
+        if errors:
+            head = (f"{_count(len(errors), 'lesson')} could not be loaded"
+                    + (" (tab here, then ↑↓ to scroll):" if len(errors) > 4 else ":"))
+            box.update(head + "\n" + "\n".join(f"  {e}" for e in errors))
+        elif not self.app.curriculum.lessons:
+            from tutor.curriculum.loader import default_lessons_dir  # noqa: PLC0415
+
+            box.update(f"No lessons in {default_lessons_dir()} (lesson files end in .md).")
 
     def on_screen_resume(self) -> None:
         self.refresh_lessons()
@@ -71,9 +80,14 @@ class ContentsScreen(Screen[None]):
             return
         labs = sum(len(page.labs) for page in lesson.pages)
         self.query_one("#lesson-summary", Static).update(
-            f"{lesson.summary}\n{len(lesson.pages)} pages, {labs} labs, {len(lesson.checks)} checks.")
+            f"{lesson.summary}\n{_count(len(lesson.pages), 'page')}, {_count(labs, 'lab')}, "
+            f"{_count(len(lesson.checks), 'check')}.")
 
     @on(OptionList.OptionSelected, "#lessons")
     def _open(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
             self.app.open_lesson(event.option.id)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"

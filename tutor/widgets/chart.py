@@ -1,4 +1,10 @@
-"""A plotext chart that draws the engine's figure descriptions (see ``tutor.engine.experiment.figure``)."""
+"""A plotext chart that draws the engine's figure descriptions (see ``tutor.engine.experiment.figure``).
+
+Ticks are chosen here, not by plotext: only inside the data's range (plotext draws a tick outside it on the
+frame or the title row), always at least two where the data has a span, whole numbers on count axes. plotext 5
+always draws the legend in the plot's top-left corner; when data passes under it, the axis is widened on the
+cheaper side (headroom above, or a margin on the left) so the legend sits where there is no data.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +20,15 @@ PLOTEXT_MARKERS = {"braille": "braille", "blocks": "hd", "dots": "dot"}
 
 
 class FigureChart(PlotextPlot):
-    """Owns its figure; ``show()`` replaces it, ``replot()`` draws it. Touch only from the UI thread."""
+    """Owns its figure; ``show()`` replaces it, ``replot()`` draws it. Touch only from the UI thread.
+    The marker follows the app's ``marker`` reactive when the app has one."""
 
     def __init__(self, marker: str = "braille", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.marker = marker
         self._figure: dict[str, Any] | None = None
         self._extra: list[dict[str, Any]] = []
+        self._drawn_size: tuple[int, int] | None = None
         self.placeholder = "Not run yet"
 
     def show(self, fig: dict[str, Any] | None, extra: Sequence[dict[str, Any]] = ()) -> None:
@@ -29,16 +37,25 @@ class FigureChart(PlotextPlot):
         self.replot()
 
     def set_marker(self, marker: str) -> None:
-        self.marker = marker
-        self.replot()
+        if marker != self.marker:
+            self.marker = marker
+            self.replot()
 
     def on_mount(self) -> None:
         super().on_mount()
+        if "marker" in getattr(type(self.app), "_reactives", {}):
+            self.watch(self.app, "marker", self.set_marker, init=False)
+            self.marker = self.app.marker
         self.replot()
+
+    def on_resize(self) -> None:
+        if self._figure is not None and self._drawn_size != (self.size.width, self.size.height):
+            self.replot()  # where the legend fits depends on the size
 
     def replot(self) -> None:
         plt = self.plt
         plt.clear_figure()  # also resets scale and ticks; textual-plotext re-applies the theme on render
+        self._drawn_size = (self.size.width, self.size.height)
         fig = self._figure
         if fig is None:
             plt.title(self.placeholder)
@@ -53,32 +70,104 @@ class FigureChart(PlotextPlot):
         plt.xlabel(fig.get("xlabel", ""))
         plt.ylabel(fig.get("ylabel", ""))
         no_color = getattr(self.app, "no_color", False)
-        drawn: list[float] = []
-        all_x: list[float] = []
+        drawn: list[tuple[list[float], list[float], str, str]] = []
         for i, line in enumerate([*self._extra, *fig.get("series", [])]):
             xs, ys = _points(line["x"], line["y"], log)
             if not xs:
                 continue
             if log:
                 ys = [math.log10(y) for y in ys]
-            drawn.extend(ys)
-            all_x.extend(xs)
+            style = "scatter" if len(xs) == 1 else line.get("style", "line")
+            drawn.append((xs, ys, line.get("label", "") or "", style))
             marker = ASCII_MARKERS[i % len(ASCII_MARKERS)] if (no_color or self.marker == "ascii") \
                 else PLOTEXT_MARKERS.get(self.marker, "braille")
             kwargs: dict[str, Any] = {"label": line.get("label", ""), "marker": marker}
             if not no_color:
                 kwargs["color"] = COLORS[i % len(COLORS)]
-            if line.get("style") == "scatter" or len(xs) == 1:
+            if style == "scatter":
                 plt.scatter(xs, ys, **kwargs)
-            elif line.get("style") == "bar":
+            elif style == "bar":
                 plt.bar(xs, ys, **{k: v for k, v in kwargs.items() if k != "marker"})
             else:
                 plt.plot(xs, ys, **kwargs)
-        if log and drawn:
-            plt.yticks(*_decade_ticks(min(drawn), max(drawn)))
-        if all_x and all(float(x).is_integer() for x in all_x):  # time steps: whole-number ticks only
-            plt.xticks(_whole_ticks(min(all_x), max(all_x)))
+        if drawn:
+            self._axes(drawn, log)
         self.refresh()
+
+    def _axes(self, drawn: list[tuple[list[float], list[float], str, str]], log: bool) -> None:
+        plt = self.plt
+        all_x = [x for xs, _, _, _ in drawn for x in xs]
+        all_y = [y for _, ys, _, _ in drawn for y in ys]
+        bars = any(style == "bar" for *_, style in drawn)
+        x0, x1 = min(all_x), max(all_x)
+        y0, y1 = min(all_y), max(all_y)
+        if bars:
+            y0, y1 = min(y0, 0.0), max(y1, 0.0)  # bars stand on zero
+        if log:
+            yticks, ylabels = log_ticks(y0, y1)
+        elif all(float(y).is_integer() for y in all_y):
+            yticks = whole_ticks(y0, y1, most=6)
+            ylabels = [str(int(t)) for t in yticks]
+        else:
+            yticks, ylabels = nice_ticks(y0, y1, most=6)
+        if all(float(x).is_integer() for x in all_x):  # time steps, counts: whole-number ticks only
+            xticks = whole_ticks(x0, x1)
+            xlabels = [str(int(t)) for t in xticks]
+        else:
+            xticks, xlabels = nice_ticks(x0, x1)
+        labels = [label for *_, label, _ in drawn if label]
+        if labels and not bars and x1 > x0 and y1 > y0:
+            width, height = self.size.width, self.size.height
+            rows = height - 3 - bool(self._figure and self._figure.get("title")) \
+                - bool(self._figure and (self._figure.get("xlabel") or self._figure.get("ylabel")))
+            cols = width - 2 - max((len(t) for t in ylabels), default=1)
+            lims = legend_room(drawn, (x0, x1), (y0, y1), cols, rows, legend_box(labels))
+            if lims is not None:
+                (x0, x1), (y0, y1) = lims
+                plt.xlim(x0, x1)
+                plt.ylim(y0, y1)
+        plt.yticks(yticks, ylabels)
+        plt.xticks(xticks, xlabels)
+
+
+def legend_box(labels: Sequence[str]) -> tuple[int, int]:
+    """(rows, columns) plotext 5 uses for a legend: one row a label, three marker cells and the padded label."""
+    return len(labels), 3 + max(len(label) for label in labels) + 2
+
+
+def legend_room(drawn: Sequence[tuple[Sequence[float], Sequence[float], str, str]], xr: tuple[float, float],
+                yr: tuple[float, float], cols: int, rows: int, box: tuple[int, int]
+                ) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """New (x, y) limits that keep the data out of the legend's top-left box, or None when it is clear
+    already (or the canvas is too small to say). Widens the side that costs the smaller share of the plot."""
+    box_rows, box_cols = box
+    if cols < 10 or rows < 4:
+        return None
+    (x0, x1), (y0, y1) = xr, yr
+
+    def cell(x: float, y: float) -> tuple[int, int]:
+        return (round((x - x0) / (x1 - x0) * (cols - 1)), round((y1 - y) / (y1 - y0) * (rows - 1)))
+
+    hit = False
+    for xs, ys, _, style in drawn:
+        points = list(zip(xs, ys))
+        samples = list(points)
+        if style != "scatter":  # a line also covers the cells between its points
+            for (xa, ya), (xb, yb) in zip(points, points[1:]):
+                steps = max(1, abs(cell(xb, yb)[0] - cell(xa, ya)[0]) * 2)
+                samples.extend((xa + (xb - xa) * k / steps, ya + (yb - ya) * k / steps) for k in range(steps))
+        if any(c < box_cols and r < box_rows for c, r in (cell(x, y) for x, y in samples)):
+            hit = True
+            break
+    if not hit:
+        return None
+    up = box_rows / max(1, rows - 1 - box_rows) if rows - 1 - box_rows > 2 else math.inf
+    left = (box_cols + 1) / max(1, cols - 1 - box_cols) if cols - 1 - box_cols > 10 else math.inf
+    if math.isinf(up) and math.isinf(left):
+        return None
+    if box_rows / rows <= (box_cols + 1) / cols and not math.isinf(up):  # the smaller share of the plot
+        return (x0, x1), (y0, y1 + (y1 - y0) * up)
+    return (x0 - (x1 - x0) * left, x1), (y0, y1)
 
 
 def _points(xs: Sequence[float], ys: Sequence[float | None], log: bool) -> tuple[list[float], list[float]]:
@@ -92,22 +181,65 @@ def _points(xs: Sequence[float], ys: Sequence[float | None], log: bool) -> tuple
     return keep_x, keep_y
 
 
-def _decade_ticks(low: float, high: float, most: int = 6) -> tuple[list[float], list[str]]:
-    """Tick positions (exponents) spanning [low, high] in log10 units, labelled 1e-08 style; when the data
-    spans less than two decades, 2 and 5 times each power are ticked too."""
-    first, last = math.floor(low), math.ceil(high)
-    if high - low < 2:
-        ticks = [(math.log10(m) + p, f"{m}e{p:+03d}" if p else str(m))
-                 for p in range(first, last + 1) for m in (1, 2, 5)]
-        inside = [(t, label) for t, label in ticks if low - 1e-9 <= t <= high + 1e-9]
-        if len(inside) >= 2:
-            return [t for t, _ in inside], [label for _, label in inside]
-    step = max(1, math.ceil((last - first + 1) / most))
-    powers = list(range(first, last + 1, step))
-    return [float(p) for p in powers], [f"1e{p:+03d}" if p else "1" for p in powers]
+def _label(value: float) -> str:
+    if value == 0:
+        return "0"
+    if 1e-3 <= abs(value) < 1e5:
+        return f"{value:.6g}"
+    mantissa, exponent = f"{value:.0e}".split("e")
+    return f"{mantissa}e{int(exponent):+03d}"
 
 
-def _whole_ticks(low: float, high: float, most: int = 8) -> list[float]:
+def nice_ticks(low: float, high: float, most: int = 8) -> tuple[list[float], list[str]]:
+    """Round ticks (1, 2 or 5 times a power of ten apart) inside [low, high]: at least two when the range has
+    a span, at most ``most``."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return [], []
+    if high - low <= 1e-12 * max(1.0, abs(high)):
+        return [low], [_label(low)]
+    span = high - low
+    best: list[float] = []
+    power = 10.0 ** math.floor(math.log10(span))
+    for step in (power * 5, power * 2, power, power / 2, power / 5, power / 10, power / 20, power / 50):
+        first = math.ceil(low / step - 1e-9)
+        ticks = [k * step for k in range(first, math.floor(high / step + 1e-9) + 1)]
+        if len(ticks) > most:
+            break
+        best = ticks
+        if len(ticks) >= 3:
+            break
+    if len(best) < 2:
+        best = [low, high]  # a range too narrow for round numbers: its two ends
+    digits = max(0, -math.floor(math.log10(span / 10)) if span < 10 else 0)
+    labels = [_label(round(t, digits + 2)) for t in best]
+    return [round(t, digits + 6) for t in best], labels
+
+
+def log_ticks(low: float, high: float, most: int = 6) -> tuple[list[float], list[str]]:
+    """Ticks for a log axis drawn in log10 units, all inside [low, high]: every decade (or every k-th), else
+    1-2-5 within a decade, else plain round numbers when the data spans less than a 1-2-5 step."""
+    if high - low <= 1e-12:
+        return [low], [_label(10 ** low)]
+    eps = 1e-9
+    decades = [float(p) for p in range(math.ceil(low - eps), math.floor(high + eps) + 1)]
+    if 2 <= len(decades):
+        step = max(1, math.ceil(len(decades) / most))
+        chosen = decades[::step]
+        if len(chosen) >= 2:
+            if all(-2 <= p <= 4 for p in chosen):
+                return chosen, [_label(10 ** p) for p in chosen]
+            return chosen, [f"1e{int(p):+03d}" for p in chosen]  # one style along the axis
+    one_two_five = [math.log10(m) + p for p in range(math.floor(low) - 1, math.ceil(high) + 1) for m in (1, 2, 5)]
+    inside = [t for t in one_two_five if low - eps <= t <= high + eps]
+    if 2 <= len(inside) <= most:
+        return inside, [_label(10 ** t) for t in inside]
+    values, _ = nice_ticks(10 ** low, 10 ** high, most=most)
+    positions = [math.log10(v) for v in values if v > 0]
+    positions = [min(max(p, low), high) for p in positions]
+    return positions, [_label(v) for v in values if v > 0]
+
+
+def whole_ticks(low: float, high: float, most: int = 8) -> list[float]:
     """Whole-number ticks from ``low`` to ``high`` at a round spacing (1, 2, 5, 10, 20, 50, …)."""
     span = max(1.0, high - low)
     step = 1
@@ -117,4 +249,7 @@ def _whole_ticks(low: float, high: float, most: int = 8) -> list[float]:
             if span / step <= most:
                 break
     start = math.ceil(low / step) * step
-    return [float(v) for v in range(int(start), int(high) + 1, step)]
+    return [float(v) for v in range(int(start), int(math.floor(high)) + 1, step)]
+
+
+_whole_ticks = whole_ticks  # the name earlier callers and tests use
