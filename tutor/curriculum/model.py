@@ -89,6 +89,8 @@ class LessonError:
     message: str
 
     def __str__(self) -> str:
+        if self.line <= 0:  # about the whole file (unreadable, not text), not one line of it
+            return f"{self.path.name}: {self.message}"
         return f"{self.path.name}, line {self.line}: {self.message}"
 
 

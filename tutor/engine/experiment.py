@@ -138,17 +138,19 @@ def _to_number(name: str, raw: Any, kind: type) -> Any:
         except ValueError:
             if kind is int:
                 try:
-                    as_float = float(text)
+                    value = float(text)  # "1e3" is a whole number written as a float; "1.5" is not
                 except ValueError:
                     raise ParamError(name, f"expected a whole number, got {text!r}") from None
-                raise ParamError(name, f"expected a whole number, got {_short(as_float)}") from None
-            raise ParamError(name, f"expected a number, got {text!r}") from None
+                if not (math.isfinite(value) and value.is_integer()):
+                    raise ParamError(name, f"expected a whole number, got {text!r}") from None
+            else:
+                raise ParamError(name, f"expected a number, got {text!r}") from None
     if kind is int and isinstance(value, float):
-        if not value.is_integer():
-            raise ParamError(name, f"expected a whole number, got {_short(value)}")
+        if not (math.isfinite(value) and value.is_integer()):
+            raise ParamError(name, f"expected a whole number, got {raw!r}")
         value = int(value)
     if isinstance(value, float) and not math.isfinite(value):
-        raise ParamError(name, f"expected a finite number, got {value}")
+        raise ParamError(name, f"expected a finite number, got {raw!r}")
     return kind(value)
 
 

@@ -6,6 +6,7 @@ use. None of them imports TensorFlow at module level, so listing and validating 
 
 from __future__ import annotations
 
+import difflib
 import importlib
 from typing import Any, Callable
 
@@ -46,8 +47,9 @@ def all_experiments() -> dict[str, Experiment]:
 
 class UnknownExperiment(KeyError):
     def __init__(self, name: str) -> None:
-        known = ", ".join(sorted(all_experiments()))
-        super().__init__(f"unknown experiment {name!r}; known experiments: {known}")
+        close = difflib.get_close_matches(name, sorted(all_experiments()), n=3, cutoff=0.6)
+        hint = f"did you mean {' or '.join(close)}? " if close else ""
+        super().__init__(f"unknown experiment {name!r}; {hint}`rnn-tutor experiments` lists them")
         self.message = self.args[0]
 
     def __str__(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from textual import on
@@ -50,6 +51,8 @@ class CheckView(Vertical):
         event.stop()
         try:
             value = float(event.value.strip())
+            if not math.isfinite(value):  # nan and inf parse, but are no answer (and not JSON)
+                raise ValueError(value)
         except ValueError:
             self.query_one(".check-feedback", Static).update(f"{event.value.strip()!r} is not a number; try again.")
             return

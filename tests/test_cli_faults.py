@@ -1,0 +1,107 @@
+"""The command line under faults: reset, an empty lessons folder, float-looking whole numbers, a diverged run
+with --json, unknown experiments, binary lesson files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tutor.cli import main
+from tutor.progress import LessonShape, ProgressStore
+
+
+def _cli(*args: str, home, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tutor", *args], capture_output=True, text=True, timeout=60,
+                          input=stdin, env={**os.environ, "RNN_TUTOR_HOME": str(home), **env})
+
+
+def _progress(home) -> ProgressStore:
+    store = ProgressStore(home / "progress.json")
+    store.see_page(LessonShape("gru", 5, ()), 1)
+    store.see_page(LessonShape("lstm", 6, ()), 0)
+    assert store.flush()
+    return store
+
+
+def test_reset_one_lesson_then_all(tmp_path):
+    _progress(tmp_path)
+    done = _cli("reset", "gru", "--yes", home=tmp_path)
+    assert done.returncode == 0 and "reset" in done.stdout
+    listing = _cli("list", home=tmp_path).stdout
+    assert [line.split()[-1] for line in listing.splitlines() if " gru " in line] == ["started"]
+    assert any(" lstm " in line and "in progress" in line for line in listing.splitlines())
+    assert _cli("reset", "-y", home=tmp_path).returncode == 0
+    assert "in progress" not in _cli("list", home=tmp_path).stdout
+
+
+def test_reset_refuses_without_a_terminal_and_an_unknown_lesson(tmp_path):
+    _progress(tmp_path)
+    done = _cli("reset", "gru", home=tmp_path, stdin="y\n")  # piped stdin is not a terminal
+    assert done.returncode == 2 and "--yes" in done.stderr
+    done = _cli("reset", "no-such-lesson", "--yes", home=tmp_path)
+    assert done.returncode == 2 and "no lesson 'no-such-lesson'" in done.stderr and "gru" in done.stderr
+    assert "in progress" in _cli("list", home=tmp_path).stdout, "nothing was reset"
+
+
+def test_reset_asks_and_takes_no_for_an_answer(tmp_path, monkeypatch, capsys):
+    from tutor.cli import reset_progress
+
+    monkeypatch.setenv("RNN_TUTOR_HOME", str(tmp_path))
+    _progress(tmp_path)
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr("builtins.input", lambda prompt: "n")
+    assert reset_progress("gru", assume_yes=False) == 1
+    assert ProgressStore(tmp_path / "progress.json").status(LessonShape("gru", 5, ())) == "in progress"
+    monkeypatch.setattr("builtins.input", lambda prompt: "y")
+    assert reset_progress("gru", assume_yes=False) == 0
+    assert ProgressStore(tmp_path / "progress.json").status(LessonShape("gru", 5, ())) == "not started"
+
+
+def test_list_with_an_empty_lessons_folder_says_so(tmp_path):
+    (tmp_path / "lessons").mkdir()
+    done = _cli("list", home=tmp_path, RNN_TUTOR_LESSONS=str(tmp_path / "lessons"))
+    assert done.returncode == 1 and f"No lessons in {tmp_path / 'lessons'}" in done.stderr
+
+
+def test_binary_lesson_is_not_reported_at_line_0(tmp_path):
+    (tmp_path / "lessons").mkdir()
+    (tmp_path / "lessons" / "pic.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    done = _cli("list", home=tmp_path, RNN_TUTOR_LESSONS=str(tmp_path / "lessons"))
+    assert "pic.md" in done.stderr and "line 0" not in done.stderr
+
+
+@pytest.mark.parametrize("raw, expected", [("1e3", 1000), ("1000.0", 1000), (" 64 ", 64)])
+def test_float_looking_whole_numbers_are_accepted(raw, expected):
+    from tutor.engine import registry
+
+    assert registry.get("windowing").validate({"length": raw})["length"] == expected
+
+
+@pytest.mark.parametrize("raw", ["1.5", "1e400", "nan", "abc"])
+def test_refusals_quote_the_input(raw, capsys):
+    assert main(["run", "windowing", "--length", raw]) == 2
+    assert f"got '{raw}'" in capsys.readouterr().err
+
+
+def test_unknown_experiment_is_short_and_suggests(capsys):
+    assert main(["run", "windowwing"]) == 2
+    err = capsys.readouterr().err
+    assert "did you mean windowing" in err and "rnn-tutor experiments" in err
+    assert "gradient-flow" not in err, "not the whole list"
+
+
+def test_diverged_run_with_json_prints_an_error_object(monkeypatch, capsys):
+    from tutor.engine import registry
+    from tutor.engine.experiment import Diverged
+
+    def diverge(name, params, ctx, **_):
+        raise Diverged("The loss became nan at step 3.")
+
+    monkeypatch.setattr(registry, "run", diverge)
+    assert main(["run", "scalar-decay", "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["experiment"] == "scalar-decay" and "nan at step 3" in out["error"]
