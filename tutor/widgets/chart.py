@@ -116,16 +116,21 @@ class FigureChart(PlotextPlot):
         else:
             xticks, xlabels = nice_ticks(x0, x1)
         labels = [label for *_, label, _ in drawn if label]
-        if labels and not bars and x1 > x0 and y1 > y0:
+        if labels and x1 > x0 and y1 > y0:
             width, height = self.size.width, self.size.height
             rows = height - 3 - bool(self._figure and self._figure.get("title")) \
                 - bool(self._figure and (self._figure.get("xlabel") or self._figure.get("ylabel")))
             cols = width - 2 - max((len(t) for t in ylabels), default=1)
-            lims = legend_room(drawn, (x0, x1), (y0, y1), cols, rows, legend_box(labels))
-            if lims is not None:
-                (x0, x1), (y0, y1) = lims
-                plt.xlim(x0, x1)
-                plt.ylim(y0, y1)
+            box = legend_box(labels)
+            if bars:  # plotext pads bars sideways, so only the headroom above them can be placed exactly
+                if rows - 1 - box[0] > 2:
+                    plt.ylim(y0, y1 + (y1 - y0) * box[0] / (rows - 1 - box[0]))
+            else:
+                lims = legend_room(drawn, (x0, x1), (y0, y1), cols, rows, box)
+                if lims is not None:
+                    (x0, x1), (y0, y1) = lims
+                    plt.xlim(x0, x1)
+                    plt.ylim(y0, y1)
         plt.yticks(yticks, ylabels)
         plt.xticks(xticks, xlabels)
 
@@ -186,7 +191,9 @@ def _label(value: float) -> str:
         return "0"
     if 1e-3 <= abs(value) < 1e5:
         return f"{value:.6g}"
-    mantissa, exponent = f"{value:.0e}".split("e")
+    text = f"{value:.3e}"
+    mantissa, exponent = text.split("e")
+    mantissa = mantissa.rstrip("0").rstrip(".")
     return f"{mantissa}e{int(exponent):+03d}"
 
 
