@@ -105,3 +105,32 @@ def test_diverged_run_with_json_prints_an_error_object(monkeypatch, capsys):
     assert main(["run", "scalar-decay", "--json"]) == 1
     out = json.loads(capsys.readouterr().out)
     assert out["experiment"] == "scalar-decay" and "nan at step 3" in out["error"]
+
+
+async def test_contents_says_when_there_are_no_lessons(make_app, tmp_path, monkeypatch):
+    (tmp_path / "none").mkdir()
+    monkeypatch.setenv("RNN_TUTOR_LESSONS", str(tmp_path / "none"))
+    app = make_app(lessons=tmp_path / "none")
+    async with app.run_test(size=(80, 24)):
+        assert "No lessons in" in str(app.screen.query_one("#lesson-errors").render())
+
+
+async def test_many_broken_lessons_scroll_in_one_focusable_list(make_app, tmp_path):
+    folder = tmp_path / "lessons"
+    folder.mkdir()
+    for i in range(7):
+        (folder / f"{i}-bad.md").write_text(f'+++\nid = "bad-{i}"\ntitle = "B"\norder = {i}\n+++\n## P\n'
+                                            f'```lab\nexperiment = "nope{i}"\n```\n')
+    app = make_app(lessons=folder)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        text = str(app.screen.query_one("#lesson-errors").render())
+        assert all(f"{i}-bad.md" in text for i in range(7))
+        box = app.screen.query_one("#lesson-errors-box")
+        assert box.max_scroll_y > 0, "the list is longer than the box"
+        await pilot.press("tab")
+        assert app.focused is box
+        await pilot.press("end")
+        await pilot.pause()
+        assert box.scroll_y == box.max_scroll_y
+        assert len(app._notifications) == 1, "one toast, not seven"

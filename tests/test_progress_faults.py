@@ -197,3 +197,25 @@ def test_reset_one_lesson_or_all(tmp_path):
     assert again.flush()
     last = ProgressStore(path)
     assert last.status(OTHER) == "not started" and last.marker == "dots", "settings stay"
+
+
+async def test_app_shows_one_persistent_notice_and_clears_it(make_app, tmp_path):
+    blocker = tmp_path / "folder"
+    blocker.write_text("a file where the folder should be")
+    store = ProgressStore(blocker / "progress.json")
+    app = make_app(progress=store)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.press("enter")
+        for _ in range(3):
+            await pilot.press("n")
+            store.flush()
+            await pilot.pause()
+        failures = [n for n in app._notifications if n.severity == "error"]
+        assert len(failures) == 1 and str(tmp_path / "folder") in failures[0].message
+        assert failures[0].timeout > 600, "it stays while saving fails"
+        blocker.unlink()
+        await pilot.press("n")
+        assert store.flush(5.0)
+        await pilot.pause()
+        await pilot.pause()
+        assert not [n for n in app._notifications if n.severity == "error"], "recovery clears it"

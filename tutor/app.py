@@ -62,8 +62,12 @@ class TutorApp(App[None]):
             self.open_lesson(self.start_lesson)
         if self.progress.warning:
             self.notify(self.progress.warning, title="Progress", severity="warning", timeout=30)
-        for error in self.curriculum.errors:
-            self.notify(str(error), title="A lesson could not be loaded", severity="error", timeout=15)
+        errors = self.curriculum.errors
+        if len(errors) == 1:
+            self.notify(str(errors[0]), title="A lesson could not be loaded", severity="error", timeout=15)
+        elif errors:  # one toast, not a stack; the contents list them all
+            self.notify(f"{len(errors)} lessons could not be loaded; the contents list why.",
+                        severity="error", timeout=15)
         self.check_size()
         if self.load_engine:
             self.call_after_refresh(self._load_engine)

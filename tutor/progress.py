@@ -261,7 +261,7 @@ class ProgressStore:
             return self._set_aside(str(err), _fresh())
         if problems:
             shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
-            return self._set_aside(shown, data, kept_valid=True)
+            return self._set_aside(shown, data, kept_valid=bool(data["lessons"]))
         return data
 
     def _set_aside(self, why: str, data: dict[str, Any], kept_valid: bool = False) -> dict[str, Any]:
