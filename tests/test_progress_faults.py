@@ -219,3 +219,33 @@ async def test_app_shows_one_persistent_notice_and_clears_it(make_app, tmp_path)
         await pilot.pause()
         await pilot.pause()
         assert not [n for n in app._notifications if n.severity == "error"], "recovery clears it"
+
+
+@pytest.mark.parametrize("typed", ["nan", "inf", "-Infinity"])
+async def test_numeric_check_refuses_nan_and_inf(typed):
+    from textual.app import App
+    from textual.widgets import Input
+
+    from tutor.curriculum.model import CheckSpec
+    from tutor.widgets.check import CheckView
+
+    answered = []
+
+    class One(App[None]):
+        def compose(self):
+            yield CheckView(CheckSpec("n", "How many?", "Because.", 3))
+
+        def on_check_view_answered(self, message):
+            answered.append(message.given)
+
+    app = One()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.query_one(Input).focus()
+        await pilot.press(*typed, "enter")
+        await pilot.pause()
+        assert answered == []
+        assert "is not a number" in str(app.query_one(".check-feedback").render())
+        app.query_one(Input).value = "3"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert answered == [3.0]
