@@ -249,3 +249,15 @@ async def test_numeric_check_refuses_nan_and_inf(typed):
         await pilot.press("enter")
         await pilot.pause()
         assert answered == [3.0]
+
+
+def test_a_file_damaged_while_running_is_kept_before_it_is_written_over(tmp_path):
+    path = tmp_path / "progress.json"
+    store = ProgressStore(path)
+    store.see_page(SHAPE, 0)
+    assert store.flush()
+    path.write_bytes(b"\xff\xfe garbage")  # another program, or a disk error
+    store.see_page(SHAPE, 1)
+    assert store.flush()
+    assert [p.read_bytes() for p in tmp_path.glob("progress.json.damaged-*")] == [b"\xff\xfe garbage"]
+    assert ProgressStore(path).lesson("gru")["pages_seen"] == [0, 1]

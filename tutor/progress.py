@@ -47,7 +47,7 @@ except ImportError:  # pragma: no cover - Windows
 Status = Literal["not started", "in progress", "done"]
 MARKERS = ("braille", "blocks", "dots", "ascii")
 VERSION = 1
-ErrorHook = Callable[["str | None"], None]
+ErrorHook = Callable[[str | None], None]
 
 
 def data_dir() -> Path:
@@ -235,7 +235,6 @@ class ProgressStore:
         self._wake = threading.Condition(self._lock)
         self._pending: list[tuple[Any, ...]] = []
         self._writing = False
-        self._writes = 0  # completed write attempts, for flush() to wait on
         self._thread: threading.Thread | None = None
         for other in list(_LIVE):  # another store on this file in this process: let its writes land first
             if other.path == self.path:
@@ -265,9 +264,8 @@ class ProgressStore:
         return data
 
     def _set_aside(self, why: str, data: dict[str, Any], kept_valid: bool = False) -> dict[str, Any]:
-        kept = self.path.with_name(f"{self.path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
         try:
-            os.replace(self.path, kept)
+            kept = self._move_aside()
             self._moved_aside = True
             where = f"It was kept as {kept}."
         except OSError as move_err:
@@ -275,6 +273,16 @@ class ProgressStore:
         fresh = "The rest of your progress was kept." if kept_valid else "A fresh one was started."
         self.warning = f"Your progress file could not be read ({why}). {where} {fresh}"
         return data
+
+    def _move_aside(self) -> Path:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        kept = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
+        n = 1
+        while kept.exists():  # two damaged files in one second: keep both
+            n += 1
+            kept = self.path.with_name(f"{self.path.name}.damaged-{stamp}-{n}")
+        os.replace(self.path, kept)
+        return kept
 
     def lesson(self, lesson_id: str) -> dict[str, Any]:
         return self.data["lessons"].get(lesson_id, {})
@@ -420,15 +428,18 @@ class ProgressStore:
     def _read_for_merge(self) -> dict[str, Any] | None:
         """What another instance wrote, cleaned; None when there is nothing usable (this copy is written)."""
         try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return None
-        except (OSError, UnicodeDecodeError):
-            return None
+            text = self.path.read_bytes().decode("utf-8", errors="replace")
+        except OSError:
+            return None  # gone (the first write), or unreadable and then not writable either
         try:
-            data, _ = parse(text)
+            data, problems = parse(text)
         except ValueError:
-            return None
+            data, problems = None, ["unreadable"]
+        if problems:  # damaged since this instance started: keep the original before writing over it
+            try:
+                self._move_aside()
+            except OSError:
+                pass
         return data
 
     def _replace(self, text: str) -> None:
