@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
+from textual.reactive import Reactive
 from textual_plotext import PlotextPlot
 
 # Named colours exist in every 16-colour palette; series are also told apart by marker where colour is off.
@@ -43,7 +44,7 @@ class FigureChart(PlotextPlot):
 
     def on_mount(self) -> None:
         super().on_mount()
-        if "marker" in getattr(type(self.app), "_reactives", {}):
+        if isinstance(getattr(type(self.app), "marker", None), Reactive):  # the one setting, on the app
             self.watch(self.app, "marker", self.set_marker, init=False)
             self.marker = self.app.marker
         self.replot()
@@ -167,10 +168,10 @@ def legend_room(drawn: Sequence[tuple[Sequence[float], Sequence[float], str, str
     if not hit:
         return None
     up = box_rows / max(1, rows - 1 - box_rows) if rows - 1 - box_rows > 2 else math.inf
-    left = (box_cols + 1) / max(1, cols - 1 - box_cols) if cols - 1 - box_cols > 10 else math.inf
+    left = (box_cols + 2) / max(1, cols - 1 - box_cols) if cols - 1 - box_cols > 10 else math.inf
     if math.isinf(up) and math.isinf(left):
         return None
-    if box_rows / rows <= (box_cols + 1) / cols and not math.isinf(up):  # the smaller share of the plot
+    if box_rows / rows <= (box_cols + 2) / cols and not math.isinf(up):  # the smaller share of the plot
         return (x0, x1), (y0, y1 + (y1 - y0) * up)
     return (x0 - (x1 - x0) * left, x1), (y0, y1)
 
