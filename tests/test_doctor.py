@@ -89,6 +89,8 @@ def test_gpu_seen_by_the_driver_but_not_tensorflow_says_install_the_extra(monkey
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "-1")
     assert "CUDA_VISIBLE_DEVICES" in doctor._no_gpu_advice(smi, {"cuda_build": True}, None)
     assert doctor._no_gpu_advice(None, {"cuda_build": True}, None) is None  # a CPU machine: nothing to fix
+    broken = [{"error": "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver."}]
+    assert "driver is not working" in doctor._no_gpu_advice(broken, {"cuda_build": True}, None)
 
 
 # -- one probe fails, the report still stands ------------------------------------------------------------
@@ -158,6 +160,15 @@ def test_cli_json_probes_tensorflow():
     assert device["description"] == "CPU" or device["description"].startswith("GPU")
     assert "kernel" in device["lstm_kernel"]["rules"]
     assert device["cuda_build"] in (True, False)
+
+
+@pytest.mark.slow
+def test_a_traced_lstm_shows_the_kernel_keras_chose():
+    found = doctor.lstm_kernel(trace=True)
+    if runtime.device_description().startswith("GPU"):
+        assert found["ran"].startswith("fused cuDNN kernel (CudnnRNN") and found["rules"] == "fused cuDNN kernel"
+    else:
+        assert found["ran"] == "generic loop (no CudnnRNN op)" and found["rules"].startswith("generic kernel (no GPU")
 
 
 # -- the TUI screen --------------------------------------------------------------------------------------

@@ -140,24 +140,25 @@ def nvidia_smi() -> list[dict[str, Any]] | None:
         return [{"error": f"{type(err).__name__}: {err}"}]
 
 
-def lstm_kernel(on_gpu: bool) -> dict[str, str]:
-    """Which kernel a default Keras LSTM gets. The rules say (models.kernel_in_use); on a GPU a tiny LSTM is
-    traced too, and the ops in its graph show what Keras actually chose (CudnnRNN* = the fused kernel)."""
+def lstm_kernel(trace: bool) -> dict[str, str]:
+    """Which kernel a default Keras LSTM gets. The rules say (models.kernel_in_use); with ``trace`` (on a GPU) a
+    tiny LSTM is traced and run too: a CudnnRNN* op in its graph shows Keras chose the fused kernel."""
     from tutor.engine import models, runtime
 
     keras = runtime.keras()
     layer = keras.layers.LSTM(4)
     found = {"rules": models.kernel_in_use(layer)}
-    if on_gpu:
+    if trace:
         tf = runtime.tensorflow()
         traced = tf.function(lambda x: layer(x))
         graph = traced.get_concrete_function(tf.TensorSpec((2, 5, 3), tf.float32)).graph
-        ops = {op.type for op in graph.get_operations()}
-        # the fused path lives in a nested function; look through every function the graph defines
-        for fn in getattr(graph, "_functions", {}).values():
-            ops |= {op.type for op in getattr(getattr(fn, "graph", None), "get_operations", lambda: [])()}
-        fused = sorted(op for op in ops if op.startswith("CudnnRNN"))
-        traced(tf.zeros((2, 5, 3)))
+        fused = sorted({op.type for op in graph.get_operations() if op.type.startswith("CudnnRNN")})
+        try:
+            traced(tf.zeros((2, 5, 3)))
+        except Exception as err:  # noqa: BLE001 - the op exists but cannot run: say so, keep the report
+            found["ran"] = f"failed to run ({type(err).__name__}: {str(err).splitlines()[0][:120]})"
+            found["advice"] = f"the GPU kernels could not run; {GPU_EXTRA} installs CUDA and cuDNN"
+            return found
         found["ran"] = f"fused cuDNN kernel ({fused[0]} in the graph)" if fused else "generic loop (no CudnnRNN op)"
     return found
 
@@ -184,20 +185,22 @@ def probe_device(probe: Probe, log_path: Path | None = None) -> None:
     else:
         threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
         intra, inter = report["intra_op_threads"], report["inter_op_threads"]
-        probe.add("device", "CPU" + ("" if smi is None else " (no GPU seen by TensorFlow)"), _no_gpu_advice(
+        probe.add("device", "CPU" + (" (no GPU seen by TensorFlow)" if smi else ""), _no_gpu_advice(
             smi, report, log_path))
-        probe.add("threads", f"intra-op {intra or 'auto'}, inter-op {inter or 'auto'}; "
-                             f"{threads} CPU(s) available to this process")
+        probe.add("threads", f"intra-op {intra or 'auto'}, inter-op {inter or 'auto'} "
+                             f"({threads} CPU{'s' if threads != 1 else ''} for this process)")
     cuda = report["cuda_version"] if report["cuda_build"] else None
     probe.add("built with", f"CUDA {cuda}, cuDNN {report['cudnn_version']}" if cuda else "no CUDA (CPU-only build)")
     kernel = lstm_kernel(bool(gpus))
     probe.data["lstm_kernel"] = kernel
-    probe.add("LSTM kernel", kernel.get("ran", kernel["rules"]))
+    probe.add("LSTM kernel", kernel.get("ran", kernel["rules"]), kernel.get("advice"))
 
 
 def _no_gpu_advice(smi: list | None, report: dict, log_path: Path | None) -> str | None:
     if not smi:
         return None  # no NVIDIA driver: a CPU machine, nothing to fix
+    if all("error" in gpu for gpu in smi):
+        return f"nvidia-smi is installed but failed ({smi[0]['error']}): the NVIDIA driver is not working"
     visible = os.environ.get("CUDA_VISIBLE_DEVICES")
     if visible is not None and visible.strip() in ("", "-1"):
         return f"CUDA_VISIBLE_DEVICES={visible!r} hides the GPUs; unset it"
