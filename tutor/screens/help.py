@@ -23,7 +23,7 @@ HELP = """\
 | escape | leave a field; again: back to the contents |
 | ↑ ↓ pgup pgdn | scroll the page |
 | m | chart marker: braille, blocks, dots or ascii (for fonts without braille) |
-| ctrl+p | command palette: jump to any lesson |
+| ctrl+p | command palette: jump to any lesson; Doctor |
 | ? | this help |
 | q | quit at once (ctrl+q while typing in a field) |
 | d | (here) the doctor: versions, device, terminal, where files are kept |
