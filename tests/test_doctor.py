@@ -93,6 +93,28 @@ def test_gpu_seen_by_the_driver_but_not_tensorflow_says_install_the_extra(monkey
     assert "driver is not working" in doctor._no_gpu_advice(broken, {"cuda_build": True}, None)
 
 
+def test_device_section_on_a_gpu_server(monkeypatch):
+    """The GPU branch's wording, with TensorFlow, nvidia-smi and the traced LSTM faked (no GPU here)."""
+    report = {"tensorflow": "2.21.0", "load_seconds": 4.2, "description": "GPU: NVIDIA H100 80GB HBM3",
+              "gpus": [{"device": "/physical_device:GPU:0", "name": "NVIDIA H100 80GB HBM3",
+                        "compute_capability": "9.0"}],
+              "cuda_build": True, "cuda_version": "12.5.1", "cudnn_version": "9",
+              "intra_op_threads": 0, "inter_op_threads": 0}
+    monkeypatch.setattr(runtime, "device_report", lambda: report)
+    monkeypatch.setattr(doctor, "nvidia_smi", lambda: [{"index": 0, "name": "NVIDIA H100 80GB HBM3",
+                                                        "memory_mib": 81559, "driver": "550.54"}])
+    traced = []
+    monkeypatch.setattr(doctor, "lstm_kernel", lambda trace: traced.append(trace) or {
+        "rules": "fused cuDNN kernel", "ran": "fused cuDNN kernel (CudnnRNNV3 in the graph)"})
+    probe = doctor.run_probe("device", "Device", doctor.probe_device)
+    assert probe.error is None and traced == [True]  # the LSTM is traced only where there is a GPU
+    facts = {f.label: f.value for f in probe.facts}
+    assert facts["GPU:0"] == "NVIDIA H100 80GB HBM3 (compute 9.0, 80 GiB)"
+    assert facts["built with"] == "CUDA 12.5.1, cuDNN 9"
+    assert facts["LSTM kernel"] == "fused cuDNN kernel (CudnnRNNV3 in the graph)"
+    assert probe.data["gpus"][0]["memory_mib"] == 81559 and "threads" not in facts
+
+
 # -- one probe fails, the report still stands ------------------------------------------------------------
 def test_a_failing_probe_reports_why_and_the_rest_still_reports(monkeypatch):
     def broken():
