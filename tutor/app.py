@@ -112,12 +112,20 @@ class TutorApp(App[None]):
         for marker in MARKERS:
             yield SystemCommand(f"Chart marker: {marker}", "How charts draw their points",
                                 partial(self.set_marker, marker))
+        yield SystemCommand("Doctor", "What this machine gives the tutor: versions, device, terminal, paths",
+                            self.action_doctor)
 
     def action_help(self) -> None:
         from tutor.screens.help import HelpScreen  # noqa: PLC0415 - Markdown loads when help is first shown
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(str(self.progress.path), str(self.log_path)))
+
+    def action_doctor(self) -> None:
+        from tutor.screens.doctor import DoctorScreen  # noqa: PLC0415 - loads when first asked for
+
+        if not isinstance(self.screen, DoctorScreen):
+            self.push_screen(DoctorScreen(self.log_path))
 
     # -- settings ----------------------------------------------------------------------------------------
     def action_cycle_marker(self) -> None:

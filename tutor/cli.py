@@ -1,4 +1,5 @@
-"""The `rnn-tutor` command: the app, `list`, `experiments`, `run` (a lab's experiment, headless) and `reset`.
+"""The `rnn-tutor` command: the app, `list`, `experiments`, `run` (a lab's experiment, headless), `reset` and
+`doctor`.
 
 Nothing here imports TensorFlow; `run` reaches it through the engine only for the experiments that train.
 """
@@ -37,12 +38,15 @@ def _main(argv: Sequence[str] | None) -> int:
         return _run(argv[1:])
     if argv and argv[0] == "reset":
         return _reset(argv[1:])
+    if argv and argv[0] == "doctor":
+        return _doctor(argv[1:])
     parser = argparse.ArgumentParser(
         prog="rnn-tutor",
         description="Learn RNNs, LSTMs and GRUs in the terminal. With no command, starts the tutor.",
         epilog="Commands: list (lessons and progress), experiments (what `run` can run), "
                "run EXPERIMENT [--param value ...] [--json], "
-               "reset [LESSON] [--yes] (forget a lesson's progress, or all).",
+               "reset [LESSON] [--yes] (forget a lesson's progress, or all), "
+               "doctor [--json] (what this machine gives the tutor).",
     )
     parser.add_argument("--version", action="version", version=f"rnn-tutor {__version__}")
     parser.add_argument("--lesson", metavar="ID", help="open this lesson directly")
@@ -159,6 +163,31 @@ def _app(lesson: str | None) -> int:
         app.progress.flush(timeout=1.0)  # before any hard exit below, which skips atexit
     _exit_if_stuck(app.return_code or 0)
     return app.return_code or 0
+
+
+def _doctor(argv: list[str]) -> int:
+    """The environment report: text for people, --json for scripts. Works without a terminal."""
+    from tutor import doctor
+    from tutor.engine import runtime
+    from tutor.progress import state_dir
+
+    parser = argparse.ArgumentParser(prog="rnn-tutor doctor",
+                                     description="What this machine gives the tutor: versions, device, "
+                                                 "terminal, and where files are kept.")
+    parser.add_argument("--json", action="store_true", help="one JSON object instead of the text report")
+    parser.add_argument("--no-device", action="store_true", help="skip the device probe (does not load TensorFlow)")
+    args = parser.parse_args(argv)
+    log_path = state_dir() / "tensorflow.log"
+    runtime.prepare_environment()
+    with runtime.NativeStderrToLog(log_path):  # CUDA's and TensorFlow's native chatter goes to the log
+        report = doctor.run_all(with_device=not args.no_device, log_path=log_path)
+    if args.json:
+        print(json.dumps(_jsonable(report.to_json()), allow_nan=False, indent=2))
+    else:
+        from rich.console import Console
+
+        Console().print(doctor.render(report))
+    return 0
 
 
 def _exit_if_stuck(code: int, grace: float = 1.5) -> None:

@@ -3,6 +3,7 @@
 - :func:`tensorflow` imports TensorFlow once (thread-safe), after setting its log level and Keras backend, and
   turns on GPU memory growth so a lab does not take a whole shared GPU.
 - :func:`device_description` says where Keras will run: "CPU" or the GPU's name.
+- :func:`device_report` gives what ``rnn-tutor doctor`` shows of the device: GPUs, build, thread counts.
 - :func:`training_slot` lets one TensorFlow job run at a time; a waiting job still notices cancellation.
 - :class:`NativeStderrToLog` sends what native code writes on file descriptor 2 (TensorFlow's C++ logging,
   CUDA's messages) to a log file while the TUI owns the screen.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
@@ -83,6 +85,35 @@ def _describe(tf: ModuleType, gpus: list) -> str:
             names.append(gpu.name)
     label = names[0] if len(set(names)) == 1 else ", ".join(names)
     return f"GPU: {label}" + (f" x{len(names)}" if len(names) > 1 else "")
+
+
+def device_report() -> dict:
+    """What TensorFlow sees and was built with, as plain data. Loads TensorFlow if needed (timed)."""
+    started = time.perf_counter()
+    already = _tf is not None
+    tf = tensorflow()
+    build = dict(tf.sysconfig.get_build_info())
+    gpus = []
+    for gpu in tf.config.list_physical_devices("GPU"):
+        try:
+            details = tf.config.experimental.get_device_details(gpu)
+        except Exception:  # noqa: BLE001 - details are cosmetic
+            details = {}
+        capability = details.get("compute_capability")
+        gpus.append({"device": gpu.name, "name": details.get("device_name", gpu.name),
+                     "compute_capability": ".".join(map(str, capability)) if capability else None})
+    return {
+        "tensorflow": tf.__version__,
+        "load_seconds": None if already else round(time.perf_counter() - started, 2),
+        "description": device_description(),
+        "gpus": gpus,
+        "cuda_build": bool(build.get("is_cuda_build")),
+        "cuda_version": build.get("cuda_version"),
+        "cudnn_version": build.get("cudnn_version"),
+        # 0 means "TensorFlow decides" (one intra-op thread per core the process may use)
+        "intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads(),
+        "inter_op_threads": tf.config.threading.get_inter_op_parallelism_threads(),
+    }
 
 
 @contextmanager

@@ -23,19 +23,21 @@ HELP = """\
 | escape | leave a field; again: back to the contents |
 | ↑ ↓ pgup pgdn | scroll the page |
 | m | chart marker: braille, blocks, dots or ascii (for fonts without braille) |
-| ctrl+p | command palette: jump to any lesson |
+| ctrl+p | command palette: jump to any lesson; Doctor |
 | ? | this help |
 | q | quit at once (ctrl+q while typing in a field) |
+| d | (here) the doctor: versions, device, terminal, where files are kept |
 
 Progress is saved after every page and answer in `{progress}`.
 TensorFlow's own messages go to `{log}`.
 
-Press escape or ? to close.
+Press d for the doctor, escape or ? to close.
 """
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,question_mark", "dismiss", "Close help")]
+    BINDINGS = [Binding("escape,question_mark", "dismiss", "Close help"),
+                Binding("d", "app.doctor", "Doctor")]
 
     def __init__(self, progress_path: str, log_path: str) -> None:
         super().__init__()
