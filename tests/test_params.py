@@ -82,3 +82,19 @@ def test_parsed_params_run_as_they_are_and_raw_ones_are_parsed(monkeypatch):
     assert seen == [], "the form or the command line parsed them; the run does not parse again"
     registry.run("scalar-decay", {"steps": 5}, RunContext())
     assert "steps" in seen, "a plain dict is parsed where it came in: the call"
+
+
+def test_a_snapshot_is_built_only_when_it_will_be_sent():
+    from tutor.engine.experiment import RunContext
+
+    sent, built = [], []
+
+    def snapshot():
+        built.append(1)
+        return {"summary": f"step {len(built)}"}
+
+    ctx = RunContext(on_progress=sent.append, min_interval=3600)
+    for _ in range(100):
+        ctx.report(snapshot)
+    ctx.report(snapshot, force=True)
+    assert len(built) == len(sent) == 2 and sent[-1] == {"summary": "step 2"}
