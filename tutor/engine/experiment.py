@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Literal, Mapping, Sequence, TypedDict, Union
+from typing import Any, Callable, Iterable, Literal, Mapping, Sequence, TypedDict
 
 ParamKind = Literal["int", "float", "choice", "text", "floats", "bool"]
 
@@ -273,7 +273,6 @@ class Report(TypedDict, total=False):
 
 DISPLAY_KEYS = frozenset(Report.__annotations__)  # the keys of a result that are shown rather than data
 Result = dict[str, Any]  # a Report's keys, typed as there, plus the experiment's named values
-Progress = Union[Report, Callable[[], Report]]
 
 
 def series(label: str, y: Sequence[float], x: Sequence[float] | None = None,
