@@ -290,7 +290,9 @@ def addition_data(digits: int, train_size: int, test_size: int, reverse: bool, s
     keys = np.minimum(pairs[:, 0], pairs[:, 1]) * top + np.maximum(pairs[:, 0], pairs[:, 1])
     unique_keys = np.unique(keys)
     rng.shuffle(unique_keys)
-    test_keys = set(unique_keys[:max(1, int(round(len(unique_keys) * test_size / (train_size + test_size))))].tolist())
+    # A few more unordered pairs than needed, since a pair {a, a} gives one sum and {a, b} two.
+    share = 1.1 * test_size / (train_size + test_size)
+    test_keys = set(unique_keys[:max(1, int(np.ceil(len(unique_keys) * share)))].tolist())
     is_test = np.array([k in test_keys for k in keys.tolist()])
     test_pairs = pairs[is_test]
     train_pairs = pairs[~is_test]

@@ -26,15 +26,11 @@ SEED = Param("seed", "int", 0, "random seed: the same seed gives the same run", 
 NAMES = {"lstm": "LSTM", "gru": "GRU"}
 
 
-def _trainer_class():
-    """The project's one training path; a private stand-in with the same interface until models.py has it."""
-    from tutor.engine import models
+def _trainer(model, loss: str, p: dict[str, Any]):
+    """The project's one training path: a compiled Adam step, gradients clipped to global norm 1."""
+    from tutor.engine.models import Trainer
 
-    if hasattr(models, "Trainer"):
-        return models.Trainer
-    from tutor.engine.experiments._trainer_fallback import Trainer
-
-    return Trainer
+    return Trainer(model, loss=loss, learning_rate=p["learning_rate"], clip_norm=1.0, seed=p["seed"])
 
 
 def _layer(cell: str, units: int, **kwargs: Any):
@@ -119,7 +115,7 @@ def forecast(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     keras = runtime.keras()
     seed_everything(p["seed"])
     model = keras.Sequential([keras.Input((window, 1)), _layer(p["cell"], p["units"]), keras.layers.Dense(1)])
-    trainer = _trainer_class()(model, loss="mse", learning_rate=p["learning_rate"], clip_norm=1.0, seed=p["seed"])
+    trainer = _trainer(model, "mse", p)
     name = NAMES[p["cell"]]
     tail = s.season * 5  # seasons of history drawn before the forecast
 
@@ -227,8 +223,7 @@ def _char_net_state(p: dict[str, Any], vocab_size: int) -> dict[str, Any]:
         _layer("lstm", p["units"], return_sequences=True),
         keras.layers.Dense(vocab_size),
     ])
-    trainer = _trainer_class()(model, loss="sparse_ce_logits", learning_rate=p["learning_rate"], clip_norm=1.0,
-                               seed=p["seed"])
+    trainer = _trainer(model, "sparse_ce_logits", p)
     entry = {"model": model, "trainer": trainer, "rng": np.random.default_rng(p["seed"]), "evals": [],
              "seconds": 0.0, "lock": threading.Lock()}
     _char_nets.put(key, entry)
@@ -242,9 +237,9 @@ def _char_net_state(p: dict[str, Any], vocab_size: int) -> dict[str, Any]:
         Param("prompt", "text", "And God said", "the text the network reads before it writes", max_length=80),
         Param("temperatures", "floats", [0.2, 0.5, 1.0], "sampling temperatures T (0: always the most "
               "likely character)", 0.0, 3.0, max_items=4),
-        Param("steps", "int", 1200, "Adam steps of 64 windows the network should have trained in all "
+        Param("steps", "int", 1000, "Adam steps of 64 windows the network should have trained in all "
               "(a stopped run continues to this)", 1, 100000),
-        Param("time_limit", "float", 90, "stop training after this many seconds", 1, 1800),
+        Param("time_limit", "float", 75, "stop training after this many seconds", 1, 1800),
         Param("sample_every", "float", 5, "seconds between two rounds of samples", 1, 120),
         Param("sample_length", "int", 160, "characters per sample", 10, 400),
         Param("units", "int", 128, "LSTM units", 8, 512),
@@ -401,8 +396,7 @@ def _adder_state(p: dict[str, Any]) -> dict[str, Any]:
     _, h, c = encoder(enc_emb(question))
     logits = dense(decoder(dec_emb(answer_so_far), initial_state=[h, c]))
     model = keras.Model([question, answer_so_far], logits)
-    trainer = _trainer_class()(model, loss="sparse_ce_logits", learning_rate=p["learning_rate"], clip_norm=1.0,
-                               seed=p["seed"])
+    trainer = _trainer(model, "sparse_ce_logits", p)
     entry = {"data": data, "model": model, "trainer": trainer, "layers": (enc_emb, encoder, dec_emb, decoder, dense),
              "history": [], "lock": threading.Lock()}
     _adders.put(key, entry)
@@ -423,9 +417,9 @@ def _steppers(entry: dict[str, Any]):
     [
         Param("question", "text", "53+61", "your own sum, answered by the network (e.g. 53+61)", max_length=12),
         Param("digits", "int", 2, "largest number of digits in each term", 1, 4),
-        Param("steps", "int", 1500, "Adam steps the network should have trained in all (a stopped run "
+        Param("steps", "int", 800, "Adam steps the network should have trained in all (a stopped run "
               "continues to this)", 1, 100000),
-        Param("time_limit", "float", 90, "stop training after this many seconds", 1, 1800),
+        Param("time_limit", "float", 80, "stop training after this many seconds", 1, 1800),
         Param("reverse", "bool", True, "feed the question reversed (its last digits first)"),
         Param("units", "int", 128, "LSTM units of the encoder and of the decoder", 8, 512),
         Param("batch", "int", 256, "sums per Adam step", 8, 1024),
