@@ -262,7 +262,7 @@ def char_rnn(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     bad = vocab.unknown(p["prompt"])
     if bad:
         raise ParamError("prompt", "the book has no " + " ".join(repr(c) for c in bad)
-                         + " (it has letters, space, newline and . , ; : ? ! ' ( ); no digits)")
+                         + " (it has letters, space, newline and . , ; : ? ! ' - ( ); no digits)")
     train_text, held_text = applied.split_text(text)
     train_ids, held_ids = vocab.encode(train_text), vocab.encode(held_text)
     unigram = applied.unigram_bits(train_ids, held_ids, len(vocab))
