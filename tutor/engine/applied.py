@@ -312,10 +312,10 @@ def parse_sum(text: str, digits: int) -> tuple[int, int]:
     """"535+61" -> (535, 61); raises ValueError with a learner-facing reason."""
     parts = text.replace(" ", "").split("+")
     if len(parts) != 2 or not all(p.isdigit() for p in parts):
-        raise ValueError('type a sum of two whole numbers, such as "53+61"')
+        raise ValueError("write a sum such as 53+61")
     a, b = int(parts[0]), int(parts[1])
     if max(a, b) >= 10 ** digits:
-        raise ValueError(f"with digits = {digits} each number is at most {10 ** digits - 1}")
+        raise ValueError(f"at most {10 ** digits - 1} + {10 ** digits - 1} (digits = {digits})")
     return a, b
 
 

@@ -198,7 +198,7 @@ _char_nets = _Cache()
 CHAR_CHUNK = 25  # steps between two points of the training curve
 
 
-def _wrap_sample(label: str, text: str, width: int = 72, lines: int = 3) -> list[str]:
+def _wrap_sample(label: str, text: str, width: int = 68, lines: int = 3) -> list[str]:
     flat = text.replace("\n", "⏎")
     wrapped = textwrap.wrap(flat, width - len(label), drop_whitespace=False) or [""]
     out = [label + wrapped[0]] + [" " * len(label) + w for w in wrapped[1:lines]]
