@@ -87,7 +87,7 @@ class _Cache:
         Param("units", "int", 32, "hidden units", 1, 256),
         Param("steps", "int", 800, "Adam steps of 32 windows", 1, 20000),
         Param("learning_rate", "float", 0.005, "Adam's step size", 1e-5, 0.5),
-        Param("time_limit", "float", 60, "stop training after this many seconds (0: no limit)", 0, 600),
+        Param("time_limit", "float", 60, "stop training after this many seconds", 1, 600),
         SEED,
     ],
     uses_tensorflow=True,
@@ -147,7 +147,7 @@ def forecast(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     pred = model_forecast()
     mae_history: list[tuple[int, float]] = [(0, applied.mae(pred, truth))]
     while trainer.history.steps < p["steps"]:
-        if p["time_limit"] and time.monotonic() - started > p["time_limit"]:
+        if time.monotonic() - started > p["time_limit"]:
             stopped_by_time = True
             break
         chunk = min(100, p["steps"] - trainer.history.steps)
@@ -239,13 +239,13 @@ def _char_net_state(p: dict[str, Any], vocab_size: int) -> dict[str, Any]:
               "likely character)", 0.0, 3.0, max_items=4),
         Param("steps", "int", 1000, "Adam steps of 64 windows the network should have trained in all "
               "(a stopped run continues to this)", 1, 100000),
-        Param("time_limit", "float", 75, "stop training after this many seconds", 1, 1800),
+        Param("time_limit", "float", 75, "stop training after this many seconds", 1, 600),
         Param("sample_every", "float", 5, "seconds between two rounds of samples", 1, 120),
         Param("sample_length", "int", 160, "characters per sample", 10, 400),
-        Param("units", "int", 128, "LSTM units", 8, 512),
+        Param("units", "int", 128, "LSTM units", 8, 256),
         Param("seq_len", "int", 64, "characters per training window (backpropagation through this many steps)",
               8, 200),
-        Param("batch", "int", 64, "windows per Adam step", 8, 256),
+        Param("batch", "int", 64, "windows per Adam step", 8, 128),
         Param("learning_rate", "float", 0.01, "Adam's step size", 1e-5, 0.5),
         SEED,
     ],
@@ -419,7 +419,7 @@ def _steppers(entry: dict[str, Any]):
         Param("digits", "int", 2, "largest number of digits in each term", 1, 4),
         Param("steps", "int", 800, "Adam steps the network should have trained in all (a stopped run "
               "continues to this)", 1, 100000),
-        Param("time_limit", "float", 80, "stop training after this many seconds", 1, 1800),
+        Param("time_limit", "float", 80, "stop training after this many seconds", 1, 600),
         Param("reverse", "bool", True, "feed the question reversed (its last digits first)"),
         Param("units", "int", 128, "LSTM units of the encoder and of the decoder", 8, 512),
         Param("batch", "int", 256, "sums per Adam step", 8, 1024),
