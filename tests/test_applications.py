@@ -188,3 +188,17 @@ def test_addition_rises_well_above_chance_and_numpy_decoding_matches_keras():
         logits.append(decoder.logits(state[0]))
     keras_logits = entry["trainer"].predict((q[:50], dec[:50]))
     assert np.allclose(np.stack(logits, axis=1), keras_logits, atol=1e-4)
+
+
+def test_a_kept_network_that_diverged_is_dropped():
+    import threading
+
+    from tutor.engine.experiment import Diverged
+    from tutor.engine.experiments.applications import _Cache
+
+    cache, entry = _Cache(), {"lock": threading.Lock()}
+    cache.put(("k",), entry)
+    with pytest.raises(Diverged, match="next run starts a fresh one"):
+        with cache.training(("k",), entry):
+            raise Diverged("The loss became nan at training step 3.")
+    assert cache.get(("k",)) is None and not entry["lock"].locked()

@@ -14,12 +14,13 @@ baselines, sampling, decoding) are in :mod:`tutor.engine.applied`.
 
 from __future__ import annotations
 
-import threading
 import textwrap
+import threading
 import time
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
-from tutor.engine.experiment import Param, ParamError, RunContext, figure, series
+from tutor.engine.experiment import Diverged, Param, ParamError, RunContext, figure, series
 from tutor.engine.registry import experiment
 
 SEED = Param("seed", "int", 0, "random seed: the same seed gives the same run", 0, 2**31 - 1)
@@ -70,6 +71,19 @@ class _Cache:
     def clear(self) -> None:
         with self.lock:
             self.items.clear()
+
+    @contextmanager
+    def training(self, key: tuple, entry: dict[str, Any]) -> Iterator[None]:
+        """Train a kept network: one run at a time, and a network whose loss diverged is dropped (its weights
+        are NaN), so the next run starts afresh."""
+        with entry["lock"]:
+            try:
+                yield
+            except Diverged as err:
+                with self.lock:
+                    if self.items.get(key) is entry:
+                        del self.items[key]
+                raise Diverged(f"{err} The network was discarded: the next run starts a fresh one.") from None
 
 
 # -- forecasting -----------------------------------------------------------------------------------------
@@ -205,8 +219,12 @@ def _wrap_sample(label: str, text: str, width: int = 68, lines: int = 3) -> list
     return out
 
 
+def _char_key(p: dict[str, Any]) -> tuple:
+    return (p["units"], p["seq_len"], p["batch"], p["learning_rate"], p["seed"])
+
+
 def _char_net_state(p: dict[str, Any], vocab_size: int) -> dict[str, Any]:
-    key = (p["units"], p["seq_len"], p["batch"], p["learning_rate"], p["seed"])
+    key = _char_key(p)
     entry = _char_nets.get(key)
     if entry is not None:
         return entry
@@ -317,7 +335,7 @@ def char_rnn(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
                             f"{net['evals'][-1][1]:.2f} bits/char. {continue_note()}."), force=True)
     stopped_by_time = False
     last_sample = time.monotonic() if trainer.history.steps else -1e9
-    with net["lock"]:
+    with _char_nets.training(_char_key(p), net):
         while trainer.history.steps < p["steps"]:
             if time.monotonic() - started > p["time_limit"]:
                 stopped_by_time = True
@@ -374,8 +392,12 @@ def char_rnn(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
 _adders = _Cache()
 
 
+def _adder_key(p: dict[str, Any]) -> tuple:
+    return (p["digits"], p["units"], p["batch"], p["learning_rate"], p["reverse"], p["seed"])
+
+
 def _adder_state(p: dict[str, Any]) -> dict[str, Any]:
-    key = (p["digits"], p["units"], p["batch"], p["learning_rate"], p["reverse"], p["seed"])
+    key = _adder_key(p)
     entry = _adders.get(key)
     if entry is not None:
         return entry
@@ -490,7 +512,7 @@ def seq2seq_addition(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
         ctx.report(snapshot(f"The network has trained {trainer.history.steps} steps: "
                             f"{entry['history'][-1][1]:.0%} of held-out sums right."), force=True)
     stopped_by_time = False
-    with entry["lock"]:
+    with _adders.training(_adder_key(p), entry):
         while trainer.history.steps < p["steps"]:
             if time.monotonic() - started > p["time_limit"]:
                 stopped_by_time = True
