@@ -405,8 +405,10 @@ def _adder_state(p: dict[str, Any]) -> dict[str, Any]:
     from tutor.engine.models import seed_everything
 
     keras = runtime.keras()
-    data = applied.addition_data(p["digits"], train_size=min(50000, 9 * 10 ** (2 * p["digits"]) // 10),
-                                 test_size=1000, reverse=p["reverse"], seed=p["seed"])
+    pairs = 10 ** (2 * p["digits"])  # every (a, b): 100 for one digit, 10,000 for two
+    test_size = min(1000, pairs // 10)
+    data = applied.addition_data(p["digits"], train_size=min(50000, pairs - test_size), test_size=test_size,
+                                 reverse=p["reverse"], seed=p["seed"])
     seed_everything(p["seed"])
     v = len(applied.ADD_VOCAB)
     question = keras.Input((data.q_len,), dtype="int32", name="question")
