@@ -50,6 +50,11 @@ def test_grad_norm_is_the_global_norm_before_clipping():
     # Clipped to norm 1e-3, one SGD step of 0.1 moves the weights by exactly 1e-4 in total.
     moved = math.sqrt(sum(float(np.sum((a - b) ** 2)) for a, b in zip(model.get_weights(), before)))
     assert moved == pytest.approx(1e-4, rel=1e-3)
+    # Per variable (Keras's clipnorm): each of the five weight arrays moves by 1e-4, so the whole by more.
+    before = [w.copy() for w in model.get_weights()]
+    Trainer(model, optimizer="sgd", learning_rate=0.1, clip_norm=1e-3, clip_per_variable=True).step(xb, yb)
+    moves = [float(np.sqrt(np.sum((a - b) ** 2))) for a, b in zip(model.get_weights(), before)]
+    assert moves == pytest.approx([1e-4] * 5, rel=1e-3)
 
 
 def test_nan_loss_raises_diverged_with_the_step_and_the_advice():

@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Literal, Sequence
 
 import numpy as np
 
 from tutor.engine import runtime
-from tutor.engine.experiment import Cancelled, Diverged, RunContext
+from tutor.engine.experiment import CELL_NAMES, CELLS, Diverged, RunContext, diverged_message
 
-CELLS = ("simple_rnn", "lstm", "gru")
-CELL_NAMES = {"simple_rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
+__all__ = ["CELLS", "CELL_NAMES", "LossName", "TrainHistory", "Trainer", "build_model", "chunk_means",
+           "hidden_state_gradients", "kernel_in_use", "layer_class", "recurrent_layer", "seed_everything"]
 
 
 def seed_everything(seed: int) -> None:
@@ -61,42 +61,6 @@ def build_model(cell: str, units: int, *, input_dim: int, output_dim: int, seq_l
     layer = recurrent_layer(cell, units, recurrent_scale, return_sequences=return_sequences, **layer_kwargs)
     return keras.Sequential([keras.Input((seq_len, input_dim)), layer,
                              keras.layers.Dense(output_dim, activation=output_activation)])
-
-
-def fit_callback(ctx: RunContext, on_batch: Callable[[int, float], None] | None = None,
-                 advice: str = "Lower the learning rate or the recurrent scale, or clip the gradient."):
-    """A callback that stops ``fit`` on cancellation (checked after every batch) or on a non-finite loss.
-
-    After ``fit`` returns, call ``callback.raise_if_stopped()`` to turn the stop into :class:`Cancelled` or
-    :class:`Diverged`.
-    """
-    keras = runtime.keras()
-
-    class _Watch(keras.callbacks.Callback):
-        def __init__(self) -> None:
-            super().__init__()
-            self.step = 0
-            self.reason: Exception | None = None
-
-        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-            self.step += 1
-            loss = float((logs or {}).get("loss", 0.0))
-            if not math.isfinite(loss):
-                self.reason = Diverged(f"The loss became {loss} at training step {self.step}. {advice}")
-                self.model.stop_training = True
-                return
-            if ctx.cancelled:
-                self.reason = Cancelled()
-                self.model.stop_training = True
-                return
-            if on_batch is not None:
-                on_batch(self.step, loss)
-
-        def raise_if_stopped(self) -> None:
-            if self.reason is not None:
-                raise self.reason
-
-    return _Watch()
 
 
 def hidden_state_gradients(layer, readout, x: np.ndarray, y: np.ndarray, ctx: RunContext) -> np.ndarray:
@@ -158,7 +122,17 @@ def kernel_in_use(layer) -> str:
     return "fused cuDNN kernel"
 
 
-LossName = str  # "mse" | "bce_logits" | "sparse_ce_logits"
+LossName = Literal["mse", "bce_logits", "sparse_ce_logits"]
+
+
+def chunk_means(losses: Sequence[float], size: int = 25) -> tuple[list[float], list[float]]:
+    """A loss curve averaged over blocks of ``size`` steps: (step at the block's end, mean loss)."""
+    xs, ys = [], []
+    for start in range(0, len(losses), size):
+        block = losses[start: start + size]
+        xs.append(float(start + len(block)))
+        ys.append(sum(block) / len(block))
+    return xs, ys
 
 
 def _loss_fn(loss: LossName | Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
@@ -206,12 +180,17 @@ class Trainer:
     """
 
     def __init__(self, model, *, loss: LossName | Callable[[Any, Any], Any] = "mse", optimizer: str = "adam",
-                 learning_rate: float = 1e-2, clip_norm: float = 1.0, seed: int = 0) -> None:
+                 learning_rate: float = 1e-2, clip_norm: float = 1.0, seed: int = 0,
+                 clip_per_variable: bool = False) -> None:
+        """``clip_norm`` caps the global gradient norm (0: no clipping). ``clip_per_variable`` caps each
+        variable's gradient norm separately instead (Keras's ``clipnorm``), as the LSTM and GRU labs were
+        first measured with: their published figures depend on it."""
         tf, keras = runtime.tensorflow(), runtime.keras()
+        per_variable = {"clipnorm": clip_norm} if clip_per_variable and clip_norm > 0 else {}
         if optimizer == "adam":
-            opt = keras.optimizers.Adam(learning_rate)
+            opt = keras.optimizers.Adam(learning_rate, **per_variable)
         elif optimizer == "sgd":
-            opt = keras.optimizers.SGD(learning_rate)
+            opt = keras.optimizers.SGD(learning_rate, **per_variable)
         else:
             raise ValueError(f"unknown optimizer {optimizer!r}; use 'adam' or 'sgd'")
         self.model, self.optimizer, self.clip_norm = model, opt, float(clip_norm)
@@ -221,7 +200,7 @@ class Trainer:
         self._rng = np.random.default_rng(seed)
         self._order: np.ndarray | None = None
         self._at = 0
-        loss_fn, clip = self.loss_fn, self.clip_norm
+        loss_fn, clip = self.loss_fn, 0.0 if per_variable else self.clip_norm  # global clipping, in the step
 
         @tf.function
         def step(xb, yb):
@@ -278,7 +257,7 @@ class Trainer:
             if not math.isfinite(loss):
                 if on_chunk is not None:
                     on_chunk(self.history)
-                raise Diverged(f"The loss became {loss} at training step {self.history.steps}. {advice}")
+                raise Diverged(diverged_message(loss, self.history.steps, advice))
             if on_chunk is not None and (done % chunk == 0 or done == steps):
                 on_chunk(self.history)
         return self.history
@@ -296,57 +275,3 @@ class Trainer:
             return float(np.mean((out - y) ** 2))
         tf = runtime.tensorflow()
         return float(self.loss_fn(tf.constant(y), tf.constant(out)))
-
-
-class StepTrainer:
-    """A Keras model trained one mini-batch at a time by a compiled step: Adam, clipping by norm, MSE.
-
-    Labs that interleave several models (the race), or that measure between steps, drive it themselves;
-    every step's loss is returned, so a NaN is caught at the step it appears.
-    """
-
-    def __init__(self, model, x: np.ndarray, y: np.ndarray, batch: int = 64, learning_rate: float = 1e-2,
-                 clip_norm: float = 1.0, seed: int = 0) -> None:
-        tf, keras = runtime.tensorflow(), runtime.keras()
-        self.model, self.x, self.y, self.batch = model, x, y, batch
-        self.rng = np.random.default_rng(seed)
-        self.order = self.rng.permutation(len(x))
-        self.at = 0
-        self.steps = 0
-        optimizer = keras.optimizers.Adam(learning_rate, clipnorm=clip_norm if clip_norm > 0 else None)
-
-        @tf.function
-        def step(xb, yb):
-            with tf.GradientTape() as tape:
-                loss = tf.reduce_mean(tf.square(model(xb, training=True) - yb))
-            grads = tape.gradient(loss, model.trainable_variables)
-            optimizer.apply_gradients(zip(grads, model.trainable_variables))
-            return loss
-
-        @tf.function
-        def predict(xb):
-            return model(xb, training=False)
-
-        self._step, self._predict = step, predict
-
-    def train(self, steps: int, ctx: RunContext, advice: str = "Lower the learning rate.") -> list[float]:
-        losses = []
-        for _ in range(steps):
-            ctx.check()
-            if self.at + self.batch > len(self.x):
-                self.order, self.at = self.rng.permutation(len(self.x)), 0
-            idx = self.order[self.at: self.at + self.batch]
-            self.at += self.batch
-            loss = float(self._step(self.x[idx], self.y[idx]))
-            self.steps += 1
-            if not math.isfinite(loss):
-                raise Diverged(f"The loss became {loss} at training step {self.steps}. {advice}")
-            losses.append(loss)
-        return losses
-
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        out = [np.asarray(self._predict(x[i: i + 1024])) for i in range(0, len(x), 1024)]
-        return np.concatenate(out)
-
-    def mse(self, x: np.ndarray, y: np.ndarray) -> float:
-        return float(np.mean((self.predict(x) - y) ** 2))

@@ -250,12 +250,19 @@ class GRU(_Cell):
         return grads
 
 
-CELLS = {"simple_rnn": SimpleRNN, "lstm": LSTM, "gru": GRU}
+CELL_CLASSES = {"simple_rnn": SimpleRNN, "lstm": LSTM, "gru": GRU}  # by the names of tutor.engine.models.CELLS
+CELLS = CELL_CLASSES  # the former name, kept while code written against it is merged
+
+
+def glorot_uniform(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:
+    """Keras's default Dense kernel initialisation (Glorot uniform), in NumPy."""
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, (fan_in, fan_out))
 
 
 def weight_shapes(cell: str, features: int, units: int) -> list[tuple[int, ...]]:
     """Shapes of kernel, recurrent_kernel and bias, as Keras creates them for the cell (defaults)."""
-    gates = CELLS[cell].gates
+    gates = CELL_CLASSES[cell].gates
     bias = (2, gates * units) if cell == "gru" else (gates * units,)  # GRU: reset_after's second bias row
     return [(features, gates * units), (units, gates * units), bias]
 
@@ -264,7 +271,7 @@ def init_weights(cell: str, features: int, units: int, rng: np.random.Generator,
                  dtype: Any = np.float64) -> list[np.ndarray]:
     """Keras's default initialisation, in NumPy: Glorot-uniform kernel, orthogonal recurrent kernel (each gate
     block), zero bias — with the LSTM's forget-gate bias at 1 (``unit_forget_bias``)."""
-    gates = CELLS[cell].gates
+    gates = CELL_CLASSES[cell].gates
     kernel_shape, _, bias_shape = weight_shapes(cell, features, units)
     limit = np.sqrt(6.0 / (features + gates * units))
     kernel = rng.uniform(-limit, limit, kernel_shape)

@@ -20,11 +20,8 @@ import time
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from tutor.engine.experiment import Diverged, Param, ParamError, RunContext, figure, series
+from tutor.engine.experiment import CELL_NAMES, SEED, Diverged, Param, ParamError, RunContext, figure, series
 from tutor.engine.registry import experiment
-
-SEED = Param("seed", "int", 0, "random seed: the same seed gives the same run", 0, 2**31 - 1)
-NAMES = {"lstm": "LSTM", "gru": "GRU"}
 
 
 def _trainer(model, loss: str, p: dict[str, Any]):
@@ -101,7 +98,7 @@ class _Cache:
         Param("units", "int", 32, "hidden units", 1, 256),
         Param("steps", "int", 800, "Adam steps of 32 windows", 1, 20000),
         Param("learning_rate", "float", 0.005, "Adam's step size", 1e-5, 0.5),
-        Param("time_limit", "float", 60, "stop training after this many seconds", 1, 600),
+        Param("time_limit", "float", 60.0, "stop training after this many seconds", 1, 600),
         SEED,
     ],
     uses_tensorflow=True,
@@ -130,7 +127,7 @@ def forecast(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     seed_everything(p["seed"])
     model = keras.Sequential([keras.Input((window, 1)), _layer(p["cell"], p["units"]), keras.layers.Dense(1)])
     trainer = _trainer(model, "mse", p)
-    name = NAMES[p["cell"]]
+    name = CELL_NAMES[p["cell"]]
     tail = s.season * 5  # seasons of history drawn before the forecast
 
     def model_forecast() -> np.ndarray:
@@ -171,7 +168,8 @@ def forecast(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
         mae_history.append((trainer.history.steps, applied.mae(pred, truth)))
         ctx.report(snapshot(pred, f"step {trainer.history.steps}/{p['steps']}: training MSE "
                                   f"{trainer.history.losses[-1]:.3f} (scaled), forecast MAE "
-                                  f"{mae_history[-1][1]:.3g} against seasonal naive {seasonal_mae:.3g}"))
+                                  f"{mae_history[-1][1]:.3g} against seasonal naive {seasonal_mae:.3g}"),
+                   force=True)  # one report per 100 steps: each is worth drawing
     seconds = time.monotonic() - started
     model_mae = applied.mae(pred, truth)
     best = min(naive_mae, seasonal_mae)
@@ -257,8 +255,8 @@ def _char_net_state(p: dict[str, Any], vocab_size: int) -> dict[str, Any]:
               "likely character)", 0.0, 3.0, max_items=4),
         Param("steps", "int", 1000, "Adam steps of 64 windows the network should have trained in all "
               "(a stopped run continues to this)", 1, 100000),
-        Param("time_limit", "float", 75, "stop training after this many seconds", 1, 600),
-        Param("sample_every", "float", 5, "seconds between two rounds of samples", 1, 120),
+        Param("time_limit", "float", 75.0, "stop training after this many seconds", 1, 600),
+        Param("sample_every", "float", 5.0, "seconds between two rounds of samples", 1, 120),
         Param("sample_length", "int", 160, "characters per sample", 10, 400),
         Param("units", "int", 128, "LSTM units", 8, 256),
         Param("seq_len", "int", 64, "characters per training window (backpropagation through this many steps)",
@@ -356,8 +354,8 @@ def char_rnn(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
                 ctx.report(snapshot(f"step {steps}/{p['steps']}: held-out {net['evals'][-1][1]:.2f} bits/char "
                                     f"(unigram {unigram:.2f}); {continue_note()}."), force=True)
             else:
-                ctx.report(snapshot(f"step {steps}/{p['steps']}: training {current:.2f} bits/char "
-                                    f"(unigram {unigram:.2f}); {continue_note()}."))
+                ctx.report(lambda: snapshot(f"step {steps}/{p['steps']}: training {current:.2f} bits/char "
+                                            f"(unigram {unigram:.2f}); {continue_note()}."))
     evaluate_and_sample()
     seconds = time.monotonic() - started
     held = net["evals"][-1][1]
@@ -443,7 +441,7 @@ def _steppers(entry: dict[str, Any]):
         Param("digits", "int", 2, "largest number of digits in each term", 1, 4),
         Param("steps", "int", 800, "Adam steps the network should have trained in all (a stopped run "
               "continues to this)", 1, 100000),
-        Param("time_limit", "float", 80, "stop training after this many seconds", 1, 600),
+        Param("time_limit", "float", 80.0, "stop training after this many seconds", 1, 600),
         Param("reverse", "bool", True, "feed the question reversed (its last digits first)"),
         Param("units", "int", 128, "LSTM units of the encoder and of the decoder", 8, 512),
         Param("batch", "int", 256, "sums per Adam step", 8, 1024),
