@@ -21,10 +21,10 @@ _MODULES = (
     "tutor.engine.experiments.vanishing_gradients",
     "tutor.engine.experiments.lstm",
     "tutor.engine.experiments.gru",
+    "tutor.engine.experiments.applications",
 )
 # Lessons still being written: their modules are loaded when they exist.
 _OPTIONAL_MODULES = (
-    "tutor.engine.experiments.applications",
     "tutor.engine.experiments.from_scratch",
 )
 _REGISTRY: dict[str, Experiment] = {}

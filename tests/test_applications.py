@@ -1,0 +1,204 @@
+"""Lesson 6: the shipped data, the NumPy parts (baselines, sampling, encoding, decoding) and what each lab's
+training must show (small sizes, fixed seeds; the tests that train are marked slow)."""
+
+import hashlib
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tutor import data
+from tutor.engine import applied, registry
+from tutor.engine.experiment import ParamError, RunContext
+
+DATA_DIR = Path(data.__file__).parent
+
+
+def run(name, **params):
+    return registry.run(name, params, RunContext())
+
+
+# -- data ------------------------------------------------------------------------------------------------
+def test_co2_is_526_months_from_1958_03_to_2001_12():
+    months, ppm = data.co2_monthly()
+    assert len(months) == len(ppm) == 526 and months[0] == "1958-03" and months[-1] == "2001-12"
+    assert 310 < ppm.min() < 320 and 365 < ppm.max() < 375  # the Keeling curve's range over those years
+    steps = [int(m[:4]) * 12 + int(m[5:]) for m in months]
+    assert np.all(np.diff(steps) == 1), "one value for every month, no gaps"
+
+
+def test_sunspots_are_309_years_from_1700():
+    years, spots = data.sunspots_yearly()
+    assert len(years) == 309 and years[0] == "1700" and years[-1] == "2008"
+    assert spots.min() >= 0 and 150 < spots.max() < 200
+
+
+def test_text_is_genesis_and_exodus():
+    text = data.kjv_text()
+    assert len(text) == 366194 and text.count("\n") == 2746
+    assert text.startswith("In the beginning God created the heaven and the earth.\n")
+    assert len(set(text)) == 62 and not re.search(r"\d", text)
+
+
+def test_files_match_the_checksums_in_data_md():
+    doc = (DATA_DIR / "DATA.md").read_text()
+    listed = dict((name, digest) for digest, name in re.findall(r"^([0-9a-f]{64})  (\S+)$", doc, re.M))
+    assert set(listed) == {"co2_monthly.csv", "sunspots_yearly.csv", "kjv_genesis_exodus.txt"}
+    for name, digest in listed.items():
+        assert hashlib.sha256((DATA_DIR / name).read_bytes()).hexdigest() == digest, name
+
+
+# -- forecasting parts -----------------------------------------------------------------------------------
+def test_baselines():
+    history = np.array([1.0, 2, 3, 4, 5, 6, 7, 8])
+    assert applied.naive_forecast(history, 3).tolist() == [8, 8, 8]
+    # the last season is (5, 6, 7, 8): the forecast repeats it, month by month
+    assert applied.seasonal_naive_forecast(history, 6, 4).tolist() == [5, 6, 7, 8, 5, 6]
+    season = np.tile([0.0, 1.0, 0.0, -1.0], 10)
+    assert applied.mae(applied.seasonal_naive_forecast(season[:32], 8, 4), season[32:]) == 0.0
+
+
+def test_windows_and_scaler():
+    x, y = applied.series_windows(np.arange(10.0), 3)
+    assert x.shape == (7, 3, 1) and y.shape == (7, 1)
+    assert x[0, :, 0].tolist() == [0, 1, 2] and y[0, 0] == 3 and y[-1, 0] == 9
+    scaler = applied.Scaler.fit(np.array([1.0, 3.0]))
+    assert scaler(np.array([1.0, 3.0])).tolist() == [-1.0, 1.0]
+    assert scaler.inverse(scaler(np.array([7.0])))[0] == pytest.approx(7.0)
+
+
+# -- text and sampling -----------------------------------------------------------------------------------
+def test_split_and_unigram_baseline():
+    text = data.kjv_text()
+    train, held = applied.split_text(text)
+    assert len(train) + len(held) == len(text) and 0.09 < len(held) / len(text) < 0.11
+    vocab = applied.Vocab(text)
+    assert vocab.decode(vocab.encode("And God said")) == "And God said"
+    bits = applied.unigram_bits(vocab.encode(train), vocab.encode(held), len(vocab))
+    assert 4.0 < bits < 4.6  # English letters: about 4 to 4.5 bits each
+
+
+def test_temperature_sharpens_and_flattens():
+    z = np.array([2.0, 1.0, 0.0])
+    assert applied.softmax_t(z, 1.0) == pytest.approx(np.exp(z) / np.exp(z).sum())
+    entropies = [applied.entropy_bits(applied.softmax_t(z, t)) for t in (0.1, 0.5, 1.0, 2.0, 10.0)]
+    assert entropies == sorted(entropies) and entropies[-1] < np.log2(3)
+    assert applied.softmax_t(z, 0.0).tolist() == [1.0, 0.0, 0.0]
+    assert applied.softmax_t(z, 0.25)[0] == pytest.approx(0.98, abs=0.005)  # the check's figure
+
+
+def _random_net(vocab_size, units=16, seed=0):
+    rng = np.random.default_rng(seed)
+    return applied.LSTMStep(rng.normal(size=(vocab_size, 8)), rng.normal(size=(8, 4 * units)) * 0.5,
+                            rng.normal(size=(units, 4 * units)) * 0.5, rng.normal(size=4 * units) * 0.1,
+                            dense=(rng.normal(size=(units, vocab_size)) * 2, np.zeros(vocab_size)))
+
+
+def test_samples_at_temperature_near_zero_are_the_argmax_path():
+    vocab = applied.Vocab("abcdefgh ")
+    net = _random_net(len(vocab))
+    prompt = "abc"
+    state = net.run(vocab.encode(prompt)[None, :-1])
+    current, path = np.array([vocab.index["c"]]), []
+    for _ in range(30):
+        state = net.step(current, state)
+        current = np.argmax(net.logits(state[0]), axis=-1)
+        path.append(int(current[0]))
+    greedy = vocab.decode(path)
+    rng = np.random.default_rng(1)
+    cold, zero, hot = applied.sample_text(net, vocab, prompt, [1e-3, 0.0, 5.0], 30, rng)
+    assert cold == zero == greedy
+    assert hot != greedy
+
+
+# -- addition --------------------------------------------------------------------------------------------
+def test_addition_data_holds_out_pairs_in_both_orders():
+    d = applied.addition_data(2, train_size=9000, test_size=1000, reverse=False, seed=0)
+    q, dec, tgt = d.train
+    assert q.shape[1] == 5 and tgt.shape[1] == 3 and len(d.test[0]) == 1000 and 8800 < len(q) <= 9000
+    assert np.all(dec[:, 0] == applied.START) and np.array_equal(dec[:, 1:], tgt[:, :-1])
+    first = applied.ADD_VOCAB.decode(q[0])
+    a, b = (int(v) for v in first.split("+"))
+    assert applied.ADD_VOCAB.decode(tgt[0]).strip() == str(a + b)
+    test_keys = {min(a, b) * 100 + max(a, b) for a, b in d.test_pairs}
+    assert not test_keys & d.train_keys
+    reversed_ = applied.addition_data(2, 9000, 1000, reverse=True, seed=0)
+    assert applied.ADD_VOCAB.decode(reversed_.train[0][0]) == first[::-1]
+
+
+def test_parse_sum():
+    assert applied.parse_sum("535+61", 3) == (535, 61)
+    assert applied.parse_sum(" 5 + 6 ", 1) == (5, 6)
+    for bad in ("5-6", "a+b", "5+", "123+4"):
+        with pytest.raises(ValueError):
+            applied.parse_sum(bad, 2)
+
+
+def test_bad_question_and_prompt_are_refused_by_field():
+    for name, params, field in (("seq2seq-addition", {"question": "100+1"}, "question"),
+                                ("char-rnn", {"prompt": "In 1611"}, "prompt")):
+        exp = registry.get(name)
+        with pytest.raises(ParamError) as err:
+            exp.fn(exp.validate(params), RunContext())  # refused before any TensorFlow is loaded
+        assert err.value.name == field
+
+
+# -- the labs, trained -----------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_forecast_beats_both_baselines_on_a_short_run():
+    r = run("forecast", steps=100)
+    assert r["series"] == "co2" and r["horizon"] == 24 and len(r["forecast"]) == 24
+    assert r["model_mae"] < min(r["naive_mae"], r["seasonal_naive_mae"])
+    # the scaler saw only the training part: the monthly changes before the held-out 24 months
+    _, ppm = data.co2_monthly()
+    assert r["scaler"]["mean"] == pytest.approx(np.mean(np.diff(ppm[:-24])))
+    assert r["truth"] == pytest.approx(ppm[-24:].tolist())
+
+
+@pytest.mark.slow
+def test_char_rnn_falls_below_the_unigram_baseline_and_continues():
+    from tutor.engine.experiments import applications
+
+    applications._char_nets.clear()
+    small = dict(units=32, seq_len=32, batch=32, sample_every=60, sample_length=20, temperatures=[0, 1])
+    r = run("char-rnn", steps=60, **small)
+    assert r["steps"] == 60 and r["bits_per_char"] < 0.9 * r["unigram_bits_per_char"]
+    assert [s["temperature"] for s in r["samples"]] == [0, 1] and all(len(s["text"]) == 20 for s in r["samples"])
+    again = run("char-rnn", steps=80, **small)
+    assert again["steps"] == 80 and again["steps_this_run"] == 20, "the same network trained on"
+    assert len(again["train_bits"]) == 80 and again["train_bits"][:60] == r["train_bits"]
+
+
+@pytest.mark.slow
+def test_addition_rises_well_above_chance_and_numpy_decoding_matches_keras():
+    from tutor.engine.experiments import applications
+
+    applications._adders.clear()
+    p = dict(units=64, batch=64, steps=200, question="12+34")
+    r = run("seq2seq-addition", **p)
+    assert r["exact_match"] > 8 * r["chance"] and r["history"][0]["exact_match"] < 5 * r["chance"]
+    assert len(r["examples"]) == 20 and r["answer"] and r["expected"] == "46"
+    entry = applications._adder_state(registry.get("seq2seq-addition").validate(p))
+    encoder, decoder = applications._steppers(entry)
+    q, dec, _ = entry["data"].test
+    state, logits = encoder.run(q[:50]), []
+    for t in range(dec.shape[1]):  # the decoder fed the true previous characters: Keras's teacher forcing
+        state = decoder.step(dec[:50, t], state)
+        logits.append(decoder.logits(state[0]))
+    keras_logits = entry["trainer"].predict((q[:50], dec[:50]))
+    assert np.allclose(np.stack(logits, axis=1), keras_logits, atol=1e-4)
+
+
+def test_a_kept_network_that_diverged_is_dropped():
+    import threading
+
+    from tutor.engine.experiment import Diverged
+    from tutor.engine.experiments.applications import _Cache
+
+    cache, entry = _Cache(), {"lock": threading.Lock()}
+    cache.put(("k",), entry)
+    with pytest.raises(Diverged, match="next run starts a fresh one"):
+        with cache.training(("k",), entry):
+            raise Diverged("The loss became nan at training step 3.")
+    assert cache.get(("k",)) is None and not entry["lock"].locked()
