@@ -20,6 +20,7 @@ from tutor import __version__
 EXIT_USAGE = 2
 EXIT_FAILED = 1
 EXIT_CANCELLED = 130
+EXERCISE_COMMANDS = ("exercises", "check", "watch", "hint", "reset", "solution")  # tutor/exercises/cli.py
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -35,11 +36,16 @@ def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "run":
         return _run(argv[1:])
+    if argv and argv[0] in EXERCISE_COMMANDS:  # exercises, check, watch, hint, reset, solution
+        from tutor.exercises.cli import main as exercises_main
+
+        return exercises_main(argv)
     parser = argparse.ArgumentParser(
         prog="rnn-tutor",
         description="Learn RNNs, LSTMs and GRUs in the terminal. With no command, starts the tutor.",
         epilog="Commands: list (lessons and progress), experiments (what `run` can run), "
-               "run EXPERIMENT [--param value ...] [--json].",
+               "run EXPERIMENT [--param value ...] [--json]; exercises, check NAME, watch, hint NAME, "
+               "reset NAME, solution NAME (the from-scratch exercises).",
     )
     parser.add_argument("--version", action="version", version=f"rnn-tutor {__version__}")
     parser.add_argument("--lesson", metavar="ID", help="open this lesson directly")
@@ -64,6 +70,10 @@ def _list() -> int:
     for lesson in curriculum.lessons:
         shape = LessonShape(lesson.id, len(lesson.pages), tuple(c.id for c in lesson.checks))
         print(f"{lesson.order:>2}  {lesson.id:<{width}}  {lesson.title:<46}  {progress.status(shape)}")
+    from tutor.exercises import workspace
+
+    done, total = workspace.passed_count()
+    print(f"    exercises: {done} of {total} passed (rnn-tutor exercises)")
     for error in curriculum.errors:
         print(f"error: {error}", file=sys.stderr)
     return 0 if curriculum.lessons or not curriculum.errors else EXIT_FAILED
