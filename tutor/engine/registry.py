@@ -18,6 +18,7 @@ _MODULES = (
     "tutor.engine.experiments.gradients",
     "tutor.engine.experiments.gated",
     "tutor.engine.experiments.scratch_lab",
+    "tutor.engine.experiments.from_scratch_labs",
 )
 _REGISTRY: dict[str, Experiment] = {}
 _loaded = False
