@@ -40,7 +40,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from tutor.curriculum.model import CheckSpec, Curriculum, LabSpec, Lesson, LessonError, Page, Prose
+from tutor.curriculum.model import (CheckSpec, Curriculum, ExerciseSpec, LabSpec, Lesson, LessonError, Page,
+                                    Prose)
 from tutor.engine import registry
 from tutor.engine.experiment import ParamError
 
@@ -49,6 +50,7 @@ FRONT_REQUIRED = ("id", "title", "order")
 LAB_KEYS = {"experiment": str, "title": str, "params": dict, "overlay": bool, "step_param": str, "autorun": bool}
 CHECK_KEYS = {"id": str, "question": str, "choices": list, "answer": (int, float), "tolerance": (int, float),
               "explanation": str}
+EXERCISE_KEYS = {"name": str}
 _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -156,11 +158,11 @@ def _pages(lines: list[str], start: int) -> list[Page]:
             if close is None:
                 raise LessonFileError(i + 1, f"the code fence opened here ({fence}) is never closed")
             body = lines[i + 1:close]
-            if info in ("lab", "check"):
+            if info in BLOCK_KINDS:
                 if title is None:
                     raise LessonFileError(i + 1, f"a {info} block must come after a page heading ('## Title')")
                 flush_prose()
-                blocks.append(_lab(body, i + 2) if info == "lab" else _check(body, i + 2))
+                blocks.append(BLOCK_KINDS[info](body, i + 2))
             else:
                 prose.extend(lines[i:close + 1])
             i = close + 1
@@ -212,6 +214,22 @@ def _check(body: list[str], first_line: int) -> CheckSpec:
                               f"answer must be the index (0 to {len(choices) - 1}) of the right choice")
     return CheckSpec(data["id"], data["question"], data["explanation"], answer, choices,
                      float(data.get("tolerance", 0.0)), first_line - 1)
+
+
+def _exercise(body: list[str], first_line: int) -> ExerciseSpec:
+    from tutor.exercises.catalogue import BY_NAME
+
+    data = _toml("\n".join(body), first_line, "exercise block")
+    _check_keys(data, EXERCISE_KEYS, "exercise block", body, first_line)
+    if "name" not in data:
+        raise LessonFileError(first_line - 1, "an exercise block needs 'name'")
+    if data["name"] not in BY_NAME:
+        raise LessonFileError(_key_line(body, "name", first_line),
+                              f"unknown exercise {data['name']!r}; exercises: {', '.join(BY_NAME)}")
+    return ExerciseSpec(data["name"], first_line - 1)
+
+
+BLOCK_KINDS = {"lab": _lab, "check": _check, "exercise": _exercise}  # fenced block kind -> parser
 
 
 def _toml(text: str, first_line: int, what: str) -> dict[str, Any]:
