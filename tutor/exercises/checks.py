@@ -65,7 +65,7 @@ def compare(function: str, what: str, expected: Any, got: Any, inputs: dict[str,
     more = f" ({len(bad) - 1} more of {ok.size} entries differ too)" if len(bad) > 1 else ""
     raise CheckFailed(f"{where}: {shown} differs{more}.\n"
                       f"  expected {_num(e)}\n  got      {_num(g)}"
-                      + (f"   (relative error {rel:.1e}; the check allows {RTOL:g})" if np.isfinite(rel) else ""))
+                      + (f"   (off by {rel:.1e} relative; allowed {RTOL:g})" if np.isfinite(rel) else ""))
 
 
 def function_of(module: ModuleType, name: str) -> Callable[..., Any]:

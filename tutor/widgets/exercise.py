@@ -35,8 +35,9 @@ class ExerciseView(Vertical):
     DEFAULT_CSS = """
     ExerciseView { height: auto; border: round $secondary; padding: 0 1; margin-bottom: 1; }
     ExerciseView .exercise-title { text-style: bold; }
-    ExerciseView .exercise-task { color: $text-muted; margin-bottom: 1; }
-    ExerciseView .exercise-status { height: auto; }
+    ExerciseView .exercise-task { color: $text-muted; margin-top: 1; }
+    ExerciseView .exercise-where { color: $text-muted; }
+    ExerciseView .exercise-status { height: auto; margin-bottom: 1; }
     ExerciseView.-passed .exercise-status { color: $success; }
     ExerciseView.-failed .exercise-status { color: $warning; }
     """
@@ -52,14 +53,15 @@ class ExerciseView(Vertical):
 
     def compose(self) -> ComposeResult:
         number = [e.name for e in EXERCISES].index(self.exercise.name) + 1
-        task = (workspace.template(self.exercise.name).read_text(encoding="utf-8")
-                .split('"""')[1].strip())
-        yield Static(f"Exercise {number} · {self.exercise.title}", classes="exercise-title", markup=False)
+        docstring = workspace.template(self.exercise.name).read_text(encoding="utf-8").split('"""')[1]
+        task = docstring.strip().partition("\n")[2].strip()  # its first line repeats the title
+        yield Static(f"Exercise {number} · {self.exercise.name} · {self.exercise.title}",
+                     classes="exercise-title", markup=False)
+        yield Static("", classes="exercise-status", markup=False)  # first, so a result shows without scrolling
+        yield Static(f"Your file: {self.path}\ne opens it in {editor_command()[0]}; it is checked each time it "
+                     f"is saved (or: rnn-tutor check {self.exercise.name}).", classes="exercise-where",
+                     markup=False)
         yield Static(task, classes="exercise-task", markup=False)
-        yield Static(f"Your file: {self.path}\ne opens it in your editor ({editor_command()[0]}); the tutor checks "
-                     f"it each time it is saved. Or run: rnn-tutor check {self.exercise.name}",
-                     classes="exercise-where", markup=False)
-        yield Static("", classes="exercise-status", markup=False)
 
     def on_mount(self) -> None:
         try:
