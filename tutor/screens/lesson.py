@@ -93,7 +93,7 @@ class LessonScreen(Screen[None]):
         self.query_one("#lesson-bar", Static).update(
             f"{self.lesson.order}. {self.lesson.title} · page {index + 1}/{total} · {page.title}")
         self.current.focus()
-        self.refresh_bindings()
+        self.call_after_refresh(self.refresh_bindings)  # the footer offers e on exercise pages only
         self.app.progress.see_page(self.app.shape(self.lesson), index)
         self.app.report_save_error()
 
