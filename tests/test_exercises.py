@@ -292,3 +292,16 @@ def test_code_shown_in_lesson_7_computes_what_the_engine_computes():
         np.testing.assert_allclose(a, e, rtol=1e-12)
     logits = rng.normal(size=(2, 5)) * 100
     np.testing.assert_allclose(namespace["softmax_t"](logits, 0.7), ref.softmax_with_temperature(logits, 0.7))
+
+
+def test_exercise_blocks_load_and_an_unknown_name_is_refused_with_its_line(tmp_path):
+    from tutor.curriculum import load_curriculum
+    from tutor.curriculum.model import ExerciseSpec
+
+    lesson = load_curriculum(Path(__file__).resolve().parents[1] / "lessons").get("from-scratch")
+    names = [b.name for p in lesson.pages for b in p.blocks if isinstance(b, ExerciseSpec)]
+    assert names == NAMES  # a page per exercise, in order
+    (tmp_path / "x.md").write_text('+++\nid = "x"\ntitle = "X"\norder = 9\n+++\n\n## P\n\n```exercise\n'
+                                   'name = "rnn_stp"\n```\n', encoding="utf-8")
+    broken = load_curriculum(tmp_path)
+    assert not broken.lessons and "line 10" in str(broken.errors[0]) and "rnn_stp" in str(broken.errors[0])
