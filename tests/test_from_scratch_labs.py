@@ -29,6 +29,12 @@ def test_gradient_check_summary_follows_a_large_eps():
     assert "too large" in result["summary"]
 
 
+def test_gradient_check_a_tiny_eps_is_lost_in_float32_only():
+    result = registry.run("gradient-check", {"cell": "lstm", "units": 2, "seq_len": 3, "eps": 1e-8}, RunContext())
+    assert result["zero_share"]["float32"] > 0.5 and result["zero_share"]["float64"] == 0
+    assert f"{result['zero_share']['float32']:.0%}" in result["summary"]
+
+
 def test_gradient_check_headless_json(capsys):
     assert main(["run", "gradient-check", "--cell", "simple_rnn", "--units", "2", "--seq-len", "3", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
