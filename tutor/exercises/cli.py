@@ -125,8 +125,8 @@ def cmd_watch(interval: float, timeout: float | None) -> int:
                 out[e.name] = -1
         return out
 
-    def report(name: str) -> CheckResult:
-        if clear:
+    def report(name: str, fresh: bool = True) -> CheckResult:
+        if clear and fresh:  # a new check replaces the last one's text, as rustlings does
             print("\033[2J\033[H", end="")
         print(f"[{time.strftime('%H:%M:%S')}] checking {workspace.path(name)}")
         result = run_check(name, timeout)
@@ -158,8 +158,8 @@ def cmd_watch(interval: float, timeout: float | None) -> int:
                     return EXIT_OK
                 if following.name != current.name:
                     current = following
-                    print(f"Next exercise: {current.name} — {current.title}")
-                    report(current.name)
+                    print(f"\nNext exercise: {current.name} — {current.title}")
+                    report(current.name, fresh=False)  # keep the pass just shown on screen
                 print(f"Watching: save {current.name}.py to check it again. Ctrl+C stops.", flush=True)
     except KeyboardInterrupt:
         print("\nStopped watching.")
