@@ -51,7 +51,9 @@ def check(name: str, path: Path, timeout: float | None = None) -> CheckResult:
     env.setdefault("OPENBLAS_NUM_THREADS", "1")  # small matrices: threads only cost start-up time
     started = time.monotonic()
     try:
-        proc = subprocess.run([sys.executable, "-m", "tutor.exercises.runner", name, str(path)],
+        # -P: the learner's folder (the working directory) is not put on sys.path, so a file of theirs named
+        # like a module (numpy.py, tutor/) cannot shadow what the checker imports.
+        proc = subprocess.run([sys.executable, "-P", "-m", "tutor.exercises.runner", name, str(path)],
                               cwd=path.parent, env=env, capture_output=True, text=True, timeout=limit,
                               stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as err:
