@@ -43,7 +43,7 @@ def test_reset_refuses_without_a_terminal_and_an_unknown_lesson(tmp_path):
     done = _cli("reset", "gru", home=tmp_path, stdin="y\n")  # piped stdin is not a terminal
     assert done.returncode == 2 and "--yes" in done.stderr
     done = _cli("reset", "no-such-lesson", "--yes", home=tmp_path)
-    assert done.returncode == 2 and "no lesson 'no-such-lesson'" in done.stderr and "gru" in done.stderr
+    assert done.returncode == 2 and "no lesson or exercise 'no-such-lesson'" in done.stderr and "gru" in done.stderr
     assert "in progress" in _cli("list", home=tmp_path).stdout, "nothing was reset"
 
 

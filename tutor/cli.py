@@ -21,6 +21,7 @@ from tutor import __version__
 EXIT_USAGE = 2
 EXIT_FAILED = 1
 EXIT_CANCELLED = 130
+EXERCISE_COMMANDS = ("exercises", "check", "watch", "hint", "solution")  # tutor/exercises/cli.py; reset: _reset
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -40,13 +41,18 @@ def _main(argv: Sequence[str] | None) -> int:
         return _reset(argv[1:])
     if argv and argv[0] == "doctor":
         return _doctor(argv[1:])
+    if argv and argv[0] in EXERCISE_COMMANDS:  # exercises, check, watch, hint, solution
+        from tutor.exercises.cli import main as exercises_main
+
+        return exercises_main(argv)
     parser = argparse.ArgumentParser(
         prog="rnn-tutor",
         description="Learn RNNs, LSTMs and GRUs in the terminal. With no command, starts the tutor.",
         epilog="Commands: list (lessons and progress), experiments (what `run` can run), "
                "run EXPERIMENT [--param value ...] [--json], "
                "reset [LESSON] [--yes] (forget a lesson's progress, or all), "
-               "doctor [--json] (what this machine gives the tutor).",
+               "doctor [--json] (what this machine gives the tutor); exercises, check NAME, watch, hint NAME, "
+               "reset NAME, solution NAME (the from-scratch exercises).",
     )
     parser.add_argument("--version", action="version", version=f"rnn-tutor {__version__}")
     parser.add_argument("--lesson", metavar="ID", help="open this lesson directly")
@@ -76,14 +82,20 @@ def _list() -> int:
     for lesson in curriculum.lessons:
         shape = LessonShape(lesson.id, len(lesson.pages), tuple(c.id for c in lesson.checks))
         print(f"{lesson.order:>2}  {lesson.id:<{width}}  {lesson.title:<46}  {progress.status(shape)}")
+    from tutor.exercises import workspace
+
+    done, total = workspace.passed_count()
+    print(f"    exercises: {done} of {total} passed (rnn-tutor exercises)")
     for error in curriculum.errors:
         print(f"error: {error}", file=sys.stderr)
     return 0 if curriculum.lessons or not curriculum.errors else EXIT_FAILED
 
 
 def _reset(argv: list[str]) -> int:
-    """`rnn-tutor reset [LESSON] [--yes]`; a name that is not a lesson is refused with exit 2."""
-    usage = "usage: rnn-tutor reset [LESSON] [--yes]   (no LESSON: every lesson's progress)"
+    """`rnn-tutor reset [LESSON | EXERCISE] [--yes]`: a lesson's progress (or every lesson's), or an exercise's
+    file (the learner's copy is kept beside it, so nothing is asked). Any other name is refused with exit 2."""
+    usage = ("usage: rnn-tutor reset [LESSON] [--yes]   (no LESSON: every lesson's progress)\n"
+             "       rnn-tutor reset EXERCISE            (the original file back; yours is kept as a backup)")
     names = [a for a in argv if not a.startswith("-")]
     flags = [a for a in argv if a.startswith("-")]
     if any(f in ("-h", "--help") for f in flags):
@@ -93,6 +105,12 @@ def _reset(argv: list[str]) -> int:
     if unknown or len(names) > 1:
         print(f"rnn-tutor reset: unexpected {' '.join(unknown + names[1:])}\n{usage}", file=sys.stderr)
         return EXIT_USAGE
+    if names:
+        from tutor.exercises.catalogue import BY_NAME
+        from tutor.exercises.cli import reset_exercise
+
+        if names[0].removesuffix(".py") in BY_NAME:
+            return reset_exercise(names[0].removesuffix(".py"))
     return reset_progress(names[0] if names else None, assume_yes=bool(flags))
 
 
@@ -105,7 +123,8 @@ def reset_progress(lesson_id: str | None, assume_yes: bool = False) -> int:
     curriculum = load_curriculum()
     if lesson_id is not None and curriculum.get(lesson_id) is None:
         known = ", ".join(lesson.id for lesson in curriculum.lessons) or "none"
-        print(f"rnn-tutor reset: no lesson {lesson_id!r}; lessons: {known}", file=sys.stderr)
+        print(f"rnn-tutor reset: no lesson or exercise {lesson_id!r}; lessons: {known} "
+              "(`rnn-tutor exercises` lists the exercises)", file=sys.stderr)
         return EXIT_USAGE
     progress = ProgressStore()
     if progress.warning:

@@ -47,7 +47,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable
 
-from tutor.curriculum.model import CheckSpec, Curriculum, LabSpec, Lesson, LessonError, Page, Prose
+from tutor.curriculum.model import (CheckSpec, Curriculum, ExerciseSpec, LabSpec, Lesson, LessonError, Page,
+                                    Prose)
 from tutor.engine import registry
 from tutor.engine.experiment import ParamError
 
@@ -56,6 +57,7 @@ FRONT_REQUIRED = ("id", "title", "order")
 LAB_KEYS = {"experiment": str, "title": str, "params": dict, "overlay": bool, "step_param": str, "autorun": bool}
 CHECK_KEYS = {"id": str, "question": str, "choices": list, "answer": (int, float), "tolerance": (int, float),
               "explanation": str}
+EXERCISE_KEYS = {"name": str}
 _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -228,9 +230,23 @@ def _check(body: list[str], first_line: int) -> CheckSpec:
                      float(data.get("tolerance", 0.0)), first_line - 1)
 
 
+def _exercise(body: list[str], first_line: int) -> ExerciseSpec:
+    from tutor.exercises.catalogue import BY_NAME
+
+    data = _toml("\n".join(body), first_line, "exercise block")
+    _check_keys(data, EXERCISE_KEYS, "exercise block", body, first_line)
+    if "name" not in data:
+        raise LessonFileError(first_line - 1, "an exercise block needs 'name'")
+    if data["name"] not in BY_NAME:
+        raise LessonFileError(_key_line(body, "name", first_line),
+                              f"unknown exercise {data['name']!r}; exercises: {', '.join(BY_NAME)}")
+    return ExerciseSpec(data["name"], first_line - 1)
+
+
 # Fenced block kinds: the info string after the fence, and the reader that turns the block's lines (the first
 # of them at the given 1-based line of the file) into a page block. Add a kind here to add a block.
-BLOCK_KINDS: dict[str, Callable[[list[str], int], Any]] = {"lab": _lab, "check": _check}
+BLOCK_KINDS: dict[str, Callable[[list[str], int], Any]] = {"lab": _lab, "check": _check,
+                                                               "exercise": _exercise}
 
 
 def _toml(text: str, first_line: int, what: str) -> dict[str, Any]:

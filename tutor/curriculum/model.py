@@ -49,7 +49,15 @@ class CheckSpec:
         return int(given) == int(self.answer)
 
 
-Block = Prose | LabSpec | CheckSpec
+@dataclass(frozen=True)
+class ExerciseSpec:
+    """An exercise the learner writes in their own editor (``tutor.exercises``); the page shows its status."""
+
+    name: str  # a name in tutor.exercises.catalogue; the file is <data dir>/exercises/NAME.py
+    line: int = 0
+
+
+Block = Prose | LabSpec | CheckSpec | ExerciseSpec
 
 
 @dataclass(frozen=True)

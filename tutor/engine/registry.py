@@ -22,9 +22,6 @@ _MODULES = (
     "tutor.engine.experiments.lstm",
     "tutor.engine.experiments.gru",
     "tutor.engine.experiments.applications",
-)
-# Lessons still being written: their modules are loaded when they exist.
-_OPTIONAL_MODULES = (
     "tutor.engine.experiments.from_scratch",
 )
 _REGISTRY: dict[str, Experiment] = {}
@@ -50,12 +47,6 @@ def all_experiments() -> dict[str, Experiment]:
     if not _loaded:
         for module in _MODULES:
             importlib.import_module(module)
-        for module in _OPTIONAL_MODULES:
-            try:
-                importlib.import_module(module)
-            except ModuleNotFoundError as err:
-                if err.name != module:  # the module exists but something it imports does not
-                    raise
         _loaded = True
     return dict(_REGISTRY)
 

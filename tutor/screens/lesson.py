@@ -8,11 +8,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Header, Input, Markdown, OptionList, Select, Static
 
-from tutor.curriculum.model import CheckSpec, LabSpec, Lesson, Prose
+from tutor.curriculum.model import CheckSpec, ExerciseSpec, LabSpec, Lesson, Prose
 from tutor.widgets.check import CheckView
+from tutor.widgets.exercise import ExerciseView
 from tutor.widgets.lab import LabView
 
 if TYPE_CHECKING:
@@ -43,6 +45,7 @@ class LessonScreen(Screen[None]):
         Binding("full_stop", "step(1)", "Step forward", show=False),
         Binding("comma", "step(-1)", "Step back", show=False),
         Binding("escape", "back", "Contents", id="contents"),
+        Binding("e", "edit_exercise", "Edit exercise", id="edit-exercise"),
     ]
 
     def __init__(self, lesson: Lesson, page: int = 0) -> None:
@@ -67,6 +70,8 @@ class LessonScreen(Screen[None]):
                             yield LabView(block, self.app.progress.marker)
                         elif isinstance(block, CheckSpec):
                             yield CheckView(block, self.app.progress.answer(self.lesson.id, block.id))
+                        elif isinstance(block, ExerciseSpec):
+                            yield ExerciseView(block)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -88,6 +93,7 @@ class LessonScreen(Screen[None]):
         self.query_one("#lesson-bar", Static).update(
             f"{self.lesson.order}. {self.lesson.title} · page {index + 1}/{total} · {page.title}")
         self.current.focus()
+        self.call_after_refresh(self.refresh_bindings)  # the footer offers e on exercise pages only
         self.app.progress.see_page(self.app.shape(self.lesson), index)
         self.app.report_save_error()
 
@@ -134,6 +140,21 @@ class LessonScreen(Screen[None]):
         lab = self._lab()
         if lab is not None and lab.spec.step_param:
             lab.step(delta)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "edit_exercise":  # in the footer only on a page with an exercise
+            try:
+                return bool(self.current.query(ExerciseView))
+            except NoMatches:  # before the pages are mounted
+                return False
+        return True
+
+    def action_edit_exercise(self) -> None:
+        views = list(self.current.query(ExerciseView))
+        if views:
+            views[0].edit()
+        else:
+            self.notify("There is no exercise on this page.", timeout=2)
 
     @on(CheckView.Answered)
     def _answered(self, event: CheckView.Answered) -> None:

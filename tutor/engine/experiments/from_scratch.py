@@ -1,15 +1,24 @@
-"""Experiments of the from-scratch lesson (lesson 7): a NumPy cell trained end to end, with no TensorFlow.
+"""Experiments of the from-scratch lesson (lesson 7): the NumPy cells checked, trained, and set beside Keras.
 
 - ``scratch-train``: a from-scratch SimpleRNN, LSTM or GRU learning the adding problem (SGD or Adam, clipping,
   truncated BPTT), against the predict-the-mean baseline.
+- ``gradient-check``: finite differences against BPTT for every array a cell's gradient touches (the inputs,
+  kernel, recurrent kernel and bias), in float64 and in float32, the relative error of each array on a log
+  chart. NumPy only.
+- ``scratch-vs-keras``: the NumPy network of :mod:`tutor.engine.scratch_train` and the same network in Keras
+  (:class:`tutor.engine.models.Trainer`), started from the same weights and trained on the same mini-batches
+  with the same optimizer, their loss curves side by side.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tutor.engine.experiment import SEED, Param, Report, RunContext, cell_param, figure, series
+from tutor.engine.experiment import CELL_NAMES, SEED, Param, Report, RunContext, cell_param, figure, series
 from tutor.engine.registry import experiment
+
+if TYPE_CHECKING:  # NumPy loads when a lab runs: the loader imports this module on the first screen
+    import numpy as np
 
 
 @experiment(
@@ -52,4 +61,194 @@ def scratch_train(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     result.update(test_mse=test_mse, baseline_mse=baseline, losses=history["loss"],
                   summary=(f"NumPy {p['cell']}, no TensorFlow: test MSE {test_mse:.4f} against {baseline:.4f} for "
                            f"always predicting the mean ({test_mse / baseline:.1%} of it)."))
+    return result
+
+
+ARRAYS = ("inputs", "kernel", "recurrent_kernel", "bias")
+FEATURES = 3
+BATCH = 2
+
+
+def relative_error(a: np.ndarray, b: np.ndarray) -> float:
+    """‖a − b‖ / (‖a‖ + ‖b‖): 0 when equal, 1 when unrelated of equal size (exercise grad_check's measure)."""
+    import numpy as np
+
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    scale = np.linalg.norm(a) + np.linalg.norm(b)
+    return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
+
+
+def gradient_errors(cell: str, units: int, seq_len: int, eps: float, seed: int, dtype: Any,
+                    ctx: RunContext | None = None) -> tuple[dict[str, float], float]:
+    """Relative error between BPTT and central differences, per array, for L = Σ h ⊙ dh, all in ``dtype``;
+    and the share of entries whose finite difference came out exactly 0 (the nudge lost to rounding)."""
+    import numpy as np
+
+    from tutor.engine.scratch import CELLS, init_weights
+
+    rng = np.random.default_rng(seed)
+    weights = init_weights(cell, FEATURES, units, rng)
+    weights[2] = weights[2] + rng.normal(0, 0.2, weights[2].shape)  # a non-zero bias, so its gradient is tested
+    x = rng.normal(size=(BATCH, seq_len, FEATURES))
+    dh = rng.normal(size=(BATCH, seq_len, units))
+    arrays = {"inputs": x.astype(dtype), **{k: w.astype(dtype) for k, w in zip(ARRAYS[1:], weights)}}
+    dh = dh.astype(dtype)
+
+    def loss() -> float:
+        model = CELLS[cell](arrays["kernel"], arrays["recurrent_kernel"], arrays["bias"], dtype=dtype)
+        return np.sum(model.forward(arrays["inputs"]) * dh, dtype=dtype)  # summed in dtype: its rounding counts
+
+    model = CELLS[cell](arrays["kernel"], arrays["recurrent_kernel"], arrays["bias"], dtype=dtype)
+    model.forward(arrays["inputs"])
+    analytic = model.backward(dh)
+    errors = {}
+    zeros = total = 0
+    step = dtype(eps)
+    for name in ARRAYS:
+        target = arrays[name]
+        numeric = np.zeros(target.shape)
+        for k in np.ndindex(target.shape):
+            if ctx is not None:
+                ctx.check()
+            kept = target[k]
+            target[k] = kept + step
+            up = loss()
+            target[k] = kept - step
+            down = loss()
+            target[k] = kept
+            numeric[k] = (float(up) - float(down)) / (2 * float(step))
+        errors[name] = relative_error(analytic[name], numeric)
+        zeros += int(np.count_nonzero(numeric == 0))
+        total += numeric.size
+    return errors, zeros / total
+
+
+@experiment(
+    "gradient-check",
+    "Finite differences against BPTT, per array, in float64 and float32",
+    [
+        cell_param("lstm", "the from-scratch cell to check"),
+        Param("units", "int", 4, "hidden units", 1, 16),
+        Param("seq_len", "int", 8, "time steps the gradient flows back through", 1, 30),
+        Param("eps", "float", 1e-5, "finite-difference step ε", 1e-9, 0.1),
+        Param("seed", "int", 0, "random weights and inputs", 0, 2**31 - 1),
+    ],
+)
+def gradient_check(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
+    import numpy as np
+
+    results: dict[str, dict[str, float]] = {}
+    lost: dict[str, float] = {}
+    xs = list(range(len(ARRAYS)))
+    for dtype in (np.float64, np.float32):
+        name = np.dtype(dtype).name
+        results[name], lost[name] = gradient_errors(p["cell"], p["units"], p["seq_len"], p["eps"], p["seed"],
+                                                    dtype, ctx)
+        ctx.report({"summary": f"{np.dtype(dtype).name} done…"}, force=True)
+    floor = 1e-17  # a log chart cannot show an exact 0
+    # Lines rather than single dots, which braille draws too small to see; the title names the x positions.
+    fig = figure(f"{CELL_NAMES[p['cell']]}, ε={p['eps']:g}: 0 inputs 1 kernel 2 recurrent 3 bias",
+                 [series(name, [max(errs[a], floor) for a in ARRAYS], xs) for name, errs in results.items()],
+                 "array", "relative error", "log")
+    text = ["array              float64     float32"]
+    text += [f"{a:<17} {results['float64'][a]:9.1e}   {results['float32'][a]:9.1e}" for a in ARRAYS]
+    worst64 = max(ARRAYS, key=lambda a: results["float64"][a])
+    worst32 = max(ARRAYS, key=lambda a: results["float32"][a])
+    e64, e32 = results["float64"][worst64], results["float32"][worst32]
+    verdict64 = ("below 1e-7, the usual bar: BPTT and the finite differences agree" if e64 < 1e-7 else
+                 "above 1e-7, the usual bar" + (": ε is too large for the curvature here, try a smaller one"
+                                                 if p["eps"] > 1e-4 else ": try another ε"))
+    ratio = e32 / e64 if e64 > 0 else float("inf")
+    summary = (f"float64: the largest relative error is {e64:.1e} ({worst64}), {verdict64}. "
+               f"float32: {e32:.1e} ({worst32}), {ratio:.1g} times the float64 error — "
+               + (f"the nudge is lost: for {lost['float32']:.0%} of the entries L(w+ε) and L(w−ε) came out "
+                  "equal in float32, a finite difference of exactly 0." if lost["float32"] > 0.5 else
+                  "with about 7 significant digits, L(w+ε) − L(w−ε) loses most of them to rounding at "
+                  "this ε." if e32 > 1e-4 else "close enough at this ε for a rough check."))
+    return {"figure": fig, "text": "\n".join(text), "summary": summary, "errors": results,
+            "zero_share": lost}
+
+
+@experiment(
+    "scratch-vs-keras",
+    "The NumPy network and Keras on the same data, seed and optimizer",
+    [
+        cell_param("gru", "recurrent cell"),
+        Param("seq_len", "int", 20, "adding problem: sequence length", 2, 200),
+        Param("units", "int", 16, "hidden units", 1, 64),
+        Param("steps", "int", 300, "optimiser steps of 32 sequences", 1, 5000),
+        Param("optimizer", "choice", "adam", "update rule", choices=("adam", "sgd")),
+        Param("learning_rate", "float", 0.01, "step size", 1e-5, 2.0),
+        Param("clip_norm", "float", 1.0, "global gradient-norm cap (0: none)", 0.0, 100.0),
+        Param("seed", "int", 0, "weights and batches", 0, 2**31 - 1),
+    ],
+    uses_tensorflow=True,
+)
+def scratch_vs_keras(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
+    import numpy as np
+
+    from tutor.engine import datasets
+    from tutor.engine.experiment import check_finite
+    from tutor.engine.models import Trainer, build_model, seed_everything
+    from tutor.engine.scratch_train import SGD, Adam, ScratchModel, TrainConfig, clip_by_global_norm
+
+    batch = 32
+    split = datasets.adding_split(2048, 512, p["seq_len"], np.random.default_rng(p["seed"]))
+    x, y, x_test, y_test, baseline = split.x_train, split.y_train, split.x_test, split.y_test, split.baseline
+
+    config = TrainConfig(p["cell"], p["units"], p["steps"], batch, p["optimizer"], p["learning_rate"],
+                         p["clip_norm"], None, p["seed"])
+    numpy_model = ScratchModel(config, x.shape[-1])
+    opt = Adam(p["learning_rate"]) if p["optimizer"] == "adam" else SGD(p["learning_rate"])
+
+    seed_everything(p["seed"])
+    keras_model = build_model(p["cell"], p["units"], input_dim=x.shape[-1], output_dim=1, seq_len=p["seq_len"])
+    # The same starting point: NumPy's weights, in Keras's layout, copied into the Keras layers.
+    keras_model.layers[0].set_weights([w.astype(np.float32) for w in numpy_model.cell.weights])
+    keras_model.layers[-1].set_weights([numpy_model.w_out.astype(np.float32), numpy_model.b_out.astype(np.float32)])
+    trainer = Trainer(keras_model, loss="mse", optimizer=p["optimizer"], learning_rate=p["learning_rate"],
+                      clip_norm=p["clip_norm"], seed=p["seed"])
+
+    batches = np.random.default_rng(p["seed"] + 1)
+    losses_np: list[float] = []
+    losses_keras: list[float] = []
+    x32, y32 = x.astype(np.float32), y.astype(np.float32)
+    advice = "Lower the learning rate or clip the gradient norm."
+
+    def snapshot() -> dict[str, Any]:
+        n = len(losses_np)
+        return {"figure": figure(f"{CELL_NAMES[p['cell']]} on the adding problem (T={p['seq_len']}): same start, "
+                                 f"same batches", [series("NumPy (float64)", losses_np),
+                                                   series("Keras (float32)", losses_keras),
+                                                   series("predict the mean", [baseline, baseline], [0, max(1, n - 1)])],
+                                 "step", "training MSE", "log"),
+                "summary": f"step {n}/{p['steps']}: NumPy {losses_np[-1]:.4f}, Keras {losses_keras[-1]:.4f}"}
+
+    for step in range(p["steps"]):
+        ctx.check()
+        idx = batches.integers(0, len(x), batch)
+        loss, grads = numpy_model.loss_and_grads(x[idx], y[idx])
+        check_finite(loss, f"in the NumPy network at step {step + 1}", advice)
+        grads, _ = clip_by_global_norm(grads, p["clip_norm"])
+        opt.step(numpy_model.params, grads)
+        keras_loss, _ = trainer.step(x32[idx], y32[idx])
+        check_finite(keras_loss, f"in the Keras network at step {step + 1}", advice)
+        losses_np.append(loss)
+        losses_keras.append(keras_loss)
+        ctx.report(snapshot())
+
+    test_np = float(np.mean((numpy_model.predict(x_test) - y_test) ** 2))
+    test_keras = trainer.evaluate(x_test.astype(np.float32), y_test.astype(np.float32))
+    a, b = np.array(losses_np), np.array(losses_keras)
+    gaps = np.abs(a - b) / np.maximum(np.abs(a), 1e-12)
+    first = gaps[: min(10, len(gaps))].max()
+    diverge = next((i for i, g in enumerate(gaps) if g > 0.01), None)
+    apart = (f"they stay within 1% of each other for all {len(gaps)} steps" if diverge is None else
+             f"they first differ by more than 1% at step {diverge + 1}")
+    result = snapshot()
+    result.update(test_mse_numpy=test_np, test_mse_keras=test_keras, baseline_mse=baseline,
+                  losses_numpy=losses_np, losses_keras=losses_keras, first_steps_gap=float(first),
+                  summary=(f"Over the first {min(10, len(gaps))} steps the two losses differ by at most "
+                           f"{first:.1e} (relative); {apart}. Held-out MSE: NumPy {test_np:.4f}, Keras "
+                           f"{test_keras:.4f}, predicting the mean {baseline:.4f}."))
     return result

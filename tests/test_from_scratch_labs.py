@@ -1,0 +1,52 @@
+"""Lesson 7's labs: the gradient check separates float64 from float32, and the NumPy network trains in step
+with Keras from the same weights on the same batches."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tutor.cli import main
+from tutor.engine import registry
+from tutor.engine.experiment import RunContext
+
+
+@pytest.mark.parametrize("cell", ["simple_rnn", "lstm", "gru"])
+def test_gradient_check_float64_agrees_and_float32_does_not(cell):
+    result = registry.run("gradient-check", {"cell": cell, "units": 3, "seq_len": 5}, RunContext())
+    errors = result["errors"]
+    assert set(errors["float64"]) == {"inputs", "kernel", "recurrent_kernel", "bias"}
+    assert max(errors["float64"].values()) < 1e-7
+    assert max(errors["float32"].values()) > 100 * max(errors["float64"].values())
+    assert f"{max(errors['float64'].values()):.1e}" in result["summary"]
+    assert result["figure"]["yscale"] == "log" and len(result["figure"]["series"]) == 2
+
+
+def test_gradient_check_summary_follows_a_large_eps():
+    result = registry.run("gradient-check", {"cell": "gru", "units": 3, "seq_len": 4, "eps": 0.05}, RunContext())
+    assert max(result["errors"]["float64"].values()) > 1e-7
+    assert "too large" in result["summary"]
+
+
+def test_gradient_check_a_tiny_eps_is_lost_in_float32_only():
+    result = registry.run("gradient-check", {"cell": "lstm", "units": 2, "seq_len": 3, "eps": 1e-8}, RunContext())
+    assert result["zero_share"]["float32"] > 0.5 and result["zero_share"]["float64"] == 0
+    assert f"{result['zero_share']['float32']:.0%}" in result["summary"]
+
+
+def test_gradient_check_headless_json(capsys):
+    assert main(["run", "gradient-check", "--cell", "simple_rnn", "--units", "2", "--seq-len", "3", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["experiment"] == "gradient-check" and out["errors"]["float64"]["bias"] < 1e-7
+
+
+@pytest.mark.slow
+def test_scratch_and_keras_train_in_step():
+    result = registry.run("scratch-vs-keras", {"cell": "lstm", "seq_len": 10, "units": 8, "steps": 40},
+                          RunContext())
+    assert len(result["losses_numpy"]) == len(result["losses_keras"]) == 40
+    # Same weights, same batches, same Adam: float32 against float64 rounding is all that separates them.
+    assert result["first_steps_gap"] < 1e-3
+    assert abs(result["test_mse_numpy"] - result["test_mse_keras"]) < 0.05 * result["baseline_mse"]
+    assert result["losses_numpy"][-1] < result["losses_numpy"][0]

@@ -1,0 +1,198 @@
+"""The exercise commands of ``rnn-tutor``: ``exercises``, ``check NAME``, ``watch``, ``hint NAME``,
+``reset NAME`` and ``solution NAME``. Exit status: 0 done (a check passed), 1 a check failed (or a solution
+asked for before a pass), 2 a usage error, 130 a watch stopped with Ctrl+C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from typing import Callable, Sequence
+
+from tutor.exercises import workspace
+from tutor.exercises.catalogue import BY_NAME, EXERCISES
+from tutor.exercises.checker import CheckResult, check
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
+COMMANDS = ("exercises", "check", "watch", "hint", "reset", "solution")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own exit status is 2 as well; this keeps it explicit
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _unknown(name: str, command: str) -> int:
+    known = ", ".join(e.name for e in EXERCISES)
+    print(f"rnn-tutor {command}: no exercise named {name!r}; exercises: {known}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def main(argv: Sequence[str]) -> int:
+    """``argv`` starts with the command, e.g. ``["check", "rnn_step"]``."""
+    command, rest = argv[0], list(argv[1:])
+    parser = _Parser(prog=f"rnn-tutor {command}")
+    if command in ("check", "hint", "reset", "solution"):
+        parser.add_argument("name", help="the exercise (rnn-tutor exercises lists them)")
+    if command in ("check", "watch"):
+        parser.add_argument("--timeout", type=float, default=None,
+                            help="seconds a check may run before it is stopped (default 10)")
+    if command == "watch":
+        parser.add_argument("--interval", type=float, default=0.5, help="seconds between looks at the files")
+    if command == "hint":
+        parser.add_argument("--level", type=int, default=None, help="show this hint (1 = the gentlest)")
+    try:
+        args = parser.parse_args(rest)
+    except SystemExit as stop:  # a usage error (2) or --help (0), returned like every other status
+        return int(stop.code or 0)
+    name = getattr(args, "name", None)
+    if name is not None:
+        name = name.removesuffix(".py")
+        if name not in BY_NAME:
+            return _unknown(name, command)
+    handlers: dict[str, Callable[[], int]] = {
+        "exercises": cmd_exercises,
+        "check": lambda: cmd_check(name, args.timeout),
+        "watch": lambda: cmd_watch(args.interval, args.timeout),
+        "hint": lambda: cmd_hint(name, args.level),
+        "reset": lambda: cmd_reset(name),
+        "solution": lambda: cmd_solution(name),
+    }
+    return handlers[command]()
+
+
+def cmd_exercises() -> int:
+    copied = workspace.ensure()
+    status = workspace.load_status()["passed"]
+    if copied:
+        print(f"Copied {len(copied)} exercise file{'s' if len(copied) != 1 else ''} to {workspace.folder()}")
+    print(f"Exercises in {workspace.folder()} — open one in your editor, then `rnn-tutor check NAME` "
+          f"(or `rnn-tutor watch`).")
+    width = max(len(e.name) for e in EXERCISES)
+    for n, e in enumerate(EXERCISES, 1):
+        mark = "passed" if e.name in status else "to do"
+        print(f"{n:>2}  {e.name:<{width}}  {mark:<6}  {e.title}")
+    done, total = workspace.passed_count()
+    print(f"{done} of {total} passed.")
+    return EXIT_OK
+
+
+def show(result: CheckResult) -> None:
+    if result.passed:
+        print(f"✓ {result.message}  ({result.seconds:.1f} s)")
+    else:
+        print(f"✗ {result.name}: {result.message}")
+    if result.output:
+        print("Your code printed:\n" + "\n".join("  " + line for line in result.output.splitlines()))
+
+
+def run_check(name: str, timeout: float | None = None) -> CheckResult:
+    """Check the learner's file and record a pass (the TUI's exercise page uses this too)."""
+    workspace.ensure()
+    result = check(name, workspace.path(name), timeout)
+    if result.passed:
+        workspace.record_pass(name)
+    return result
+
+
+def cmd_check(name: str, timeout: float | None) -> int:
+    result = run_check(name, timeout)
+    show(result)
+    if result.passed:
+        following = workspace.first_unsolved()
+        print(f"Next: rnn-tutor check {following.name}   ({following.title})" if following
+              else "Every exercise passes.")
+        print(f"`rnn-tutor solution {name}` shows the reference solution to compare with yours.")
+    else:
+        print(f"Edit {workspace.path(name)} and check again; `rnn-tutor hint {name}` gives a hint.")
+    return EXIT_OK if result.passed else EXIT_FAILED
+
+
+def cmd_watch(interval: float, timeout: float | None) -> int:
+    workspace.ensure()
+    clear = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+    def mtimes() -> dict[str, float]:
+        out = {}
+        for e in EXERCISES:
+            try:
+                out[e.name] = workspace.path(e.name).stat().st_mtime_ns
+            except OSError:
+                out[e.name] = -1
+        return out
+
+    def report(name: str, fresh: bool = True) -> CheckResult:
+        if clear and fresh:  # a new check replaces the last one's text, as rustlings does
+            print("\033[2J\033[H", end="")
+        print(f"[{time.strftime('%H:%M:%S')}] checking {workspace.path(name)}")
+        result = run_check(name, timeout)
+        show(result)
+        done, total = workspace.passed_count()
+        print(f"Progress: {done}/{total} exercises pass.")
+        return result
+
+    try:
+        current = workspace.first_unsolved()
+        if current is None:
+            print("Every exercise already passes. `rnn-tutor reset NAME` starts one again.")
+            return EXIT_OK
+        report(current.name)
+        print(f"Watching {workspace.folder()}: save {current.name}.py to check it again. Ctrl+C stops.",
+              flush=True)
+        seen = mtimes()
+        while True:
+            time.sleep(interval)
+            now = mtimes()
+            changed = [e.name for e in EXERCISES if now[e.name] != seen[e.name]]
+            seen = now
+            for name in changed:
+                report(name)
+            if changed:
+                following = workspace.first_unsolved()
+                if following is None:
+                    print("Every exercise passes. Well done!", flush=True)
+                    return EXIT_OK
+                if following.name != current.name:
+                    current = following
+                    print(f"\nNext exercise: {current.name} — {current.title}")
+                    report(current.name, fresh=False)  # keep the pass just shown on screen
+                print(f"Watching: save {current.name}.py to check it again. Ctrl+C stops.", flush=True)
+    except KeyboardInterrupt:
+        print("\nStopped watching.")
+        return EXIT_CANCELLED
+
+
+def cmd_hint(name: str, level: int | None) -> int:
+    total = len(BY_NAME[name].hints)
+    if level is not None and not 1 <= level <= total:
+        print(f"rnn-tutor hint: --level must be 1 to {total}", file=sys.stderr)
+        return EXIT_USAGE
+    shown, text = workspace.next_hint(name, level)
+    print(f"Hint {shown} of {total} for {name}:\n{text}")
+    if shown < total:
+        print(f"(`rnn-tutor hint {name}` again gives hint {shown + 1}.)")
+    return EXIT_OK
+
+
+def reset_exercise(name: str) -> int:
+    """Restore the original NAME.py, keeping the learner's version beside it. For ``rnn-tutor reset NAME``."""
+    backup = workspace.reset(name)
+    print(f"Restored {workspace.path(name)}." + (f" Your version is kept as {backup.name}." if backup else ""))
+    return EXIT_OK
+
+
+def cmd_reset(name: str) -> int:
+    return reset_exercise(name)
+
+
+def cmd_solution(name: str) -> int:
+    if not workspace.passed(name):
+        print(f"rnn-tutor solution: the reference solution of {name} is shown once your own passes "
+              f"(`rnn-tutor check {name}`). `rnn-tutor hint {name}` helps meanwhile.", file=sys.stderr)
+        return EXIT_FAILED
+    print(workspace.solution(name).read_text(encoding="utf-8"), end="")
+    return EXIT_OK
