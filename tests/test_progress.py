@@ -21,7 +21,7 @@ def test_progress_round_trip_and_done(tmp_path):
     assert again.status(SHAPE) == "done"
     assert again.last_page(SHAPE.id) == 2 and again.last_lesson == SHAPE.id
     assert again.answer(SHAPE.id, "a") == {"answer": 1, "correct": True}
-    assert not list(tmp_path.glob(".progress-*")), "no temporary file is left behind"
+    assert not list(tmp_path.glob(".progress.json-*")), "no temporary file is left behind"
 
 
 def test_corrupt_file_is_moved_aside_and_kept(tmp_path):

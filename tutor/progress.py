@@ -443,16 +443,22 @@ class ProgressStore:
         return data
 
     def _replace(self, text: str) -> None:
-        fd, tmp = tempfile.mkstemp(prefix=".progress-", suffix=".tmp", dir=self.path.parent)
+        write_atomic(self.path, text)
+
+
+def write_atomic(dest: Path, text: str) -> None:
+    """Write ``text`` to ``dest`` so that a reader sees the old file or the new one, never half of either:
+    a temporary file in the same folder, fsync, then rename over the old one."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}-", suffix=".tmp", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

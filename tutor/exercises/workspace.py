@@ -7,16 +7,14 @@ many hints were shown. A learner's file is never overwritten: files are copied o
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import tempfile
 import time
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from tutor.exercises.catalogue import EXERCISES, Exercise
-from tutor.progress import data_dir
+from tutor.progress import data_dir, write_atomic
 
 STATUS_FILE = ".status.json"
 
@@ -73,7 +71,7 @@ def reset(name: str) -> Path | None:
             n += 1
             backup = dest.with_name(f"{dest.name}.bak-{stamp}-{n}")
         shutil.copy2(dest, backup)
-    _write_atomic(dest, template(name).read_text(encoding="utf-8"))
+    write_atomic(dest, template(name).read_text(encoding="utf-8"))
     return backup
 
 
@@ -93,7 +91,7 @@ def load_status() -> dict[str, Any]:
 
 def save_status(data: dict[str, Any]) -> None:
     folder().mkdir(parents=True, exist_ok=True)
-    _write_atomic(folder() / STATUS_FILE, json.dumps(data, indent=1, sort_keys=True))
+    write_atomic(folder() / STATUS_FILE, json.dumps(data, indent=1, sort_keys=True))
 
 
 def record_pass(name: str) -> None:
@@ -130,17 +128,3 @@ def first_unsolved() -> Exercise | None:
     return next((e for e in EXERCISES if e.name not in done), None)
 
 
-def _write_atomic(dest: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}-", suffix=".tmp", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, dest)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
