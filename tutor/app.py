@@ -1,18 +1,28 @@
 """The Textual app: contents, lessons, help, the engine status, and the chart marker setting.
 
 Importing this module must not import TensorFlow (a test checks it): the engine loads in a background thread
-after the first screen is up, and its status appears in the header.
+when a lesson with a Keras lab first opens (or a Keras lab is started), and its status appears in the header.
+
+Two things keep page turns instant: progress is saved off the UI thread (:meth:`TutorApp.record_progress`),
+and a lesson's screen composes a page's widgets when the page is first shown. A lesson's screen is kept for
+the session once opened, so a lab that trains goes on when the learner leaves the lesson, and its
+parameters, kept runs and result are still there on return.
 """
 
 from __future__ import annotations
 
+import copy
+import signal
+import threading
 from functools import partial
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.markup import escape
+from textual.geometry import Size
 from textual.screen import Screen
 
 from tutor.curriculum import Curriculum, Lesson, load_curriculum
@@ -35,15 +45,27 @@ class TutorApp(App[None]):
 
     def __init__(self, curriculum: Curriculum | None = None, progress: ProgressStore | None = None,
                  start_lesson: str | None = None, load_engine: bool = True,
-                 log_path: Path | None = None) -> None:
+                 log_path: Path | None = None, handle_signals: bool = False) -> None:
         super().__init__()
         self.curriculum = curriculum if curriculum is not None else load_curriculum()
         self.progress = progress if progress is not None else ProgressStore()
         self.start_lesson = start_lesson
         self.load_engine = load_engine
         self.log_path = log_path or state_dir() / "tensorflow.log"
-        self.engine_text = "engine: loading TensorFlow…" if load_engine else "engine: not loaded"
+        self.handle_signals = handle_signals
+        self.signal_received: int | None = None
+        self.engine_text = "engine: TensorFlow loads with the first Keras lab" if load_engine else "engine: not loaded"
         self.sub_title = self.engine_text
+        self._engine_started = False
+        self.lesson_screens: dict[str, Screen] = {}
+        self._size_checks = False
+        # Progress is written by one background thread: a page turn never waits on the disk.
+        self._progress_lock = threading.Lock()
+        self._progress_dirty = threading.Event()
+        self._progress_idle = threading.Event()
+        self._progress_idle.set()
+        self._progress_closing = False
+        self._progress_thread: threading.Thread | None = None
 
     def shape(self, lesson: Lesson) -> LessonShape:
         return LessonShape(lesson.id, len(lesson.pages), tuple(c.id for c in lesson.checks))
@@ -53,14 +75,84 @@ class TutorApp(App[None]):
         if self.start_lesson:
             self.open_lesson(self.start_lesson)
         if self.progress.warning:
-            self.notify(self.progress.warning, title="Progress", severity="warning", timeout=30)
+            self.notify(self.progress.warning, title="Progress", severity="warning", timeout=30, markup=False)
         for error in self.curriculum.errors:
-            self.notify(str(error), title="A lesson could not be loaded", severity="error", timeout=15)
-        self.check_size()
-        if self.load_engine:
-            self.call_after_refresh(self._load_engine)
+            self.notify(str(error), title="A lesson could not be loaded", severity="error", timeout=15,
+                        markup=False)
+        self.call_after_refresh(self._start_size_checks)
+        if self.handle_signals:
+            self._install_signal_handlers()
+
+    def on_unmount(self) -> None:
+        self.flush_progress()
+
+    # -- signals -----------------------------------------------------------------------------------------
+    def _install_signal_handlers(self) -> None:
+        """SIGTERM and SIGHUP (a dropped SSH connection) quit like q: the terminal is restored, progress kept."""
+        import asyncio  # noqa: PLC0415
+
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            try:
+                loop.add_signal_handler(signum, partial(self._on_signal, signum))
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no such signal
+                pass
+
+    def _on_signal(self, signum: int) -> None:
+        if self.signal_received is not None:
+            return
+        self.signal_received = signum
+        self.exit(return_code=128 + signum)
+
+    # -- progress ----------------------------------------------------------------------------------------
+    def record_progress(self, change: Callable[[ProgressStore], None]) -> None:
+        """Every change to the progress goes through here: applied in memory now, written to disk by a
+        background thread (the latest state, coalesced), so a page turn never waits on an fsync."""
+        store = self.progress
+        with self._progress_lock:
+            store.save = lambda: None  # type: ignore[method-assign]  # the writer thread saves
+            try:
+                change(store)
+            finally:
+                del store.save
+        self._progress_idle.clear()
+        self._progress_dirty.set()
+        if self._progress_thread is None:
+            self._progress_thread = threading.Thread(target=self._progress_writer, name="progress-writer",
+                                                     daemon=True)
+            self._progress_thread.start()
+
+    def _progress_writer(self) -> None:
+        while True:
+            self._progress_dirty.wait()
+            self._progress_dirty.clear()
+            with self._progress_lock:
+                shadow = copy.copy(self.progress)
+                shadow.data = copy.deepcopy(self.progress.data)
+            ProgressStore.save(shadow)  # atomic write of the snapshot, fsync included
+            error = shadow.save_error
+            self.progress.save_error = error
+            if not self._progress_dirty.is_set():
+                self._progress_idle.set()
+            if error:
+                try:
+                    self.call_from_thread(self.report_save_error)
+                except RuntimeError:  # the app has stopped: the error stays in save_error
+                    pass
+
+    def flush_progress(self, timeout: float = 1.0) -> bool:
+        """Wait (at most ``timeout``) until the latest progress is on disk. True when it is."""
+        return self._progress_idle.wait(timeout)
 
     # -- engine ------------------------------------------------------------------------------------------
+    def need_engine(self) -> None:
+        """Start loading TensorFlow in the background, once: called when a lesson with a Keras lab opens."""
+        if self._engine_started or not self.load_engine:
+            return
+        self._engine_started = True
+        self.engine_text = self.sub_title = "engine: loading TensorFlow…"
+        self._load_engine()
+
     @work(thread=True, group="engine", exit_on_error=False)
     def _load_engine(self) -> None:
         try:
@@ -77,25 +169,35 @@ class TutorApp(App[None]):
         self.sub_title = message.text
         if message.failed:
             self.notify(f"TensorFlow could not be loaded; see {self.log_path}. Labs that train will fail; "
-                        "the NumPy labs work.", severity="error", timeout=20)
+                        "the NumPy labs work.", severity="error", timeout=20, markup=False)
 
     # -- navigation --------------------------------------------------------------------------------------
     def open_lesson(self, lesson_id: str) -> None:
         lesson = self.curriculum.get(lesson_id)
         if lesson is None:
             known = ", ".join(lesson.id for lesson in self.curriculum.lessons)
-            self.notify(f"No lesson {lesson_id!r}. Lessons: {known}", severity="error", timeout=10)
+            self.notify(f"No lesson {lesson_id!r}. Lessons: {known}", severity="error", timeout=10, markup=False)
             return
         from tutor.screens.lesson import LessonScreen  # noqa: PLC0415 - charts load with the first lesson
 
+        name = f"lesson:{lesson.id}"
+        if isinstance(self.screen, LessonScreen) and self.screen.lesson.id == lesson.id:
+            return
         while isinstance(self.screen, LessonScreen):
             self.pop_screen()
-        self.push_screen(LessonScreen(lesson, self.progress.last_page(lesson.id)))
+        if lesson.id not in self.lesson_screens:
+            # Kept for the session: a lab that trains goes on in the background, and its state is kept.
+            screen = LessonScreen(lesson, self.progress.last_page(lesson.id))
+            self.lesson_screens[lesson.id] = screen
+            self.install_screen(screen, name)
+        self.push_screen(name)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for lesson in self.curriculum.lessons:
-            yield SystemCommand(f"Lesson {lesson.order}: {lesson.title}", lesson.summary or "Open this lesson",
+            # The palette reads titles as markup: escaped, a lesson's [brackets] are shown as written.
+            yield SystemCommand(f"Lesson {lesson.order}: {escape(lesson.title)}",
+                                escape(lesson.summary) if lesson.summary else "Open this lesson",
                                 partial(self.open_lesson, lesson.id))
         for marker in MARKERS:
             yield SystemCommand(f"Chart marker: {marker}", "How charts draw their points",
@@ -115,27 +217,36 @@ class TutorApp(App[None]):
     def set_marker(self, marker: str) -> None:
         from tutor.widgets.chart import FigureChart  # noqa: PLC0415 - textual-plotext loads with the first chart
 
-        self.progress.set_marker(marker)
-        self.report_save_error()
-        for screen in self.screen_stack:
+        self.record_progress(lambda store: store.set_marker(marker))
+        screens = set(self.screen_stack) | set(self.lesson_screens.values())
+        for screen in screens:
             for chart in screen.query(FigureChart):
                 chart.set_marker(marker)
         self.notify(f"Chart marker: {marker}", timeout=2)
 
     def report_save_error(self) -> None:
         if self.progress.save_error:
-            self.notify(self.progress.save_error, severity="error", timeout=15)
+            self.notify(self.progress.save_error, severity="error", timeout=15, markup=False)
 
     # -- size --------------------------------------------------------------------------------------------
-    def check_size(self) -> None:
-        """Cover the app with a notice below 80×24. Screens call this on resize (the App gets no Resize)."""
-        width, height = self.size
+    def _start_size_checks(self) -> None:
+        self._size_checks = True  # only once the first screens are on the stack (a Resize comes before)
+        self.check_size()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._size_checks:
+            self.check_size(event.size)  # App.size is updated after this handler runs
+
+    def check_size(self, size: Size | None = None) -> None:
+        """Cover the app with a notice below 80×24; the screens under it (and a lab that trains) carry on."""
+        width, height = size or self.size
         small = width < MIN_WIDTH or height < MIN_HEIGHT
-        if small and not isinstance(self.screen, TooSmallScreen):
-            self.push_screen(TooSmallScreen())
-        elif isinstance(self.screen, TooSmallScreen):
-            if small:
-                self.screen.update_size()
+        if small:
+            if isinstance(self.screen, TooSmallScreen):
+                self.screen.update_size(Size(width, height))
             else:
+                self.push_screen(TooSmallScreen(Size(width, height)))
+        else:
+            while isinstance(self.screen, TooSmallScreen):
                 self.pop_screen()
 

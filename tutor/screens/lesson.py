@@ -1,4 +1,9 @@
-"""A lesson: its pages (prose, labs, checks), one at a time, with page keys and the lab keys."""
+"""A lesson: its pages (prose, labs, checks), one at a time, with page keys and the lab keys.
+
+A page's widgets are composed when the page is first shown and stay mounted after: opening a lesson builds
+one page, not all of them, and a page turn only switches which page is displayed. The screen itself never
+scrolls; each page does (one scroll area), under a bar that is always visible.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Header, Input, Markdown, OptionList, Select, Static
 
 from tutor.curriculum.model import CheckSpec, LabSpec, Lesson, Prose
+from tutor.engine import registry
 from tutor.widgets.check import CheckView
 from tutor.widgets.lab import LabView
 
@@ -30,6 +37,12 @@ class PageView(VerticalScroll, inherit_bindings=False):
         Binding("home", "scroll_home", "Top", show=False),
         Binding("end", "scroll_end", "Bottom", show=False),
     ]
+
+    filled = False
+
+
+def uses_keras(lesson: Lesson) -> bool:
+    return any(registry.get(lab.experiment).uses_tensorflow for page in lesson.pages for lab in page.labs)
 
 
 class LessonScreen(Screen[None]):
@@ -50,30 +63,30 @@ class LessonScreen(Screen[None]):
         self.lesson = lesson
         self.page = max(0, min(page, len(lesson.pages) - 1))
 
-    def on_resize(self) -> None:
-        self.app.check_size()
-
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield Static("", id="lesson-bar", markup=False)
-        with ContentSwitcher(initial=f"page-{self.page}", id="pages"):
-            for index, page in enumerate(self.lesson.pages):
-                with PageView(id=f"page-{index}", classes="page"):
-                    yield Static(page.title, classes="page-title", markup=False)
-                    for block in page.blocks:
-                        if isinstance(block, Prose):
-                            yield Markdown(block.markdown, classes="prose")
-                        elif isinstance(block, LabSpec):
-                            yield LabView(block, self.app.progress.marker)
-                        elif isinstance(block, CheckSpec):
-                            yield CheckView(block, self.app.progress.answer(self.lesson.id, block.id))
+        with ContentSwitcher(id="pages"):
+            for index in range(len(self.lesson.pages)):
+                yield PageView(id=f"page-{index}", classes="page")
         yield Footer()
 
     def on_mount(self) -> None:
         self.show_page(self.page)
-        for lab in self.query(LabView):
-            if lab.spec.autorun and not lab.experiment.uses_tensorflow:
-                lab.start()
+        if uses_keras(self.lesson):
+            self.app.need_engine()  # TensorFlow loads while the learner reads the first pages
+
+    def _page_widgets(self, index: int) -> list[Widget]:
+        page = self.lesson.pages[index]
+        widgets: list[Widget] = [Static(page.title, classes="page-title", markup=False)]
+        for block in page.blocks:
+            if isinstance(block, Prose):
+                widgets.append(Markdown(block.markdown, classes="prose"))
+            elif isinstance(block, LabSpec):
+                widgets.append(LabView(block, self.app.progress.marker))
+            elif isinstance(block, CheckSpec):
+                widgets.append(CheckView(block, self.app.progress.answer(self.lesson.id, block.id)))
+        return widgets
 
     # -- pages -------------------------------------------------------------------------------------------
     @property
@@ -82,14 +95,18 @@ class LessonScreen(Screen[None]):
 
     def show_page(self, index: int) -> None:
         self.page = index
-        self.query_one("#pages", ContentSwitcher).current = f"page-{index}"
+        view = self.current
+        if not view.filled:
+            view.filled = True
+            view.mount_all(self._page_widgets(index))
+        self.query_one("#pages", ContentSwitcher).current = view.id
         page = self.lesson.pages[index]
         total = len(self.lesson.pages)
         self.query_one("#lesson-bar", Static).update(
             f"{self.lesson.order}. {self.lesson.title} · page {index + 1}/{total} · {page.title}")
-        self.current.focus()
-        self.app.progress.see_page(self.app.shape(self.lesson), index)
-        self.app.report_save_error()
+        view.focus()
+        shape = self.app.shape(self.lesson)
+        self.app.record_progress(lambda store: store.see_page(shape, index))
 
     def action_page(self, delta: int) -> None:
         target = self.page + delta
@@ -103,6 +120,10 @@ class LessonScreen(Screen[None]):
         if isinstance(focused, (Input, Select, OptionList)):
             self.current.focus()
             return
+        running = [lab for lab in self.query(LabView) if lab.running]
+        if running:
+            self.notify(f"“{running[0].spec.title}” goes on in the background; its result will be here when "
+                        "you come back.", timeout=5, markup=False)
         self.app.pop_screen()
 
     # -- labs --------------------------------------------------------------------------------------------
@@ -137,5 +158,6 @@ class LessonScreen(Screen[None]):
 
     @on(CheckView.Answered)
     def _answered(self, event: CheckView.Answered) -> None:
-        self.app.progress.record_answer(self.app.shape(self.lesson), event.check.id, event.given, event.correct)
-        self.app.report_save_error()
+        shape = self.app.shape(self.lesson)
+        self.app.record_progress(lambda store: store.record_answer(shape, event.check.id, event.given,
+                                                                   event.correct))
