@@ -11,9 +11,12 @@ parameters, kept runs and result are still there on return.
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import os
 import signal
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable
@@ -33,6 +36,14 @@ from tutor.screens.contents import ContentsScreen
 from tutor.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
 
 
+class NoWaitExecutor(ThreadPoolExecutor):
+    """The app's thread pool when it owns the process: shutting it down does not wait for the threads (the
+    process leaves with os._exit right after; workers were cancelled and stop at their next check)."""
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        super().shutdown(wait=False, cancel_futures=True)
+
+
 class TutorApp(App[None]):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere find it too
     TITLE = "rnn-tutor"
@@ -45,14 +56,14 @@ class TutorApp(App[None]):
 
     def __init__(self, curriculum: Curriculum | None = None, progress: ProgressStore | None = None,
                  start_lesson: str | None = None, load_engine: bool = True,
-                 log_path: Path | None = None, handle_signals: bool = False) -> None:
+                 log_path: Path | None = None, standalone: bool = False) -> None:
         super().__init__()
         self.curriculum = curriculum if curriculum is not None else load_curriculum()
         self.progress = progress if progress is not None else ProgressStore()
         self.start_lesson = start_lesson
         self.load_engine = load_engine
         self.log_path = log_path or state_dir() / "tensorflow.log"
-        self.handle_signals = handle_signals
+        self.standalone = standalone  # owns the process: handles signals, leaves without joining workers
         self.signal_received: int | None = None
         self.engine_text = "engine: TensorFlow loads with the first Keras lab" if load_engine else "engine: not loaded"
         self.sub_title = self.engine_text
@@ -80,8 +91,11 @@ class TutorApp(App[None]):
             self.notify(str(error), title="A lesson could not be loaded", severity="error", timeout=15,
                         markup=False)
         self.call_after_refresh(self._start_size_checks)
-        if self.handle_signals:
+        if self.standalone:
             self._install_signal_handlers()
+            # Thread workers run on the loop's default executor, which asyncio joins when app.run ends: a
+            # worker in a long native call (TensorFlow's import, a training step) would hold up the quit.
+            asyncio.get_running_loop().set_default_executor(NoWaitExecutor(thread_name_prefix="worker"))
 
     def on_unmount(self) -> None:
         self.flush_progress()
@@ -89,8 +103,6 @@ class TutorApp(App[None]):
     # -- signals -----------------------------------------------------------------------------------------
     def _install_signal_handlers(self) -> None:
         """SIGTERM and SIGHUP (a dropped SSH connection) quit like q: the terminal is restored, progress kept."""
-        import asyncio  # noqa: PLC0415
-
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGHUP):
             try:
@@ -103,6 +115,14 @@ class TutorApp(App[None]):
             return
         self.signal_received = signum
         self.exit(return_code=128 + signum)
+        # If restoring the terminal hangs (its connection is gone after SIGHUP), leave anyway, progress saved.
+        watchdog = threading.Timer(1.0, self._leave_now, args=(128 + signum,))
+        watchdog.daemon = True
+        watchdog.start()
+
+    def _leave_now(self, code: int) -> None:
+        self.flush_progress(timeout=0.5)
+        os._exit(code)
 
     # -- progress ----------------------------------------------------------------------------------------
     def record_progress(self, change: Callable[[ProgressStore], None]) -> None:

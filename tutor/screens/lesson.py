@@ -26,17 +26,9 @@ if TYPE_CHECKING:
     from tutor.app import TutorApp
 
 
-class PageView(VerticalScroll, inherit_bindings=False):
-    """A page that scrolls vertically only, so ← and → are free to turn pages."""
-
-    BINDINGS = [
-        Binding("up", "scroll_up", "Scroll up", show=False),
-        Binding("down", "scroll_down", "Scroll down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown,space", "page_down", "Page down", show=False),
-        Binding("home", "scroll_home", "Top", show=False),
-        Binding("end", "scroll_end", "Bottom", show=False),
-    ]
+class PageView(VerticalScroll, can_focus=False, inherit_bindings=False):
+    """A page. It takes no focus: the screen scrolls the shown page, so a page turn moves no focus (a focus
+    change restyles the whole screen and rebuilds the footer, the largest cost of a page turn)."""
 
     filled = False
 
@@ -56,6 +48,12 @@ class LessonScreen(Screen[None]):
         Binding("full_stop", "step(1)", "Step forward", show=False),
         Binding("comma", "step(-1)", "Step back", show=False),
         Binding("escape", "back", "Contents", id="contents"),
+        Binding("up", "scroll('up')", "Scroll up", show=False),
+        Binding("down", "scroll('down')", "Scroll down", show=False),
+        Binding("pageup", "scroll('page_up')", "Page up", show=False),
+        Binding("pagedown,space", "scroll('page_down')", "Page down", show=False),
+        Binding("home", "scroll('home')", "Top", show=False),
+        Binding("end", "scroll('end')", "Bottom", show=False),
     ]
 
     def __init__(self, lesson: Lesson, page: int = 0) -> None:
@@ -104,7 +102,9 @@ class LessonScreen(Screen[None]):
         total = len(self.lesson.pages)
         self.query_one("#lesson-bar", Static).update(
             f"{self.lesson.order}. {self.lesson.title} · page {index + 1}/{total} · {page.title}")
-        view.focus()
+        focused = self.focused
+        if focused is not None and view not in focused.ancestors:
+            self.set_focus(None)  # a field of the page left behind
         shape = self.app.shape(self.lesson)
         self.app.record_progress(lambda store: store.see_page(shape, index))
 
@@ -115,10 +115,15 @@ class LessonScreen(Screen[None]):
         elif target >= len(self.lesson.pages):
             self.notify("That was the last page. Escape returns to the contents.", timeout=3)
 
+    def action_scroll(self, how: str) -> None:
+        view = self.current
+        {"up": view.scroll_up, "down": view.scroll_down, "page_up": view.scroll_page_up,
+         "page_down": view.scroll_page_down, "home": view.scroll_home, "end": view.scroll_end}[how](animate=False)
+
     def action_back(self) -> None:
         focused = self.focused
         if isinstance(focused, (Input, Select, OptionList)):
-            self.current.focus()
+            self.set_focus(None)  # leave the field; the page keys work again
             return
         running = [lab for lab in self.query(LabView) if lab.running]
         if running:
