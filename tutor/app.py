@@ -49,7 +49,7 @@ class TutorApp(App[None]):
     TITLE = "rnn-tutor"
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit"),
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        Binding("ctrl+q", "quit", "Quit", show=False),  # not priority: a field shows it in its footer
         Binding("question_mark", "help", "Help", id="help"),
         Binding("m", "cycle_marker", "Marker", show=False, id="marker"),
     ]

@@ -6,6 +6,7 @@ run trains lets it finish in the background, and the parameters, kept runs and r
 
 from __future__ import annotations
 
+import threading
 import time
 import traceback
 from typing import Any
@@ -60,7 +61,10 @@ class LabView(Vertical):
         self._started = 0.0
         self._stopping = False
         self._pending_step = 0  # , and . pressed while a step was still running: applied when it ends
-        self._previous: Worker | None = None  # a run cancelled by a new one, perhaps still unwinding
+        # Set when a run's thread has returned: a cancelled worker reads as cancelled at once, but its
+        # thread may still be unwinding (finishing a training step) and holding the training slot.
+        self._thread_done = threading.Event()
+        self._thread_done.set()
         self._waiting = False  # for the training slot: time is not counted until the run really starts
 
     # -- layout ------------------------------------------------------------------------------------------
@@ -114,7 +118,12 @@ class LabView(Vertical):
         values: dict[str, Any] = {}
         for param in self.experiment.params:
             widget = self.query_one(f"#p-{param.name}")
-            values[param.name] = widget.value
+            value = widget.value
+            if isinstance(widget, Select) and value in (Select.BLANK, Select.NULL):
+                # A Select mounted during a burst of page keys can report no value while showing its
+                # initial one (seen in a real terminal, not under Pilot): use the lesson's value.
+                value = param.format(self.spec.params[param.name])
+            values[param.name] = value
         return values
 
     def set_value(self, name: str, value: Any) -> None:
@@ -153,7 +162,7 @@ class LabView(Vertical):
         if bad:
             self._status(f"Not started: fix the marked field{'s' if len(bad) > 1 else ''} ({', '.join(bad)}).")
             return False
-        self._previous = self._worker if self.running else None
+        previous_done, self._thread_done = self._thread_done, threading.Event()
         self._started = time.monotonic()
         self._stopping = False
         self._waiting = False
@@ -164,7 +173,9 @@ class LabView(Vertical):
         if not keep_chart:
             self.chart.show(None, self._kept)
             self._show_text({"summary": "", "text": ""})  # the last run's summary does not describe this one
-        self._worker = self.run_worker(lambda: self._work(params), name=self.spec.experiment, group="lab",
+        done = self._thread_done
+        self._worker = self.run_worker(lambda: self._work(params, previous_done, done), name=self.spec.experiment,
+                                       group="lab",
                                        thread=True, exclusive=True, exit_on_error=False)
         return True
 
@@ -199,20 +210,21 @@ class LabView(Vertical):
         self.set_value(name, new)
         self.start(keep_chart=True)
 
-    def _work(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _work(self, params: dict[str, Any], previous_done: threading.Event, done: threading.Event) -> dict[str, Any]:
         worker = get_current_worker()
         ctx = RunContext(on_progress=lambda snap: self.post_message(self.Progress(snap)),
                          is_cancelled=lambda: worker.is_cancelled)
-        previous = self._previous
-
         def on_wait() -> None:
-            if previous is not None and previous.state in (WorkerState.PENDING, WorkerState.RUNNING):
+            if not previous_done.is_set():
                 text = "Stopping the previous run…"
             else:
                 text = "Waiting for another lab's training to finish (t stops this one)…"
             self.post_message(self.Progress({"waiting": text}))
 
-        return registry.run(self.spec.experiment, params, ctx, on_wait=on_wait)
+        try:
+            return registry.run(self.spec.experiment, params, ctx, on_wait=on_wait)
+        finally:
+            done.set()
 
     @on(Progress)
     def _progress(self, message: Progress) -> None:
