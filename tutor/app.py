@@ -65,7 +65,7 @@ class TutorApp(App[None]):
         self.log_path = log_path or state_dir() / "tensorflow.log"
         self.standalone = standalone  # owns the process: handles signals, leaves without joining workers
         self.signal_received: int | None = None
-        self.engine_text = "engine: TensorFlow loads with the first Keras lab" if load_engine else "engine: not loaded"
+        self.engine_text = "engine: TensorFlow not loaded yet" if load_engine else "engine: not loaded"
         self.sub_title = self.engine_text
         self._engine_started = False
         self.lesson_screens: dict[str, Screen] = {}

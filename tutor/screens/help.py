@@ -11,13 +11,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 KEYS = [
-    ("enter", "open the lesson under the cursor; answer a check; run a lab from a field"),
+    ("enter", "open a lesson; answer a check; run a lab from one of its fields"),
     ("n or →  /  p or ←", "next / previous page"),
     ("t", "start the lab on this page, or stop it while it runs"),
     (", and .", "step a stepping lab back and forward"),
     ("c", "clear the runs kept on a lab's chart"),
     ("tab / shift+tab", "move between a lab's fields and a check's answers"),
-    ("escape", "leave a field; again: back to the contents (a lab goes on)"),
+    ("escape", "leave a field; again: the contents (a running lab goes on)"),
     ("↑ ↓ pgup pgdn", "scroll the page"),
     ("m", "chart marker: braille, blocks, dots or ascii"),
     ("ctrl+p", "command palette: jump to any lesson"),

@@ -33,8 +33,9 @@ class PageView(VerticalScroll, can_focus=False, inherit_bindings=False):
     filled = False
 
 
-def uses_keras(lesson: Lesson) -> bool:
-    return any(registry.get(lab.experiment).uses_tensorflow for page in lesson.pages for lab in page.labs)
+def uses_keras(lesson: Lesson, pages: range) -> bool:
+    return any(registry.get(lab.experiment).uses_tensorflow
+               for index in pages if 0 <= index < len(lesson.pages) for lab in lesson.pages[index].labs)
 
 
 class LessonScreen(Screen[None]):
@@ -71,8 +72,6 @@ class LessonScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.show_page(self.page)
-        if uses_keras(self.lesson):
-            self.app.need_engine()  # TensorFlow loads while the learner reads the first pages
 
     def _page_widgets(self, index: int) -> list[Widget]:
         page = self.lesson.pages[index]
@@ -107,6 +106,10 @@ class LessonScreen(Screen[None]):
             self.set_focus(None)  # a field of the page left behind
         shape = self.app.shape(self.lesson)
         self.app.record_progress(lambda store: store.see_page(shape, index))
+        if uses_keras(self.lesson, range(index, index + 2)):
+            # TensorFlow loads (about 4 s on a quiet machine, in the background) while the learner reads the
+            # page before a Keras lab, not at start: it competes with the UI for the CPU and the GIL.
+            self.app.need_engine()
 
     def action_page(self, delta: int) -> None:
         target = self.page + delta
