@@ -50,7 +50,9 @@ def one(how: str, home: str, lesson: str = "vanishing-gradients") -> tuple[float
             time.sleep(0.3)
         assert pane.wait_for("page 6/", 20) is not None, pane.screen()
         pane.key("t")
-        assert pane.wait_for("Running… 2 s", 120) is not None, pane.screen()
+        assert pane.wait_for("Running…", 120) is not None, pane.screen()
+        time.sleep(2.0)
+        pane.drain()
         start = time.perf_counter()
         if how in ("q", "C-q"):
             pane.key(how)
@@ -58,8 +60,14 @@ def one(how: str, home: str, lesson: str = "vanishing-gradients") -> tuple[float
             os.kill(pane.pid, getattr(signal, how))
         took = time.perf_counter() - start + wait_gone(pane.pid)
         time.sleep(0.2)
-        flags = tmux("display", "-p", "-t", pane.name, "#{alternate_on} #{mouse_any_flag} #{cursor_flag}").split()
-        restored = flags == ["0", "0", "1"]
+        # What the app wrote as it left: alternate screen off, mouse tracking off, cursor shown. (tmux's own
+        # cursor flag is not reliable once the pane's process has gone, so the bytes are checked.)
+        written = ""
+        while not pane.out.empty():
+            written += pane.out.get_nowait()[1]
+        flags = tmux("display", "-p", "-t", pane.name, "#{alternate_on} #{mouse_any_flag}").split()
+        restored = flags == ["0", "0"] and all(code in written for code in ("\x1b[?1049l", "\x1b[?1000l",
+                                                                            "\x1b[?25h"))
         data = json.loads((Path(home) / "progress.json").read_text())
         kept = data.get("last_lesson") == lesson and 5 in data["lessons"][lesson]["pages_seen"]
         return took, restored, kept
