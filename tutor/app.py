@@ -27,6 +27,7 @@ from textual.binding import Binding
 from textual.markup import escape
 from textual.geometry import Size
 from textual.screen import Screen
+from textual.timer import Timer
 
 from tutor.curriculum import Curriculum, Lesson, load_curriculum
 from tutor.engine import runtime
@@ -68,6 +69,7 @@ class TutorApp(App[None]):
         self.engine_text = "engine: TensorFlow not loaded yet" if load_engine else "engine: not loaded"
         self.sub_title = self.engine_text
         self._engine_started = False
+        self._engine_timer: Timer | None = None
         self.lesson_screens: dict[str, Screen] = {}
         self._size_checks = False
         # Progress is written by one background thread: a page turn never waits on the disk.
@@ -165,9 +167,15 @@ class TutorApp(App[None]):
         return self._progress_idle.wait(timeout)
 
     # -- engine ------------------------------------------------------------------------------------------
-    def need_engine(self) -> None:
-        """Start loading TensorFlow in the background, once: called when a lesson with a Keras lab opens."""
+    def need_engine(self, delay: float = 0.0) -> None:
+        """Start loading TensorFlow in the background, once: when a Keras lab is started, or (after `delay`)
+        when the page before a Keras lab is shown. The delay keeps the import (seconds of CPU and GIL) from
+        landing on the same moment as the page's first composition."""
         if self._engine_started or not self.load_engine:
+            return
+        if delay > 0:
+            if self._engine_timer is None:
+                self._engine_timer = self.set_timer(delay, self.need_engine)
             return
         self._engine_started = True
         self.engine_text = self.sub_title = "engine: loading TensorFlow…"

@@ -109,7 +109,7 @@ class LessonScreen(Screen[None]):
         if uses_keras(self.lesson, range(index, index + 2)):
             # TensorFlow loads (about 4 s on a quiet machine, in the background) while the learner reads the
             # page before a Keras lab, not at start: it competes with the UI for the CPU and the GIL.
-            self.app.need_engine()
+            self.app.need_engine(delay=1.0)
 
     def action_page(self, delta: int) -> None:
         target = self.page + delta
