@@ -91,6 +91,8 @@ def bare_quit(home: str) -> float:
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 2
     rows = []
+    # One idle session keeps the private tmux server up between the measured ones.
+    tmux("new-session", "-d", "-s", "keep", "-x", "100", "-y", "30", "sleep 3600")
     try:
         with tempfile.TemporaryDirectory() as root:
             bare = statistics.median(bare_quit(tempfile.mkdtemp(dir=root)) for _ in range(runs))
