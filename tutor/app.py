@@ -1,21 +1,34 @@
 """The Textual app: contents, lessons, help, the engine status, and the chart marker setting.
 
 Importing this module must not import TensorFlow (a test checks it): the engine loads in a background thread
-after the first screen is up, and its status appears in the header.
+when a lesson with a Keras lab first opens (or a Keras lab is started), and its status appears in the header.
+
+Two things keep page turns instant: progress is saved off the UI thread (:meth:`TutorApp.record_progress`),
+and a lesson's screen composes a page's widgets when the page is first shown. A lesson's screen is kept for
+the session once opened, so a lab that trains goes on when the learner leaves the lesson, and its
+parameters, kept runs and result are still there on return.
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.geometry import Size
+from textual.markup import escape
 from textual.notifications import Notification, Notify
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.timer import Timer
 
 from tutor.curriculum import Curriculum, Lesson, load_curriculum
 from tutor.engine import runtime
@@ -25,12 +38,20 @@ from tutor.screens.contents import ContentsScreen
 from tutor.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
 
 
+class NoWaitExecutor(ThreadPoolExecutor):
+    """The app's thread pool when it owns the process: shutting it down does not wait for the threads (the
+    process leaves with os._exit right after; workers were cancelled and stop at their next check)."""
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        super().shutdown(wait=False, cancel_futures=True)
+
+
 class TutorApp(App[None]):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere find it too
     TITLE = "rnn-tutor"
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit"),
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        Binding("ctrl+q", "quit", "Quit", show=False),  # not priority: a field shows it in its footer
         Binding("question_mark", "help", "Help", id="help"),
         Binding("m", "cycle_marker", "Marker", show=False, id="marker"),
     ]
@@ -39,7 +60,7 @@ class TutorApp(App[None]):
 
     def __init__(self, curriculum: Curriculum | None = None, progress: ProgressStore | None = None,
                  start_lesson: str | None = None, load_engine: bool = True,
-                 log_path: Path | None = None) -> None:
+                 log_path: Path | None = None, standalone: bool = False) -> None:
         super().__init__()
         self.curriculum = curriculum if curriculum is not None else load_curriculum()
         self.progress = progress if progress is not None else ProgressStore()
@@ -50,8 +71,14 @@ class TutorApp(App[None]):
         self.start_lesson = start_lesson
         self.load_engine = load_engine
         self.log_path = log_path or state_dir() / "tensorflow.log"
-        self.engine_text = "engine: loading TensorFlow…" if load_engine else "engine: not loaded"
+        self.standalone = standalone  # owns the process: handles signals, leaves without joining workers
+        self.signal_received: int | None = None
+        self.engine_text = "engine: TensorFlow not loaded yet" if load_engine else "engine: not loaded"
         self.sub_title = self.engine_text
+        self._engine_started = False
+        self._engine_timer: Timer | None = None
+        self.lesson_screens: dict[str, Screen] = {}
+        self._size_checks = False
 
     def shape(self, lesson: Lesson) -> LessonShape:
         return LessonShape(lesson.id, len(lesson.pages), tuple(c.id for c in lesson.checks))
@@ -61,18 +88,74 @@ class TutorApp(App[None]):
         if self.start_lesson:
             self.open_lesson(self.start_lesson)
         if self.progress.warning:
-            self.notify(self.progress.warning, title="Progress", severity="warning", timeout=30)
+            self.notify(self.progress.warning, title="Progress", severity="warning", timeout=30, markup=False)
         errors = self.curriculum.errors
         if len(errors) == 1:
-            self.notify(str(errors[0]), title="A lesson could not be loaded", severity="error", timeout=15)
+            self.notify(str(errors[0]), title="A lesson could not be loaded", severity="error", timeout=15,
+                        markup=False)
         elif errors:  # one toast, not a stack; the contents list them all
             self.notify(f"{len(errors)} lessons could not be loaded; the contents list why.",
                         severity="error", timeout=15)
-        self.check_size()
-        if self.load_engine:
-            self.call_after_refresh(self._load_engine)
+        self.call_after_refresh(self._start_size_checks)
+        if self.standalone:
+            self._install_signal_handlers()
+            # Thread workers run on the loop's default executor, which asyncio joins when app.run ends: a
+            # worker in a long native call (TensorFlow's import, a training step) would hold up the quit.
+            asyncio.get_running_loop().set_default_executor(NoWaitExecutor(thread_name_prefix="worker"))
+
+    def on_unmount(self) -> None:
+        self.flush_progress()
+
+    # -- signals -----------------------------------------------------------------------------------------
+    def _install_signal_handlers(self) -> None:
+        """SIGTERM and SIGHUP (a dropped SSH connection) quit like q: the terminal is restored, progress kept."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            try:
+                loop.add_signal_handler(signum, partial(self._on_signal, signum))
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no such signal
+                pass
+
+    def _on_signal(self, signum: int) -> None:
+        if self.signal_received is not None:
+            return
+        self.signal_received = signum
+        self.exit(return_code=128 + signum)
+        # If restoring the terminal hangs (its connection is gone after SIGHUP), leave anyway, progress saved.
+        watchdog = threading.Timer(1.0, self._leave_now, args=(128 + signum,))
+        watchdog.daemon = True
+        watchdog.start()
+
+    def _leave_now(self, code: int) -> None:
+        self.flush_progress(timeout=0.5)
+        os._exit(code)
+
+    # -- progress ----------------------------------------------------------------------------------------
+    def record_progress(self, change: Callable[[ProgressStore], None]) -> None:
+        """Every change to the progress goes through here. The store applies it in memory at once and its
+        background writer puts it on disk (merged under a lock with other instances), so a page turn never
+        waits on an fsync."""
+        change(self.progress)
+
+    def flush_progress(self, timeout: float = 1.0) -> bool:
+        """Wait (at most ``timeout``) until the latest progress is on disk. True when it is."""
+        return self.progress.flush(timeout)
 
     # -- engine ------------------------------------------------------------------------------------------
+    def need_engine(self, delay: float = 0.0) -> None:
+        """Start loading TensorFlow in the background, once: when a Keras lab is started, or (after `delay`)
+        when the page before a Keras lab is shown. The delay keeps the import (seconds of CPU and GIL) from
+        landing on the same moment as the page's first composition."""
+        if self._engine_started or not self.load_engine:
+            return
+        if delay > 0:
+            if self._engine_timer is None:
+                self._engine_timer = self.set_timer(delay, self.need_engine)
+            return
+        self._engine_started = True
+        self.engine_text = self.sub_title = "engine: loading TensorFlow…"
+        self._load_engine()
+
     @work(thread=True, group="engine", exit_on_error=False)
     def _load_engine(self) -> None:
         try:
@@ -89,25 +172,35 @@ class TutorApp(App[None]):
         self.sub_title = message.text
         if message.failed:
             self.notify(f"TensorFlow could not be loaded; see {self.log_path}. Labs that train will fail; "
-                        "the NumPy labs work.", severity="error", timeout=20)
+                        "the NumPy labs work.", severity="error", timeout=20, markup=False)
 
     # -- navigation --------------------------------------------------------------------------------------
     def open_lesson(self, lesson_id: str) -> None:
         lesson = self.curriculum.get(lesson_id)
         if lesson is None:
             known = ", ".join(lesson.id for lesson in self.curriculum.lessons)
-            self.notify(f"No lesson {lesson_id!r}. Lessons: {known}", severity="error", timeout=10)
+            self.notify(f"No lesson {lesson_id!r}. Lessons: {known}", severity="error", timeout=10, markup=False)
             return
         from tutor.screens.lesson import LessonScreen  # noqa: PLC0415 - charts load with the first lesson
 
+        name = f"lesson:{lesson.id}"
+        if isinstance(self.screen, LessonScreen) and self.screen.lesson.id == lesson.id:
+            return
         while isinstance(self.screen, LessonScreen):
             self.pop_screen()
-        self.push_screen(LessonScreen(lesson, self.progress.last_page(lesson.id)))
+        if lesson.id not in self.lesson_screens:
+            # Kept for the session: a lab that trains goes on in the background, and its state is kept.
+            screen = LessonScreen(lesson, self.progress.last_page(lesson.id))
+            self.lesson_screens[lesson.id] = screen
+            self.install_screen(screen, name)
+        self.push_screen(name)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for lesson in self.curriculum.lessons:
-            yield SystemCommand(f"Lesson {lesson.order}: {lesson.title}", lesson.summary or "Open this lesson",
+            # The palette reads titles as markup: escaped, a lesson's [brackets] are shown as written.
+            yield SystemCommand(f"Lesson {lesson.order}: {escape(lesson.title)}",
+                                escape(lesson.summary) if lesson.summary else "Open this lesson",
                                 partial(self.open_lesson, lesson.id))
         for marker in MARKERS:
             yield SystemCommand(f"Chart marker: {marker}", "How charts draw their points",
@@ -133,7 +226,7 @@ class TutorApp(App[None]):
         self.set_marker(MARKERS[(current + 1) % len(MARKERS)])
 
     def set_marker(self, marker: str) -> None:
-        self.progress.set_marker(marker)
+        self.record_progress(lambda store: store.set_marker(marker))
         self.marker = marker
         self.notify(f"Chart marker: {marker}", timeout=2)
 
@@ -157,15 +250,24 @@ class TutorApp(App[None]):
         self.post_message(Notify(self._save_notice))
 
     # -- size --------------------------------------------------------------------------------------------
-    def check_size(self) -> None:
-        """Cover the app with a notice below 80×24. Screens call this on resize (the App gets no Resize)."""
-        width, height = self.size
+    def _start_size_checks(self) -> None:
+        self._size_checks = True  # only once the first screens are on the stack (a Resize comes before)
+        self.check_size()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._size_checks:
+            self.check_size(event.size)  # App.size is updated after this handler runs
+
+    def check_size(self, size: Size | None = None) -> None:
+        """Cover the app with a notice below 80×24; the screens under it (and a lab that trains) carry on."""
+        width, height = size or self.size
         small = width < MIN_WIDTH or height < MIN_HEIGHT
-        if small and not isinstance(self.screen, TooSmallScreen):
-            self.push_screen(TooSmallScreen())
-        elif isinstance(self.screen, TooSmallScreen):
-            if small:
-                self.screen.update_size()
+        if small:
+            if isinstance(self.screen, TooSmallScreen):
+                self.screen.update_size(Size(width, height))
             else:
+                self.push_screen(TooSmallScreen(Size(width, height)))
+        else:
+            while isinstance(self.screen, TooSmallScreen):
                 self.pop_screen()
 

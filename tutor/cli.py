@@ -161,7 +161,35 @@ def _experiments() -> int:
     return 0
 
 
+NEEDS_A_TERMINAL = (
+    "rnn-tutor needs a terminal: its input and its output must be one (here {what} not).\n"
+    "Without a terminal, `rnn-tutor list` shows the lessons and your progress, and\n"
+    "`rnn-tutor run EXPERIMENT` runs a lab headless (`rnn-tutor experiments` lists them)."
+)
+
+
+def _terminal_problem() -> str | None:
+    """Why the UI cannot run here, or None. Textual reads keys from stdin and draws on stderr; when only
+    stderr is redirected (`rnn-tutor 2>/dev/null`, to hide noise) the UI is drawn on stdout instead."""
+    def tty(stream) -> bool:
+        try:
+            return stream is not None and stream.isatty()
+        except (ValueError, OSError):
+            return False
+
+    if not tty(sys.stdin):
+        return "the input is"
+    if not tty(sys.__stderr__) and not tty(sys.stdout):
+        return "the output is"
+    return None
+
+
 def _app(lesson: str | None) -> int:
+    problem = _terminal_problem()
+    if problem is not None:
+        print(NEEDS_A_TERMINAL.format(what=problem), file=sys.stderr)
+        return EXIT_USAGE
+
     from tutor.app import TutorApp
     from tutor.curriculum import load_curriculum
     from tutor.engine import runtime
@@ -174,14 +202,35 @@ def _app(lesson: str | None) -> int:
         print(f"rnn-tutor: no lesson {lesson!r}; lessons: {known}", file=sys.stderr)
         return EXIT_USAGE
     log_path = state_dir() / "tensorflow.log"
-    app = TutorApp(curriculum=curriculum, start_lesson=lesson, log_path=log_path)
+    app = TutorApp(curriculum=curriculum, start_lesson=lesson, log_path=log_path, standalone=True)
+    saved_stderr = None
+    if not sys.__stderr__.isatty():  # draw on the terminal that stdout is (see _terminal_problem)
+        sys.__stderr__.flush()
+        saved_stderr = os.dup(2)
+        os.dup2(1, 2)
     try:
         with runtime.NativeStderrToLog(log_path):
             app.run()
     finally:
-        app.progress.flush(timeout=1.0)  # before any hard exit below, which skips atexit
-    _exit_if_stuck(app.return_code or 0)
-    return app.return_code or 0
+        if saved_stderr is not None:
+            os.dup2(saved_stderr, 2)
+            os.close(saved_stderr)
+    code = app.return_code or 0
+    _leave(app, code)
+    return code
+
+
+def _leave(app, code: int) -> None:
+    """Quit means quit: the terminal is restored and progress is on disk when app.run returns, so leave now,
+    without waiting for worker threads (a training step, TensorFlow's import) or TensorFlow's own teardown,
+    which takes seconds."""
+    app.flush_progress(timeout=1.0)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 def _doctor(argv: list[str]) -> int:
@@ -207,20 +256,6 @@ def _doctor(argv: list[str]) -> int:
 
         Console().print(doctor.render(report))
     return 0
-
-
-def _exit_if_stuck(code: int, grace: float = 1.5) -> None:
-    """Quit means quit: if a worker thread is still busy (TensorFlow importing, a native op) after a short
-    grace, leave without waiting for it. Workers check cancellation after every step, so this is rare."""
-    deadline = time.monotonic() + grace
-    for thread in threading.enumerate():
-        if thread is threading.main_thread() or thread.daemon:
-            continue
-        thread.join(max(0.0, deadline - time.monotonic()))
-    if any(t.is_alive() and not t.daemon and t is not threading.main_thread() for t in threading.enumerate()):
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
 
 
 def _parse_run_args(argv: list[str]) -> tuple[str | None, dict[str, str], bool, bool]:

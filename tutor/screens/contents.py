@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -19,9 +20,6 @@ MARKS = {"not started": " ", "in progress": "…", "done": "✓"}
 
 class ContentsScreen(Screen[None]):
     app: "TutorApp"
-
-    def on_resize(self) -> None:
-        self.app.check_size()
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -56,7 +54,7 @@ class ContentsScreen(Screen[None]):
         for lesson in lessons:
             status = self.app.progress.status(self.app.shape(lesson))
             label = f"{MARKS[status]} {lesson.order:>2}. {lesson.title:<44} {status}"
-            options.add_option(Option(label, id=lesson.id))
+            options.add_option(Option(Text(label), id=lesson.id))  # Text: a title's [brackets] are literal
         if not lessons:
             return
         options.highlighted = self._cursor_index()

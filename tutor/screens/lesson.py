@@ -1,4 +1,9 @@
-"""A lesson: its pages (prose, labs, checks), one at a time, with page keys and the lab keys."""
+"""A lesson: its pages (prose, labs, checks), one at a time, with page keys and the lab keys.
+
+A page's widgets are composed when the page is first shown and stay mounted after: opening a lesson builds
+one page, not all of them, and a page turn only switches which page is displayed. The screen itself never
+scrolls; each page does (one scroll area), under a bar that is always visible.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,11 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.css.query import NoMatches
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Header, Input, Markdown, OptionList, Select, Static
 
 from tutor.curriculum.model import CheckSpec, ExerciseSpec, LabSpec, Lesson, Prose
+from tutor.engine import registry
 from tutor.widgets.check import CheckView
 from tutor.widgets.exercise import ExerciseView
 from tutor.widgets.lab import LabView
@@ -21,17 +28,16 @@ if TYPE_CHECKING:
     from tutor.app import TutorApp
 
 
-class PageView(VerticalScroll, inherit_bindings=False):
-    """A page that scrolls vertically only, so ← and → are free to turn pages."""
+class PageView(VerticalScroll, can_focus=False, inherit_bindings=False):
+    """A page. It takes no focus: the screen scrolls the shown page, so a page turn moves no focus (a focus
+    change restyles the whole screen and rebuilds the footer, the largest cost of a page turn)."""
 
-    BINDINGS = [
-        Binding("up", "scroll_up", "Scroll up", show=False),
-        Binding("down", "scroll_down", "Scroll down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown,space", "page_down", "Page down", show=False),
-        Binding("home", "scroll_home", "Top", show=False),
-        Binding("end", "scroll_end", "Bottom", show=False),
-    ]
+    filled = False
+
+
+def uses_keras(lesson: Lesson, pages: range) -> bool:
+    return any(registry.get(lab.experiment).uses_tensorflow
+               for index in pages if 0 <= index < len(lesson.pages) for lab in lesson.pages[index].labs)
 
 
 class LessonScreen(Screen[None]):
@@ -46,6 +52,12 @@ class LessonScreen(Screen[None]):
         Binding("comma", "step(-1)", "Step back", show=False),
         Binding("escape", "back", "Contents", id="contents"),
         Binding("e", "edit_exercise", "Edit exercise", id="edit-exercise"),
+        Binding("up", "scroll('up')", "Scroll up", show=False),
+        Binding("down", "scroll('down')", "Scroll down", show=False),
+        Binding("pageup", "scroll('page_up')", "Page up", show=False),
+        Binding("pagedown,space", "scroll('page_down')", "Page down", show=False),
+        Binding("home", "scroll('home')", "Top", show=False),
+        Binding("end", "scroll('end')", "Bottom", show=False),
     ]
 
     def __init__(self, lesson: Lesson, page: int = 0) -> None:
@@ -53,32 +65,30 @@ class LessonScreen(Screen[None]):
         self.lesson = lesson
         self.page = max(0, min(page, len(lesson.pages) - 1))
 
-    def on_resize(self) -> None:
-        self.app.check_size()
-
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield Static("", id="lesson-bar", markup=False)
-        with ContentSwitcher(initial=f"page-{self.page}", id="pages"):
-            for index, page in enumerate(self.lesson.pages):
-                with PageView(id=f"page-{index}", classes="page"):
-                    yield Static(page.title, classes="page-title", markup=False)
-                    for block in page.blocks:
-                        if isinstance(block, Prose):
-                            yield Markdown(block.markdown, classes="prose")
-                        elif isinstance(block, LabSpec):
-                            yield LabView(block, self.app.progress.marker)
-                        elif isinstance(block, CheckSpec):
-                            yield CheckView(block, self.app.progress.answer(self.lesson.id, block.id))
-                        elif isinstance(block, ExerciseSpec):
-                            yield ExerciseView(block)
+        with ContentSwitcher(id="pages"):
+            for index in range(len(self.lesson.pages)):
+                yield PageView(id=f"page-{index}", classes="page")
         yield Footer()
 
     def on_mount(self) -> None:
         self.show_page(self.page)
-        for lab in self.query(LabView):
-            if lab.spec.autorun and not lab.experiment.uses_tensorflow:
-                lab.start()
+
+    def _page_widgets(self, index: int) -> list[Widget]:
+        page = self.lesson.pages[index]
+        widgets: list[Widget] = [Static(page.title, classes="page-title", markup=False)]
+        for block in page.blocks:
+            if isinstance(block, Prose):
+                widgets.append(Markdown(block.markdown, classes="prose"))
+            elif isinstance(block, LabSpec):
+                widgets.append(LabView(block, self.app.progress.marker))
+            elif isinstance(block, CheckSpec):
+                widgets.append(CheckView(block, self.app.progress.answer(self.lesson.id, block.id)))
+            elif isinstance(block, ExerciseSpec):
+                widgets.append(ExerciseView(block))
+        return widgets
 
     # -- pages -------------------------------------------------------------------------------------------
     @property
@@ -87,15 +97,25 @@ class LessonScreen(Screen[None]):
 
     def show_page(self, index: int) -> None:
         self.page = index
-        self.query_one("#pages", ContentSwitcher).current = f"page-{index}"
+        view = self.current
+        if not view.filled:
+            view.filled = True
+            view.mount_all(self._page_widgets(index))
+        self.query_one("#pages", ContentSwitcher).current = view.id
         page = self.lesson.pages[index]
         total = len(self.lesson.pages)
         self.query_one("#lesson-bar", Static).update(
             f"{self.lesson.order}. {self.lesson.title} · page {index + 1}/{total} · {page.title}")
-        self.current.focus()
+        focused = self.focused
+        if focused is not None and view not in focused.ancestors:
+            self.set_focus(None)  # a field of the page left behind
+        shape = self.app.shape(self.lesson)
+        self.app.record_progress(lambda store: store.see_page(shape, index))
+        if uses_keras(self.lesson, range(index, index + 2)):
+            # TensorFlow loads (about 4 s on a quiet machine, in the background) while the learner reads the
+            # page before a Keras lab, not at start: it competes with the UI for the CPU and the GIL.
+            self.app.need_engine(delay=1.0)
         self.call_after_refresh(self.refresh_bindings)  # the footer offers e on exercise pages only
-        self.app.progress.see_page(self.app.shape(self.lesson), index)
-        self.app.report_save_error()
 
     def action_page(self, delta: int) -> None:
         target = self.page + delta
@@ -104,11 +124,20 @@ class LessonScreen(Screen[None]):
         elif target >= len(self.lesson.pages):
             self.notify("That was the last page. Escape returns to the contents.", timeout=3)
 
+    def action_scroll(self, how: str) -> None:
+        view = self.current
+        {"up": view.scroll_up, "down": view.scroll_down, "page_up": view.scroll_page_up,
+         "page_down": view.scroll_page_down, "home": view.scroll_home, "end": view.scroll_end}[how](animate=False)
+
     def action_back(self) -> None:
         focused = self.focused
         if isinstance(focused, (Input, Select, OptionList)):
-            self.current.focus()
+            self.set_focus(None)  # leave the field; the page keys work again
             return
+        running = [lab for lab in self.query(LabView) if lab.running]
+        if running:
+            self.notify(f"“{running[0].spec.title}” goes on in the background; its result will be here when "
+                        "you come back.", timeout=5, markup=False)
         self.app.pop_screen()
 
     # -- labs --------------------------------------------------------------------------------------------
@@ -158,5 +187,6 @@ class LessonScreen(Screen[None]):
 
     @on(CheckView.Answered)
     def _answered(self, event: CheckView.Answered) -> None:
-        self.app.progress.record_answer(self.app.shape(self.lesson), event.check.id, event.given, event.correct)
-        self.app.report_save_error()
+        shape = self.app.shape(self.lesson)
+        self.app.record_progress(lambda store: store.record_answer(shape, event.check.id, event.given,
+                                                                   event.correct))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -33,7 +34,8 @@ class CheckView(Vertical):
         if self.check.numeric:
             yield Input(placeholder="type a number, then enter", compact=True, classes="check-input")
         else:
-            yield OptionList(*[Option(f"{chr(97 + i)}) {c}", id=str(i)) for i, c in enumerate(self.check.choices)],
+            yield OptionList(*[Option(Text(f"{chr(97 + i)}) {c}"), id=str(i))  # Text: [brackets] are literal
+                               for i, c in enumerate(self.check.choices)],
                              classes="check-options")
         yield Static("", classes="check-feedback", markup=False)
 

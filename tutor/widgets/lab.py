@@ -1,13 +1,19 @@
-"""A lab: a form for an experiment's parameters, a run in a thread worker, and its live chart."""
+"""A lab: a form for an experiment's parameters, a run in a thread worker, and its live chart.
+
+A lab lives as long as its lesson's screen, which the app keeps for the session: leaving the lesson while a
+run trains lets it finish in the background, and the parameters, kept runs and result are there on return.
+"""
 
 from __future__ import annotations
 
+import threading
 import time
 import traceback
 from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
@@ -19,6 +25,20 @@ from tutor.engine.experiment import Cancelled, Diverged, Param, ParamError, Pars
 from tutor.widgets.chart import FigureChart
 
 MAX_KEPT_SERIES = 6
+
+# In a field the footer says what the keys do there (the page keys are typed into the field instead).
+FIELD_BINDINGS = [
+    Binding("escape", "screen.back", "Leave field"),
+    Binding("ctrl+q", "app.quit", "Quit"),
+]
+
+
+class FieldInput(Input):
+    BINDINGS = [Binding("enter", "submit", "Run"), *FIELD_BINDINGS]
+
+
+class FieldSelect(Select):
+    BINDINGS = [Binding("enter,down,space,up", "show_overlay", "Choose", show=False), *FIELD_BINDINGS]
 
 
 class LabView(Vertical):
@@ -41,6 +61,11 @@ class LabView(Vertical):
         self._started = 0.0
         self._stopping = False
         self._pending_step = 0  # , and . pressed while a step was still running: applied when it ends
+        # Set when a run's thread has returned: a cancelled worker reads as cancelled at once, but its
+        # thread may still be unwinding (finishing a training step) and holding the training slot.
+        self._thread_done = threading.Event()
+        self._thread_done.set()
+        self._waiting = False  # for the training slot: time is not counted until the run really starts
 
     # -- layout ------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -52,7 +77,8 @@ class LabView(Vertical):
                     yield self._input_for(param)
                     yield Static("", classes="field-error", markup=False)
         yield Static("Tab moves to the fields; each one is described here.", classes="lab-hint", markup=False)
-        yield Static(self._idle_text(), classes="lab-status", markup=False)
+        yield Static(f"Press t to run (enter in a field runs too).{self._keys_hint()}", classes="lab-status",
+                     markup=False)
         yield FigureChart(self.marker, classes="lab-chart")
         yield Static("", classes="lab-summary", markup=False)
         yield Static("", classes="lab-text", markup=False)
@@ -61,14 +87,20 @@ class LabView(Vertical):
         value = self.spec.params[param.name]
         if param.kind in ("choice", "bool"):
             options = param.choices if param.kind == "choice" else ("yes", "no")
-            return Select([(o, o) for o in options], value=param.format(value), allow_blank=False, compact=True,
-                          id=f"p-{param.name}", tooltip=param.help)
-        return Input(param.format(value), compact=True, id=f"p-{param.name}", tooltip=param.help)
+            return FieldSelect([(o, o) for o in options], value=param.format(value), allow_blank=False,
+                               compact=True, id=f"p-{param.name}", tooltip=param.help)
+        return FieldInput(param.format(value), compact=True, id=f"p-{param.name}", tooltip=param.help)
 
-    def _idle_text(self) -> str:
+    def _keys_hint(self) -> str:
+        """The lab's own keys, kept on the status line before and after every run."""
         extra = "  , and . step" if self.spec.step_param else ""
         keep = "  c clears kept runs" if self.spec.overlay else ""
-        return f"Press t to run (enter in a field runs too).{extra}{keep}"
+        return f"{extra}{keep}"
+
+    def on_mount(self) -> None:
+        # Labs are mounted when their page is first shown, so an autorun happens when the learner gets there.
+        if self.spec.autorun and not self.experiment.uses_tensorflow:
+            self.start()
 
     @property
     def chart(self) -> FigureChart:
@@ -86,7 +118,12 @@ class LabView(Vertical):
         values: dict[str, Any] = {}
         for param in self.experiment.params:
             widget = self.query_one(f"#p-{param.name}")
-            values[param.name] = widget.value
+            value = widget.value
+            if isinstance(widget, Select) and value in (Select.BLANK, Select.NULL):
+                # A Select mounted during a burst of page keys can report no value while showing its
+                # initial one (seen in a real terminal, not under Pilot): use the lesson's value.
+                value = param.format(self.spec.params[param.name])
+            values[param.name] = value
         return values
 
     def set_value(self, name: str, value: Any) -> None:
@@ -125,13 +162,20 @@ class LabView(Vertical):
         if bad:
             self._status(f"Not started: fix the marked field{'s' if len(bad) > 1 else ''} ({', '.join(bad)}).")
             return False
+        previous_done, self._thread_done = self._thread_done, threading.Event()
         self._started = time.monotonic()
         self._stopping = False
+        self._waiting = False
         self.error = None
         self._status("Starting…" if not self.experiment.uses_tensorflow else "Starting (TensorFlow)…")
+        if self.experiment.uses_tensorflow:
+            self.app.need_engine()
         if not keep_chart:
             self.chart.show(None, self._kept)
-        self._worker = self.run_worker(lambda: self._work(params), name=self.spec.experiment, group="lab",
+            self._show_text({"summary": "", "text": ""})  # the last run's summary does not describe this one
+        done = self._thread_done
+        self._worker = self.run_worker(lambda: self._work(params, previous_done, done), name=self.spec.experiment,
+                                       group="lab",
                                        thread=True, exclusive=True, exit_on_error=False)
         return True
 
@@ -166,13 +210,23 @@ class LabView(Vertical):
         self.set_value(name, new)
         self.start(keep_chart=True)
 
-    def _work(self, params: ParsedParams) -> dict[str, Any]:
+    def _work(self, params: ParsedParams, previous_done: threading.Event,
+              done: threading.Event) -> dict[str, Any]:
         worker = get_current_worker()
         ctx = RunContext(on_progress=lambda snap: self.post_message(self.Progress(snap)),
                          is_cancelled=lambda: worker.is_cancelled)
-        waiting: Report = {"summary": "Waiting for the other lab's training to finish (t stops this one)…"}
-        return registry.run(self.spec.experiment, params, ctx,
-                            on_wait=lambda: self.post_message(self.Progress(waiting)))
+
+        def on_wait() -> None:
+            if not previous_done.is_set():
+                text = "Stopping the previous run…"
+            else:
+                text = "Waiting for another lab's training to finish (t stops this one)…"
+            self.post_message(self.Progress({"waiting": text}))
+
+        try:
+            return registry.run(self.spec.experiment, params, ctx, on_wait=on_wait)
+        finally:
+            done.set()
 
     @on(Progress)
     def _progress(self, message: Progress) -> None:
@@ -180,6 +234,14 @@ class LabView(Vertical):
         if not self.running:
             return
         snap = message.snapshot
+        if "waiting" in snap:
+            self._waiting = True
+            if not self._stopping:
+                self._status(snap["waiting"])
+            return
+        if self._waiting:  # the slot is ours now: the run's time starts here
+            self._waiting = False
+            self._started = time.monotonic()
         if "figure" in snap:
             self.chart.show(snap["figure"], self._kept)
         if not self._stopping:
@@ -205,12 +267,12 @@ class LabView(Vertical):
             self._finish(self.result, seconds)
             return
         if state == WorkerState.CANCELLED:
-            self._status(f"Stopped after {seconds:.1f} s. Press t to run again.")
+            self._status(f"Stopped after {seconds:.1f} s. Press t to run again.{self._keys_hint()}")
         elif state == WorkerState.ERROR:
             self._pending_step = 0  # a failed step is not retried by the presses queued behind it
             err = event.worker.error
             if isinstance(err, Cancelled):
-                self._status(f"Stopped after {seconds:.1f} s. Press t to run again.")
+                self._status(f"Stopped after {seconds:.1f} s. Press t to run again.{self._keys_hint()}")
             elif isinstance(err, Diverged):
                 self.error = str(err)
                 self._status("Diverged — the run was stopped. Change a parameter and press t.")
@@ -230,7 +292,10 @@ class LabView(Vertical):
         fig = result.get("figure")
         self.chart.show(fig, self._kept)
         self._show_text(result)
-        self._status(f"Done in {seconds:.1f} s. Press t to run again.")
+        self._status(f"Done in {seconds:.1f} s. Press t to run again.{self._keys_hint()}")
+        if self.screen is not self.app.screen and not self.app.screen.is_modal:
+            self.app.notify(f"“{self.spec.title}” finished in {seconds:.1f} s; it is on its page.",
+                            title="Lab done", timeout=6, markup=False)
         if self._pending_step:
             delta, self._pending_step = self._pending_step, 0
             self.step(delta)
