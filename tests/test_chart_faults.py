@@ -99,7 +99,12 @@ async def test_marker_follows_the_app_setting(make_app):
     app = make_app(start_lesson="sequential-data")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        charts = list(app.screen.query(FigureChart))
+        for _ in range(8):  # pages are composed when first shown: turn to the first one with a chart
+            charts = list(app.screen.query(FigureChart))
+            if charts:
+                break
+            await pilot.press("n")
+            await pilot.pause()
         assert charts
         app.set_marker("ascii")
         await pilot.pause()

@@ -143,14 +143,14 @@ async def test_the_lesson_bar_stays_and_long_titles_end_with_an_ellipsis(make_ap
 # -- the page-turn path: lazy pages, no disk write on the UI thread ---------------------------------------
 async def test_pages_are_composed_when_shown_and_saves_are_off_the_ui_thread(make_app, monkeypatch, tmp_path):
     saved_on: list[int] = []
-    real_save = ProgressStore.save
+    real_replace = ProgressStore._replace
 
-    def slow_save(self):
+    def slow_replace(self, text):
         saved_on.append(threading.get_ident())
         time.sleep(0.3)  # a slow disk: the fsync of a busy machine
-        real_save(self)
+        real_replace(self, text)
 
-    monkeypatch.setattr(ProgressStore, "save", slow_save)
+    monkeypatch.setattr(ProgressStore, "_replace", slow_replace)
     store = ProgressStore(tmp_path / "turns.json")
     app = make_app(start_lesson="vanishing-gradients", progress=store)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -161,6 +161,7 @@ async def test_pages_are_composed_when_shown_and_saves_are_off_the_ui_thread(mak
         assert [bool(view.children) for view in views[:4]] == [True, True, True, False]
         assert screen.page == 1 and store.last_page("vanishing-gradients") == 1  # in memory at once
         assert threading.get_ident() not in saved_on
+        assert app.flush_progress(timeout=5.0)
     assert saved_on, "the progress was written"
     assert ProgressStore(tmp_path / "turns.json").lesson("vanishing-gradients")["pages_seen"] == [0, 1, 2]
 

@@ -85,6 +85,9 @@ async def test_engine_header_names_the_device(make_app, monkeypatch):
     monkeypatch.setattr(runtime, "device_description", lambda: "GPU: Test Card")
     app = make_app(load_engine=True)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.sub_title == "engine: TensorFlow not loaded yet", "TensorFlow loads when a Keras lab is near"
+        app.need_engine()
         await wait_until(pilot, lambda: app.sub_title == "engine: GPU: Test Card", timeout=10)
 
 
@@ -101,6 +104,7 @@ async def test_tensorflow_load_failure_is_announced_and_numpy_labs_still_run(mak
     told = []
     monkeypatch.setattr(app, "notify", lambda message, **kwargs: told.append((message, kwargs.get("severity"))))
     async with app.run_test(size=(80, 24)) as pilot:
+        app.need_engine()
         await wait_until(pilot, lambda: "failed" in app.sub_title, timeout=10)
         assert app.sub_title == "engine: TensorFlow failed to load (ImportError)"
         assert any("TensorFlow could not be loaded" in m and str(app.log_path) in m and s == "error"

@@ -23,7 +23,6 @@ KEYS = [
     ("ctrl+p", "command palette: jump to any lesson; the doctor"),
     ("?", "this help"),
     ("q", "quit at once (ctrl+q while typing in a field)"),
-    ("d", "(here) the doctor: versions, device, terminal, files"),
 ]
 
 
