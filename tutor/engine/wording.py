@@ -59,10 +59,10 @@ def recurrent_blocks_sentence(cell: str, blocks: Sequence[Mapping[str, float | s
     """The matrices that act on h_(t-1): W_hh for the vanilla cell, one U×U block per gate otherwise."""
     if cell == "simple_rnn":
         b = blocks[0]
-        return (f"W_hh: singular values {b['smallest_sv']:.2f}–{b['largest_sv']:.2f}, spectral radius "
+        return (f"Recurrent W_hh: singular values {b['smallest_sv']:.2f}–{b['largest_sv']:.2f}, spectral radius "
                 f"{b['spectral_radius']:.2f}")
     parts = ", ".join(f"{b['gate']} {b['largest_sv']:.2f}/{b['spectral_radius']:.2f}" for b in blocks)
-    return f"per-gate recurrent blocks, largest singular value/spectral radius: {parts}"
+    return f"Each gate's U×U recurrent block, largest singular value/spectral radius: {parts}"
 
 
 def length_note(trained: int, given: int) -> str:
