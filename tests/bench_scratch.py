@@ -11,6 +11,7 @@ import time
 import numpy as np
 
 from tutor.engine import datasets, runtime
+from tutor.engine.models import layer_class
 from tutor.engine.scratch_train import Adam, ScratchModel, TrainConfig
 
 STEPS, BATCH, REPEAT = 50, 32, 30
@@ -41,7 +42,7 @@ def main() -> None:
                 _, grads = model.loss_and_grads(xs, ys)
                 opt.step(model.params, grads)
 
-            layer = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[cell]
+            layer = layer_class(cell)
             k_model = keras.Sequential([keras.Input((STEPS, 2)), layer(units), keras.layers.Dense(1)])
             k_model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
             s = per_step(scratch_step)

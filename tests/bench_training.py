@@ -3,7 +3,8 @@
     python tests/bench_training.py
 
 The lab path is ``registry.run("memory-task", ...)`` with a progress callback (as the TUI runs it, minus the
-UI); the baseline builds the same models and calls ``fit`` with no callback, in the same process.
+UI), which trains through ``models.Trainer``; the baseline builds the same models and calls Keras's own ``fit``
+with no callback, in the same process.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 
 from tutor.engine import datasets, registry, runtime
 from tutor.engine.experiment import RunContext
-from tutor.engine.models import recurrent_layer, seed_everything
+from tutor.engine.models import build_model, seed_everything
 
 PARAMS = {"distances": [10, 40], "units": 16, "epochs": 8, "samples": 1024, "cell": "simple_rnn", "seed": 0}
 
@@ -27,9 +28,9 @@ def bare() -> float:
         rng = np.random.default_rng(d)
         x, y = datasets.recall_task(PARAMS["samples"], d, rng)
         x_test, y_test = datasets.recall_task(512, d, rng)
-        model = keras.Sequential([keras.Input((d, 2)), recurrent_layer("simple_rnn", 16),
-                                  keras.layers.Dense(1, activation="sigmoid")])
-        model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="binary_crossentropy", metrics=["accuracy"])
+        model = build_model("simple_rnn", 16, input_dim=2, output_dim=1, seq_len=d)  # one logit, as the lab
+        model.compile(optimizer=keras.optimizers.Adam(1e-2), loss=keras.losses.BinaryCrossentropy(from_logits=True),
+                      metrics=[keras.metrics.BinaryAccuracy(threshold=0.0)])
         model.fit(x, y, batch_size=64, epochs=PARAMS["epochs"], verbose=0)
         model.evaluate(x_test, y_test, verbose=0)
     return time.perf_counter() - start

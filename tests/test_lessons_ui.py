@@ -5,7 +5,7 @@ from textual.widgets import Input
 
 from tutor.widgets.lab import LabView
 
-from .test_ui import open_page, wait_until
+from .conftest import open_page, wait_until
 
 
 async def run_lab(pilot, lab, timeout=60.0):

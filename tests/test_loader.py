@@ -1,60 +1,9 @@
 """Lesson files: the real ones load; broken ones are named with their line while the others still load."""
 
-from pathlib import Path
-
 from tutor.curriculum import CheckSpec, LabSpec, load_curriculum
 from tutor.curriculum.loader import LessonFileError, parse_lesson
 
-GOOD = '''+++
-id = "tiny"
-title = "Tiny"
-order = 9
-+++
-
-## One
-Some prose.
-
-```lab
-experiment = "scalar-decay"
-[params]
-steps = 10
-```
-
-## Two
-```check
-id = "q"
-question = "2 + 2?"
-answer = 4
-explanation = "Arithmetic."
-```
-'''
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def test_repository_lessons_load_without_errors(curriculum):
-    assert curriculum.errors == []
-    ids = [lesson.id for lesson in curriculum.lessons]
-    assert "vanishing-gradients" in ids
-    assert [lesson.order for lesson in curriculum.lessons] == sorted(lesson.order for lesson in curriculum.lessons)
-    for lesson in curriculum.lessons:
-        assert lesson.pages, lesson.id
-        assert any(page.labs for page in lesson.pages), f"{lesson.id} has no lab"
-        assert lesson.checks, f"{lesson.id} has no check"
-
-
-def test_pages_labs_and_checks_are_parsed(tmp_path):
-    lesson = parse_lesson(GOOD, tmp_path / "tiny.md")
-    assert [p.title for p in lesson.pages] == ["One", "Two"]
-    lab = lesson.pages[0].labs[0]
-    assert isinstance(lab, LabSpec) and lab.params["steps"] == 10 and lab.params["tanh_slope"] == 0.5
-    check = lesson.pages[1].checks[0]
-    assert isinstance(check, CheckSpec) and check.numeric and check.is_correct(4.0) and not check.is_correct(5)
+from .conftest import GOOD, write
 
 
 def broken(text_from: str, text_to: str) -> str:
@@ -110,3 +59,51 @@ def test_choice_answer_out_of_range(tmp_path):
         assert "index" in err.message and err.line == 21
     else:
         raise AssertionError("an out-of-range answer was accepted")
+
+
+def test_unclosed_fence_names_the_line_it_opens_on(tmp_path):
+    err = error_for(tmp_path, GOOD.rsplit("```", 1)[0])
+    assert err.line == 17 and "(```check) is never closed" in err.message
+
+
+def test_pages_split_where_markdown_sees_headings(tmp_path):
+    # A ## line inside a ~~~ fence is code; an indented ## is a heading; a 4-backtick fence around a
+    # ```lab example is prose, and the lab after it still counts, with its own line.
+    text = GOOD.replace("Some prose.\n", """Some prose.
+
+~~~python
+## not a page
+~~~
+
+````markdown
+```lab
+experiment = "no-such-thing"
+```
+````
+
+   ## Indented
+Still markdown.
+""")
+    lesson = parse_lesson(text, tmp_path / "fences.md")
+    assert [p.title for p in lesson.pages] == ["One", "Indented", "Two"]
+    one = lesson.pages[0]
+    assert one.labs == () and "## not a page" in one.blocks[0].markdown and "no-such-thing" in one.blocks[0].markdown
+    indented = lesson.pages[1]
+    assert [type(b).__name__ for b in indented.blocks] == ["Prose", "LabSpec"]
+    lines = text.splitlines()
+    assert indented.labs[0].line == max(i for i, line in enumerate(lines) if line == "```lab") + 1
+
+
+def test_block_kinds_are_one_table(tmp_path):
+    from tutor.curriculum import loader
+
+    seen = []
+    kinds = dict(loader.BLOCK_KINDS)
+    try:
+        loader.BLOCK_KINDS["note"] = lambda body, line: seen.append((body, line)) or loader.Prose("\n".join(body))
+        lesson = parse_lesson(GOOD.replace("Some prose.\n", "Some prose.\n\n```note\nhello\n```\n"), tmp_path / "n.md")
+    finally:
+        loader.BLOCK_KINDS.clear()
+        loader.BLOCK_KINDS.update(kinds)
+    assert seen == [(["hello"], 11)]
+    assert [b.markdown for b in lesson.pages[0].blocks if hasattr(b, "markdown")] == ["Some prose.", "hello"]

@@ -47,6 +47,54 @@ def test_experiment_validate_names_the_field():
     assert err.value.name == "hidden"
 
 
-def test_every_experiment_default_is_valid():
+def test_every_default_parses_to_itself_with_its_kind():
+    kinds = {"int": int, "float": float, "choice": str, "text": str, "bool": bool, "floats": list}
     for exp in registry.all_experiments().values():
-        assert exp.validate({}) == exp.defaults(), exp.name
+        defaults = exp.defaults()
+        for p in exp.params:
+            assert p.parse(p.default) == p.default, (exp.name, p.name)
+            assert type(defaults[p.name]) is kinds[p.kind], (exp.name, p.name, defaults[p.name])
+        assert exp.validate(defaults) == defaults, exp.name
+
+
+def test_a_default_its_parameter_refuses_fails_at_registration():
+    with pytest.raises(ParamError, match="steps: must be at least 1"):
+        registry.experiment("broken-default", "x", [Param("steps", "int", -7, "", 1, 10)])(lambda p, ctx: {})
+    assert "broken-default" not in registry.all_experiments()
+
+
+def test_parsed_params_run_as_they_are_and_raw_ones_are_parsed(monkeypatch):
+    from tutor.engine.experiment import RunContext
+
+    real_parse = Param.parse
+    seen = []
+
+    def counting(self, raw):
+        seen.append(self.name)
+        return real_parse(self, raw)
+
+    monkeypatch.setattr(Param, "parse", counting)
+    exp = registry.get("scalar-decay")
+    parsed = exp.validate({"steps": "5"})
+    assert parsed["steps"] == 5 and "steps" in seen
+    seen.clear()
+    registry.run("scalar-decay", parsed, RunContext())
+    assert seen == [], "the form or the command line parsed them; the run does not parse again"
+    registry.run("scalar-decay", {"steps": 5}, RunContext())
+    assert "steps" in seen, "a plain dict is parsed where it came in: the call"
+
+
+def test_a_snapshot_is_built_only_when_it_will_be_sent():
+    from tutor.engine.experiment import RunContext
+
+    sent, built = [], []
+
+    def snapshot():
+        built.append(1)
+        return {"summary": f"step {len(built)}"}
+
+    ctx = RunContext(on_progress=sent.append, min_interval=3600)
+    for _ in range(100):
+        ctx.report(snapshot)
+    ctx.report(snapshot, force=True)
+    assert len(built) == len(sent) == 2 and sent[-1] == {"summary": "step 2"}

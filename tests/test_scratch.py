@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tutor.engine.scratch import CELLS, GRU, LSTM, SimpleRNN, init_weights
+from tutor.engine.scratch import CELL_CLASSES, GRU, LSTM, SimpleRNN, init_weights
 
 SHAPES = [(3, 5, 4, 6), (2, 40, 1, 3), (4, 2, 7, 5)]  # (batch, time, features, units): one feature + long too
 
@@ -12,9 +12,10 @@ def keras_reference(cell, weights, x, dh):
     """Outputs and gradients of L = Σ h·dh from the Keras layer with the same weights (GradientTape)."""
     from tutor.engine import runtime
 
-    tf, keras = runtime.tensorflow(), runtime.keras()
-    layer = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[cell](
-        weights[0].shape[1] // CELLS[cell].gates, return_sequences=True)
+    from tutor.engine.models import layer_class
+
+    tf = runtime.tensorflow()
+    layer = layer_class(cell)(weights[0].shape[1] // CELL_CLASSES[cell].gates, return_sequences=True)
     layer.build((None, None, x.shape[-1]))
     layer.set_weights([w.astype(np.float32) for w in weights])
     xt = tf.constant(x, tf.float32)
@@ -45,7 +46,7 @@ def test_agrees_with_keras(cell, shape):
     weights = random_weights(cell, features, units, rng)
     x = rng.normal(0, 1, (batch, steps, features))
     dh = rng.normal(0, 1, (batch, steps, units))
-    model = CELLS[cell](*weights)
+    model = CELL_CLASSES[cell](*weights)
     h = model.forward(x)
     grads = model.backward(dh)
     h_ref, grads_ref = keras_reference(cell, weights, x, dh)
@@ -61,12 +62,12 @@ def test_finite_differences(cell):
     weights = random_weights(cell, 3, 4, rng)
     x = rng.normal(0, 1, (2, 6, 3))
     dh = rng.normal(0, 1, (2, 6, 4))
-    model = CELLS[cell](*weights)
+    model = CELL_CLASSES[cell](*weights)
     model.forward(x)
     grads = model.backward(dh)
 
     def loss(ws, xs):
-        return float(np.sum(CELLS[cell](*ws).forward(xs) * dh))
+        return float(np.sum(CELL_CLASSES[cell](*ws).forward(xs) * dh))
 
     eps = 1e-6
     for k, name in enumerate(["kernel", "recurrent_kernel", "bias"]):

@@ -5,8 +5,8 @@ import pytest
 
 from tutor.engine import registry
 from tutor.engine.experiment import ParamError, RunContext
-from tutor.engine.experiments.rnn_basics import _rnn_weights
-from tutor.engine.experiments.sequences import pad_and_truncate
+from tutor.engine.experiments.vanilla_rnn import _rnn_weights
+from tutor.engine.experiments.sequential_data import pad_and_truncate
 
 
 def run(name, **params):

@@ -14,26 +14,7 @@ from tutor.screens.too_small import TooSmallScreen
 from tutor.widgets.check import CheckView
 from tutor.widgets.lab import LabView
 
-from .test_loader import GOOD, write
-
-
-async def wait_until(pilot, condition, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            labs = [(str(lab.query_one(".lab-status").render()), str(lab.query_one(".lab-summary").render()))
-                    for lab in pilot.app.screen.query(LabView)]
-            raise AssertionError(f"timed out waiting for the app; labs: {labs}")
-        await pilot.pause(0.05)
-
-
-async def open_page(pilot, title_part):
-    screen = pilot.app.screen
-    for _ in range(len(screen.lesson.pages)):
-        if title_part in screen.lesson.pages[screen.page].title:
-            return screen
-        await pilot.press("n")
-    raise AssertionError(f"no page titled {title_part!r}")
+from .conftest import GOOD, open_page, wait_until, write
 
 
 async def test_contents_lists_lessons_and_opens_one(make_app):

@@ -143,7 +143,7 @@ def _parse_run_args(argv: list[str]) -> tuple[str | None, dict[str, str], bool, 
 
 def _run(argv: list[str]) -> int:
     from tutor.engine import registry, runtime
-    from tutor.engine.experiment import Cancelled, Diverged, ParamError, RunContext
+    from tutor.engine.experiment import DISPLAY_KEYS, Cancelled, Diverged, ParamError, RunContext
     from tutor.progress import state_dir
 
     usage = "usage: rnn-tutor run EXPERIMENT [--param value ...] [--json]   (rnn-tutor experiments lists them)"
@@ -171,7 +171,7 @@ def _run(argv: list[str]) -> int:
         return EXIT_USAGE
 
     try:
-        params = exp.validate(raw)
+        params = exp.validate(raw)  # the one parse: registry.run takes these as they are
     except ParamError as err:
         return refuse(err)
 
@@ -208,7 +208,7 @@ def _run(argv: list[str]) -> int:
         if result.get("text"):
             print(result["text"])
         for key, value in result.items():
-            if key in ("figure", "summary", "text", "experiment", "params") or isinstance(value, (list, dict)):
+            if key in DISPLAY_KEYS or key in ("experiment", "params") or isinstance(value, (list, dict)):
                 continue
             print(f"  {key}: {value}")
     return 0

@@ -27,8 +27,15 @@ A lesson file looks like this::
     explanation = "…"
     ```
 
-Every ``## `` heading outside a code fence starts a page. Unknown keys, unknown experiments and bad parameter
-values are errors that name the file and line; a broken file is skipped and the others still load.
+Pages are split where Markdown itself sees a level-2 heading: the body is tokenised by markdown-it-py (the
+parser the screen's Markdown widget renders with), so a ``## `` line inside any code fence (``~~~`` or a longer
+backtick fence wrapping a ```` ```lab ```` example) is text, and an indented ``   ## Title`` is a heading. A
+fenced block whose info string names a kind in :data:`BLOCK_KINDS` becomes that block; every other token is
+prose, kept as its source lines. Unknown keys, unknown experiments and bad parameter values are errors that
+name the file and line; a broken file is skipped and the others still load.
+
+The curriculum validates every lab against the engine's registry here, so a broken lab fails at load with its
+file and line; that is why the engine's experiment modules keep NumPy and TensorFlow out of module level.
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ import re
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from tutor.curriculum.model import CheckSpec, Curriculum, LabSpec, Lesson, LessonError, Page, Prose
 from tutor.engine import registry
@@ -129,17 +136,23 @@ def parse_lesson(text: str, path: Path) -> Lesson:
 
 
 def _pages(lines: list[str], start: int) -> list[Page]:
+    """The pages of the lesson body, ``lines[start:]``; line numbers in errors count from the file's top."""
+    from markdown_it import MarkdownIt  # noqa: PLC0415 - only when lessons are read
+
+    tokens = MarkdownIt("commonmark").parse("\n".join(lines[start:]))
     pages: list[Page] = []
     title: str | None = None
     blocks: list = []
-    prose: list[str] = []
-    i = start
+    prose_from: int | None = None  # the first source line of the prose not yet made a block
+    prose_to = 0
 
     def flush_prose() -> None:
-        text = "\n".join(prose).strip()
-        if text:
-            blocks.append(Prose(text))
-        prose.clear()
+        nonlocal prose_from
+        if prose_from is not None:
+            text = "\n".join(lines[prose_from:prose_to]).strip()
+            if text:
+                blocks.append(Prose(text))
+        prose_from = None
 
     def close_page() -> None:
         flush_prose()
@@ -147,34 +160,35 @@ def _pages(lines: list[str], start: int) -> list[Page]:
             pages.append(Page(title, tuple(blocks)))
         blocks.clear()
 
-    while i < len(lines):
-        line = lines[i]
-        fence = line.strip()
-        if fence.startswith("```"):
-            info = fence[3:].strip()
-            close = next((j for j in range(i + 1, len(lines)) if lines[j].strip() == "```"), None)
-            if close is None:
-                raise LessonFileError(i + 1, f"the code fence opened here ({fence}) is never closed")
-            body = lines[i + 1:close]
-            if info in ("lab", "check"):
-                if title is None:
-                    raise LessonFileError(i + 1, f"a {info} block must come after a page heading ('## Title')")
-                flush_prose()
-                blocks.append(_lab(body, i + 2) if info == "lab" else _check(body, i + 2))
-            else:
-                prose.extend(lines[i:close + 1])
-            i = close + 1
+    for index, token in enumerate(tokens):
+        if token.level != 0 or token.map is None:  # inside a block already placed, or a closing token
             continue
-        if line.startswith("## "):
+        first, end = start + token.map[0], start + token.map[1]  # 0-based line range in the file
+        if token.type == "heading_open" and token.tag == "h2":
             close_page()
-            title = line[3:].strip()
-        elif title is None and line.strip():
-            raise LessonFileError(i + 1, "text before the first page heading: start a page with '## Title'")
-        else:
-            prose.append(line)
-        i += 1
+            title = tokens[index + 1].content.strip()
+            continue
+        if title is None:
+            raise LessonFileError(first + 1, "text before the first page heading: start a page with '## Title'")
+        if token.type == "fence":
+            _check_closed(token.markup, lines, first, end)
+            kind = token.info.strip()
+            if kind in BLOCK_KINDS:
+                flush_prose()
+                blocks.append(BLOCK_KINDS[kind](token.content.splitlines(), first + 2))
+                continue
+        if prose_from is None:
+            prose_from = first
+        prose_to = end
     close_page()
     return pages
+
+
+def _check_closed(marker: str, lines: list[str], first: int, end: int) -> None:
+    """Markdown runs a fence that is never closed to the end of the file; a lesson calls that an error."""
+    last = lines[end - 1].strip() if end - 1 > first else ""
+    if not (last.startswith(marker) and set(last) == {marker[0]}):
+        raise LessonFileError(first + 1, f"the code fence opened here ({lines[first].strip()}) is never closed")
 
 
 def _lab(body: list[str], first_line: int) -> LabSpec:
@@ -212,6 +226,11 @@ def _check(body: list[str], first_line: int) -> CheckSpec:
                               f"answer must be the index (0 to {len(choices) - 1}) of the right choice")
     return CheckSpec(data["id"], data["question"], data["explanation"], answer, choices,
                      float(data.get("tolerance", 0.0)), first_line - 1)
+
+
+# Fenced block kinds: the info string after the fence, and the reader that turns the block's lines (the first
+# of them at the given 1-based line of the file) into a page block. Add a kind here to add a block.
+BLOCK_KINDS: dict[str, Callable[[list[str], int], Any]] = {"lab": _lab, "check": _check}
 
 
 def _toml(text: str, first_line: int, what: str) -> dict[str, Any]:

@@ -5,11 +5,64 @@
 - :func:`marked_value` — remember the one value whose step carries a marker, and give it at the end.
 - :func:`synthetic_series` — trend + two seasonal cycles + noise, with its parts.
 - :func:`windows` — a series cut into (input window, target) pairs.
+
+The tasks the labs train on also come as a :class:`Split` — training and test data together with the trivial
+predictor's held-out loss, the baseline an experiment compares against: :func:`adding_split`,
+:func:`marked_value_split`, :func:`recall_split`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
+
+
+@dataclass(frozen=True)
+class Split:
+    """Training and held-out data, and the held-out loss of the trivial predictor to compare against."""
+
+    x_train: Any
+    y_train: Any
+    x_test: Any
+    y_test: Any
+    baseline: float  # the held-out loss of the trivial predictor (e.g. predict-the-mean MSE)
+    baseline_name: str  # what that predictor is, in words
+
+    def astype(self, dtype: Any) -> "Split":
+        """The same split with every array converted (the NumPy cells train in float64)."""
+        return Split(*(np.asarray(a, dtype=dtype) for a in (self.x_train, self.y_train, self.x_test, self.y_test)),
+                     self.baseline, self.baseline_name)
+
+
+def mean_baseline(y_train: np.ndarray, y_test: np.ndarray) -> float:
+    """The test MSE of always predicting the training targets' mean."""
+    return float(np.mean((y_test - y_train.mean()) ** 2))
+
+
+def adding_split(n_train: int, n_test: int, seq_len: int, rng: np.random.Generator) -> Split:
+    """The adding problem: ``n_train`` then ``n_test`` sequences from ``rng``; baseline predict-the-mean MSE."""
+    x, y = adding_problem(n_train, seq_len, rng)
+    x_test, y_test = adding_problem(n_test, seq_len, rng)
+    return Split(x, y, x_test, y_test, mean_baseline(y, y_test), "predict the mean")
+
+
+def marked_value_split(n_train: int, n_test: int, seq_len: int, rng: np.random.Generator) -> Split:
+    """The marked-value task, split like :func:`adding_split`; baseline predict-the-mean MSE (about 1/12)."""
+    x, y = marked_value(n_train, seq_len, rng)
+    x_test, y_test = marked_value(n_test, seq_len, rng)
+    return Split(x, y, x_test, y_test, mean_baseline(y, y_test), "predict the mean")
+
+
+def recall_split(n_train: int, n_test: int, distance: int, rng: np.random.Generator) -> Split:
+    """The recall task, split like :func:`adding_split`; the baseline is the binary cross-entropy of always
+    predicting the training share of positives (about ln 2: chance)."""
+    x, y = recall_task(n_train, distance, rng)
+    x_test, y_test = recall_task(n_test, distance, rng)
+    share = float(np.clip(y.mean(), 1e-7, 1 - 1e-7))
+    bce = -float(np.mean(y_test * np.log(share) + (1 - y_test) * np.log(1 - share)))
+    return Split(x, y, x_test, y_test, bce, "predict the share of positives (chance)")
 
 
 def adding_problem(n: int, seq_len: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

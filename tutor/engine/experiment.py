@@ -1,14 +1,17 @@
-"""The contract every experiment follows: typed parameters, a run context, and the errors a run can end in.
+"""The contract every experiment follows: typed parameters, a run context, typed reports, and the errors a run
+can end in.
 
-An experiment is a plain function ``fn(params, ctx) -> result``. ``params`` is a dict already checked against
-the experiment's :class:`Param` list; ``ctx`` is a :class:`RunContext` through which it reports progress and
-learns that it was cancelled; the result is a JSON-serialisable dict. The TUI runs the function in a thread
-worker and draws what it reports; ``rnn-tutor run`` calls the same function headless.
+An experiment is a plain function ``fn(params, ctx) -> result``. ``params`` is a dict already parsed against
+the experiment's :class:`Param` list, once, where the values came in (the lab's form or the command line; see
+:meth:`Experiment.validate`); ``ctx`` is a :class:`RunContext` through which it reports progress and learns
+that it was cancelled; the result is a JSON-serialisable dict. The TUI runs the function in a thread worker
+and draws what it reports; ``rnn-tutor run`` calls the same function headless.
 
-Results and progress snapshots share one shape: an optional ``figure`` (see :func:`figure`), an optional
-``text`` block (preformatted lines) and ``summary`` (one or two sentences), plus named values of their own.
-A result may also carry ``set_params`` ({name: value}) when the run used a different value than asked (a step
-clamped to the end of a sequence); the lab writes it back into the form.
+Results and progress snapshots share one shape, :class:`Report`: an optional ``figure`` (a :class:`Figure` of
+:class:`Series`, made by :func:`figure` and :func:`series`), ``summary`` (one or two sentences), ``text``
+(preformatted lines) and ``set_params`` ({name: value}, when the run used a different value than asked, such
+as a step clamped to the end of a sequence; the lab writes it back into the form). A result adds named values
+of its own beside those keys (:data:`DISPLAY_KEYS`); ``--json`` prints the whole dict.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Literal, Sequence
+from typing import Any, Callable, Iterable, Literal, Mapping, Sequence, TypedDict
 
 ParamKind = Literal["int", "float", "choice", "text", "floats", "bool"]
 
@@ -36,6 +39,10 @@ class Cancelled(Exception):
 
 class Diverged(Exception):
     """Training produced a NaN or infinite loss; the message explains what happened and what to change."""
+
+
+CELLS = ("simple_rnn", "lstm", "gru")  # the one cell vocabulary (re-exported by tutor.engine.models)
+CELL_NAMES = {"simple_rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}  # the one label map
 
 
 @dataclass(frozen=True)
@@ -120,6 +127,14 @@ class Param:
         return value
 
 
+SEED = Param("seed", "int", 0, "random seed: the same seed gives the same run", 0, 2**31 - 1)
+
+
+def cell_param(default: str = "simple_rnn", help: str = "recurrent cell") -> Param:
+    """The ``cell`` parameter, choosing from :data:`CELLS`."""
+    return Param("cell", "choice", default, help, choices=CELLS)
+
+
 def _short(value: float) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
@@ -152,6 +167,11 @@ def _to_number(name: str, raw: Any, kind: type) -> Any:
     return kind(value)
 
 
+class ParsedParams(dict):
+    """Parameters checked against an experiment's declaration, complete with defaults. ``registry.run``
+    runs these as they are; anything else it parses first."""
+
+
 @dataclass(frozen=True)
 class Experiment:
     """An experiment as the registry knows it: its name, what it computes, its parameters and its function."""
@@ -168,25 +188,29 @@ class Experiment:
                 return p
         raise KeyError(name)
 
-    def defaults(self) -> dict[str, Any]:
-        return {p.name: p.default for p in self.params}
+    def defaults(self) -> ParsedParams:
+        """Every default, parsed like any value (a float parameter's default ``0`` becomes ``0.0``)."""
+        return self.validate({})
 
-    def validate(self, raw: dict[str, Any]) -> dict[str, Any]:
-        """Fill defaults and check every value. Raises :class:`ParamError` for the first bad one."""
-        unknown = set(raw) - {p.name for p in self.params}
-        if unknown:
-            name = sorted(unknown)[0]
-            known = ", ".join(p.name for p in self.params)
-            raise ParamError(name, f"{self.name} has no parameter {name!r} (it has {known})")
-        return {p.name: p.parse(raw[p.name]) if p.name in raw else p.default for p in self.params}
+    def validate(self, raw: Mapping[str, Any]) -> ParsedParams:
+        """Fill defaults and parse every value. Raises :class:`ParamError` for the first bad one."""
+        good, bad = self.validate_all(raw)
+        if bad:
+            name = next(iter(bad))
+            raise ParamError(name, bad[name])
+        return good
 
-    def validate_all(self, raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-        """Check every value; return the good ones and a message per bad field (for a form)."""
-        good: dict[str, Any] = {}
-        bad: dict[str, str] = {}
+    def validate_all(self, raw: Mapping[str, Any]) -> tuple[ParsedParams, dict[str, str]]:
+        """Parse every value (defaults too); return the good ones and a message per bad field (for a form).
+        A name the experiment does not have is a bad field of its own."""
+        good, bad = ParsedParams(), {}
+        for name in raw:
+            if not any(p.name == name for p in self.params):
+                known = ", ".join(p.name for p in self.params)
+                bad[name] = f"{self.name} has no parameter {name!r} (it has {known})"
         for p in self.params:
             try:
-                good[p.name] = p.parse(raw[p.name]) if p.name in raw else p.default
+                good[p.name] = p.parse(raw[p.name] if p.name in raw else p.default)
             except ParamError as err:
                 bad[p.name] = err.message
         return good, bad
@@ -196,32 +220,63 @@ class Experiment:
 class RunContext:
     """What an experiment gets besides its parameters: a throttled progress channel and a cancel flag.
 
-    ``report`` is called with a snapshot that carries the whole history so far, so a dropped or merged
-    update loses nothing; snapshots are passed on at most every ``min_interval`` seconds unless forced.
+    ``report`` is given a snapshot that carries the whole history so far, so a dropped or merged update loses
+    nothing; snapshots are passed on at most every ``min_interval`` seconds unless forced. Give it a function
+    that builds the snapshot, and the snapshot is built only when it will be sent (a whole-history figure
+    costs more with every step).
     """
 
-    on_progress: Callable[[dict[str, Any]], None] = lambda snapshot: None
+    on_progress: Callable[[Report], None] = lambda snapshot: None
     is_cancelled: Callable[[], bool] = lambda: False
     min_interval: float = 0.1
     _last: float = field(default=-math.inf, repr=False)
 
-    def report(self, snapshot: dict[str, Any], force: bool = False) -> None:
+    def report(self, snapshot: Report | Callable[[], Report], force: bool = False) -> None:
         now = time.monotonic()
         if force or now - self._last >= self.min_interval:
             self._last = now
-            self.on_progress(snapshot)
+            self.on_progress(snapshot() if callable(snapshot) else snapshot)
 
     def check(self) -> None:
         """Raise :class:`Cancelled` if the run should stop; call it in every loop."""
         if self.is_cancelled():
             raise Cancelled()
 
-    @property
-    def cancelled(self) -> bool:
-        return self.is_cancelled()
+
+class Series(TypedDict):
+    """One plotted line (or scatter): x and y of equal length; a non-finite y is None (JSON has no NaN)."""
+
+    label: str
+    x: list[float]
+    y: list[float | None]
+    style: Literal["line", "scatter"]
 
 
-def series(label: str, y: Sequence[float], x: Sequence[float] | None = None, style: str = "line") -> dict[str, Any]:
+class Figure(TypedDict):
+    """A chart, drawn by the TUI's chart widget and printed as data by ``--json``."""
+
+    title: str
+    xlabel: str
+    ylabel: str
+    yscale: Literal["linear", "log"]
+    series: list[Series]
+
+
+class Report(TypedDict, total=False):
+    """What a lab shows: a progress snapshot, and the display part of a result (which adds its own values)."""
+
+    figure: Figure
+    summary: str
+    text: str
+    set_params: dict[str, Any]  # values the run used instead of those asked; the form takes them
+
+
+DISPLAY_KEYS = frozenset(Report.__annotations__)  # the keys of a result that are shown rather than data
+Result = dict[str, Any]  # a Report's keys, typed as there, plus the experiment's named values
+
+
+def series(label: str, y: Sequence[float], x: Sequence[float] | None = None,
+           style: Literal["line", "scatter"] = "line") -> Series:
     """One plotted series. Non-finite values are kept as None so JSON stays valid."""
     xs = list(range(len(y))) if x is None else [float(v) for v in x]
     ys = [float(v) if math.isfinite(float(v)) else None for v in y]
@@ -230,21 +285,13 @@ def series(label: str, y: Sequence[float], x: Sequence[float] | None = None, sty
 
 def figure(
     title: str,
-    series_list: Iterable[dict[str, Any]],
+    series_list: Iterable[Series],
     xlabel: str = "",
     ylabel: str = "",
     yscale: Literal["linear", "log"] = "linear",
-    note: str = "",
-) -> dict[str, Any]:
+) -> Figure:
     """A chart description, drawn by the TUI's chart widget and printed as data by ``--json``."""
-    return {
-        "title": title,
-        "xlabel": xlabel,
-        "ylabel": ylabel,
-        "yscale": yscale,
-        "series": list(series_list),
-        "note": note,
-    }
+    return {"title": title, "xlabel": xlabel, "ylabel": ylabel, "yscale": yscale, "series": list(series_list)}
 
 
 def step_grid(rows: Sequence[tuple[str, Sequence[Any]]], cell: int = 6, show: Callable[[Any], str] = str,
@@ -268,7 +315,12 @@ def signed_grid(rows: Sequence[tuple[str, Sequence[float]]], first_step: int = 0
     return step_grid(rows, 6, lambda v: f"{v:+.2f}", first_step=first_step)
 
 
-def check_finite(loss: float, where: str, advice: str) -> None:
+def diverged_message(loss: float, step: int, advice: str) -> str:
+    """The one wording of a stopped run: what the loss became, at which step, and what to change."""
+    return f"The loss became {loss} at training step {step}. {advice}"
+
+
+def check_finite(loss: float, step: int, advice: str) -> None:
     """Raise :class:`Diverged` with an explanation when a loss is NaN or infinite."""
     if not math.isfinite(loss):
-        raise Diverged(f"The loss became {loss} {where}. {advice}")
+        raise Diverged(diverged_message(loss, step, advice))

@@ -1,4 +1,12 @@
-"""Keras building blocks shared by the experiments: recurrent layers, the training callback, BPTT probes.
+"""The one Keras path of the labs: the cell vocabulary, a model builder, one trainer, and BPTT probes.
+
+- :data:`CELLS` / :data:`CELL_NAMES` — the cell names every experiment accepts, and how the learner reads them.
+- :func:`recurrent_layer` / :func:`build_model` — input → recurrent layer → read-out, with the recurrent
+  kernel's scale as an argument.
+- :class:`Trainer` — a compiled step (the loss and the optimizer as arguments, clipping by global norm) that
+  returns the loss and the gradient norm of every step; :meth:`Trainer.fit` runs it in chunks with a callback,
+  checks for cancellation every step and stops on a NaN or infinite loss. Every experiment that trains a
+  Keras network goes through it.
 
 Everything here runs inside a worker thread and reaches Keras through :mod:`tutor.engine.runtime`.
 """
@@ -6,14 +14,16 @@ Everything here runs inside a worker thread and reaches Keras through :mod:`tuto
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal, Sequence
 
 import numpy as np
 
 from tutor.engine import runtime
-from tutor.engine.experiment import Cancelled, Diverged, RunContext
+from tutor.engine.experiment import CELL_NAMES, CELLS, Diverged, RunContext, diverged_message
 
-CELL_NAMES = {"simple_rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
+__all__ = ["CELLS", "CELL_NAMES", "LossName", "TrainHistory", "Trainer", "build_model", "chunk_means",
+           "hidden_state_gradients", "kernel_in_use", "layer_class", "recurrent_layer", "seed_everything"]
 
 
 def seed_everything(seed: int) -> None:
@@ -28,46 +38,29 @@ def recurrent_layer(cell: str, units: int, recurrent_scale: float = 1.0, **kwarg
     ``recurrent_scale`` sets every singular value, and so the spectral radius, to that scale.
     """
     keras = runtime.keras()
-    cls = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[cell]
-    scale = float(recurrent_scale)
-    init = keras.initializers.Orthogonal(gain=scale)
-    return cls(units, recurrent_initializer=init, **kwargs)
+    init = keras.initializers.Orthogonal(gain=float(recurrent_scale))
+    return layer_class(cell)(units, recurrent_initializer=init, **kwargs)
 
 
-def fit_callback(ctx: RunContext, on_batch: Callable[[int, float], None] | None = None,
-                 advice: str = "Lower the learning rate or the recurrent scale, or clip the gradient."):
-    """A callback that stops ``fit`` on cancellation (checked after every batch) or on a non-finite loss.
+def layer_class(cell: str):
+    """The Keras class of a cell name in :data:`CELLS`."""
+    keras = runtime.keras()
+    return {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[cell]
 
-    After ``fit`` returns, call ``callback.raise_if_stopped()`` to turn the stop into :class:`Cancelled` or
-    :class:`Diverged`.
+
+def build_model(cell: str, units: int, *, input_dim: int, output_dim: int, seq_len: int | None = None,
+                recurrent_scale: float = 1.0, return_sequences: bool = False,
+                output_activation: str | None = None, **layer_kwargs: Any):
+    """``Input((seq_len, input_dim))`` → :func:`recurrent_layer` → ``Dense(output_dim)``, as a Sequential.
+
+    ``seq_len=None`` accepts sequences of any length. The recurrent layer is ``model.layers[0]`` and the
+    read-out ``model.layers[-1]``. Models that need more (an embedding, an encoder and a decoder) are built
+    by the experiment from :func:`recurrent_layer` and still trained by :class:`Trainer`.
     """
     keras = runtime.keras()
-
-    class _Watch(keras.callbacks.Callback):
-        def __init__(self) -> None:
-            super().__init__()
-            self.step = 0
-            self.reason: Exception | None = None
-
-        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-            self.step += 1
-            loss = float((logs or {}).get("loss", 0.0))
-            if not math.isfinite(loss):
-                self.reason = Diverged(f"The loss became {loss} at training step {self.step}. {advice}")
-                self.model.stop_training = True
-                return
-            if ctx.cancelled:
-                self.reason = Cancelled()
-                self.model.stop_training = True
-                return
-            if on_batch is not None:
-                on_batch(self.step, loss)
-
-        def raise_if_stopped(self) -> None:
-            if self.reason is not None:
-                raise self.reason
-
-    return _Watch()
+    layer = recurrent_layer(cell, units, recurrent_scale, return_sequences=return_sequences, **layer_kwargs)
+    return keras.Sequential([keras.Input((seq_len, input_dim)), layer,
+                             keras.layers.Dense(output_dim, activation=output_activation)])
 
 
 def hidden_state_gradients(layer, readout, x: np.ndarray, y: np.ndarray, ctx: RunContext) -> np.ndarray:
@@ -129,30 +122,96 @@ def kernel_in_use(layer) -> str:
     return "fused cuDNN kernel"
 
 
-class StepTrainer:
-    """A Keras model trained one mini-batch at a time by a compiled step: Adam, clipping by norm, MSE.
+LossName = Literal["mse", "bce_logits", "sparse_ce_logits"]
 
-    Labs that interleave several models (the race), or that measure between steps, drive it themselves;
-    every step's loss is returned, so a NaN is caught at the step it appears.
+
+def chunk_means(losses: Sequence[float], size: int = 25) -> tuple[list[float], list[float]]:
+    """A loss curve averaged over blocks of ``size`` steps: (step at the block's end, mean loss)."""
+    xs, ys = [], []
+    for start in range(0, len(losses), size):
+        block = losses[start: start + size]
+        xs.append(float(start + len(block)))
+        ys.append(sum(block) / len(block))
+    return xs, ys
+
+
+def _loss_fn(loss: LossName | Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """The loss as a function of (y_true, y_pred) tensors that returns a scalar."""
+    if callable(loss):
+        return loss
+    tf = runtime.tensorflow()
+    if loss == "mse":
+        return lambda y, out: tf.reduce_mean(tf.square(out - y))
+    if loss == "bce_logits":  # binary labels in {0, 1}, one logit per example
+        return lambda y, out: tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=out))
+    if loss == "sparse_ce_logits":  # integer class ids, logits over the classes (last axis)
+        return lambda y, out: tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+            labels=tf.cast(y, tf.int32), logits=out))
+    raise ValueError(f"unknown loss {loss!r}; use 'mse', 'bce_logits', 'sparse_ce_logits' or a function")
+
+
+@dataclass
+class TrainHistory:
+    """What a :class:`Trainer` has done so far, one entry per step, in order."""
+
+    losses: list[float] = field(default_factory=list)
+    grad_norms: list[float] = field(default_factory=list)  # global gradient norm before clipping
+
+    @property
+    def steps(self) -> int:
+        return len(self.losses)
+
+
+def _take(x: Any, idx: Any) -> Any:
+    return tuple(a[idx] for a in x) if isinstance(x, tuple) else x[idx]
+
+
+def _length(x: Any) -> int:
+    return len(x[0]) if isinstance(x, tuple) else len(x)
+
+
+class Trainer:
+    """One Keras model trained by one compiled step: the loss and the optimizer (Adam or SGD) as arguments,
+    clipping by global norm, the loss and the gradient norm returned for every step.
+
+    ``fit`` draws seeded, shuffled mini-batches and can be called again to continue with the same model,
+    optimizer and data order; ``history`` grows across calls. Labs that measure between steps, or that
+    interleave several models (the race), call ``fit`` for a few steps at a time.
     """
 
-    def __init__(self, model, x: np.ndarray, y: np.ndarray, batch: int = 64, learning_rate: float = 1e-2,
-                 clip_norm: float = 1.0, seed: int = 0) -> None:
+    def __init__(self, model, *, loss: LossName | Callable[[Any, Any], Any] = "mse", optimizer: str = "adam",
+                 learning_rate: float = 1e-2, clip_norm: float = 1.0, seed: int = 0,
+                 clip_per_variable: bool = False) -> None:
+        """``clip_norm`` caps the global gradient norm (0: no clipping). ``clip_per_variable`` caps each
+        variable's gradient norm separately instead (Keras's ``clipnorm``), as the LSTM and GRU labs were
+        first measured with: their published figures depend on it."""
         tf, keras = runtime.tensorflow(), runtime.keras()
-        self.model, self.x, self.y, self.batch = model, x, y, batch
-        self.rng = np.random.default_rng(seed)
-        self.order = self.rng.permutation(len(x))
-        self.at = 0
-        self.steps = 0
-        optimizer = keras.optimizers.Adam(learning_rate, clipnorm=clip_norm if clip_norm > 0 else None)
+        per_variable = {"clipnorm": clip_norm} if clip_per_variable and clip_norm > 0 else {}
+        if optimizer == "adam":
+            opt = keras.optimizers.Adam(learning_rate, **per_variable)
+        elif optimizer == "sgd":
+            opt = keras.optimizers.SGD(learning_rate, **per_variable)
+        else:
+            raise ValueError(f"unknown optimizer {optimizer!r}; use 'adam' or 'sgd'")
+        self.model, self.optimizer, self.clip_norm = model, opt, float(clip_norm)
+        self.loss_fn = _loss_fn(loss)
+        self.loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", "custom")
+        self.history = TrainHistory()
+        self._rng = np.random.default_rng(seed)
+        self._order: np.ndarray | None = None
+        self._at = 0
+        loss_fn, clip = self.loss_fn, 0.0 if per_variable else self.clip_norm  # global clipping, in the step
 
         @tf.function
         def step(xb, yb):
             with tf.GradientTape() as tape:
-                loss = tf.reduce_mean(tf.square(model(xb, training=True) - yb))
-            grads = tape.gradient(loss, model.trainable_variables)
-            optimizer.apply_gradients(zip(grads, model.trainable_variables))
-            return loss
+                value = loss_fn(yb, model(xb, training=True))
+            grads = tape.gradient(value, model.trainable_variables)
+            norm = tf.linalg.global_norm(grads)
+            if clip > 0:
+                grads, _ = tf.clip_by_global_norm(grads, clip, use_norm=norm)
+            opt.apply_gradients(zip(grads, model.trainable_variables))
+            return value, norm
 
         @tf.function
         def predict(xb):
@@ -160,24 +219,59 @@ class StepTrainer:
 
         self._step, self._predict = step, predict
 
-    def train(self, steps: int, ctx: RunContext, advice: str = "Lower the learning rate.") -> list[float]:
-        losses = []
-        for _ in range(steps):
-            ctx.check()
-            if self.at + self.batch > len(self.x):
-                self.order, self.at = self.rng.permutation(len(self.x)), 0
-            idx = self.order[self.at: self.at + self.batch]
-            self.at += self.batch
-            loss = float(self._step(self.x[idx], self.y[idx]))
-            self.steps += 1
-            if not math.isfinite(loss):
-                raise Diverged(f"The loss became {loss} at training step {self.steps}. {advice}")
-            losses.append(loss)
-        return losses
+    def step(self, x: Any, y: Any) -> tuple[float, float]:
+        """One update on this batch (``x`` an array or a tuple of arrays); returns (loss, gradient norm).
 
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        out = [np.asarray(self._predict(x[i: i + 1024])) for i in range(0, len(x), 1024)]
+        The history records it; a non-finite loss is returned, not raised (``fit`` raises it).
+        """
+        loss, norm = self._step(x, y)
+        loss, norm = float(loss), float(norm)
+        self.history.losses.append(loss)
+        self.history.grad_norms.append(norm)
+        return loss, norm
+
+    def _batch(self, n: int, batch_size: int, shuffle: bool) -> np.ndarray:
+        if self._order is None or len(self._order) != n:
+            self._order, self._at = (self._rng.permutation(n) if shuffle else np.arange(n)), 0
+        if self._at + batch_size > n:  # a new pass; every batch is full (a partial one would retrace)
+            self._order, self._at = (self._rng.permutation(n) if shuffle else self._order), 0
+        idx = self._order[self._at: self._at + batch_size]
+        self._at += batch_size
+        return idx
+
+    def fit(self, x: Any, y: np.ndarray, steps: int, ctx: RunContext, *, batch_size: int = 64, chunk: int = 25,
+            on_chunk: Callable[[TrainHistory], None] | None = None,
+            advice: str = "Lower the learning rate, or clip the gradient.", shuffle: bool = True) -> TrainHistory:
+        """``steps`` more updates on mini-batches of ``(x, y)``; ``on_chunk(history)`` every ``chunk`` steps
+        and at the end.
+
+        Checks ``ctx`` before every step (raises :class:`Cancelled`). A NaN or infinite loss calls
+        ``on_chunk`` once more (the history ends with that step) and raises :class:`Diverged`, naming the
+        step and giving ``advice``. ``shuffle=False`` takes the batches in order, wrapping around.
+        """
+        n = _length(x)
+        for done in range(1, steps + 1):
+            ctx.check()
+            idx = self._batch(n, batch_size, shuffle)
+            loss, _ = self.step(_take(x, idx), y[idx])
+            if not math.isfinite(loss):
+                if on_chunk is not None:
+                    on_chunk(self.history)
+                raise Diverged(diverged_message(loss, self.history.steps, advice))
+            if on_chunk is not None and (done % chunk == 0 or done == steps):
+                on_chunk(self.history)
+        return self.history
+
+    def predict(self, x: Any, batch_size: int = 1024) -> np.ndarray:
+        """The model's outputs (training=False), computed in batches by a compiled call."""
+        n = _length(x)
+        out = [np.asarray(self._predict(_take(x, slice(i, i + batch_size)))) for i in range(0, n, batch_size)]
         return np.concatenate(out)
 
-    def mse(self, x: np.ndarray, y: np.ndarray) -> float:
-        return float(np.mean((self.predict(x) - y) ** 2))
+    def evaluate(self, x: Any, y: np.ndarray, batch_size: int = 1024) -> float:
+        """The training loss on held-out data, over all of it at once."""
+        out = self.predict(x, batch_size)
+        if self.loss_name == "mse":  # NumPy's pairwise sum: the figure the labs have always reported
+            return float(np.mean((out - y) ** 2))
+        tf = runtime.tensorflow()
+        return float(self.loss_fn(tf.constant(y), tf.constant(out)))

@@ -1,7 +1,8 @@
 """Experiments by name, and the one function that runs any of them (for the TUI and the command line alike).
 
-Experiment modules register themselves with :func:`experiment`; :func:`all_experiments` imports them on first
-use. None of them imports TensorFlow at module level, so listing and validating experiments is cheap.
+Experiment modules are named after the lesson they serve and register themselves with :func:`experiment`;
+:func:`all_experiments` imports them on first use. None of them imports TensorFlow (or NumPy) at module
+level, so listing and validating experiments is cheap: the curriculum validates every lab when the app starts.
 """
 
 from __future__ import annotations
@@ -10,14 +11,20 @@ import importlib
 from typing import Any, Callable
 
 from tutor.engine import runtime
-from tutor.engine.experiment import Experiment, Param, RunContext
+from tutor.engine.experiment import Experiment, Param, ParsedParams, Result, RunContext
 
+# One module per lesson id (dashes become underscores), in lesson order.
 _MODULES = (
-    "tutor.engine.experiments.sequences",
-    "tutor.engine.experiments.rnn_basics",
-    "tutor.engine.experiments.gradients",
-    "tutor.engine.experiments.gated",
-    "tutor.engine.experiments.scratch_lab",
+    "tutor.engine.experiments.sequential_data",
+    "tutor.engine.experiments.vanilla_rnn",
+    "tutor.engine.experiments.vanishing_gradients",
+    "tutor.engine.experiments.lstm",
+    "tutor.engine.experiments.gru",
+)
+# Lessons still being written: their modules are loaded when they exist.
+_OPTIONAL_MODULES = (
+    "tutor.engine.experiments.applications",
+    "tutor.engine.experiments.from_scratch",
 )
 _REGISTRY: dict[str, Experiment] = {}
 _loaded = False
@@ -26,10 +33,12 @@ _loaded = False
 def experiment(name: str, title: str, params: list[Param], uses_tensorflow: bool = False):
     """Register ``fn(params, ctx) -> result`` under ``name``."""
 
-    def register(fn: Callable[[dict[str, Any], RunContext], dict[str, Any]]):
+    def register(fn: Callable[[ParsedParams, RunContext], Result]):
         if name in _REGISTRY:
             raise ValueError(f"experiment {name!r} is registered twice")
-        _REGISTRY[name] = Experiment(name, title, fn, tuple(params), uses_tensorflow)
+        exp = Experiment(name, title, fn, tuple(params), uses_tensorflow)
+        exp.defaults()  # a default that its own parameter refuses is a bug: fail at import, not in a lab
+        _REGISTRY[name] = exp
         return fn
 
     return register
@@ -40,6 +49,12 @@ def all_experiments() -> dict[str, Experiment]:
     if not _loaded:
         for module in _MODULES:
             importlib.import_module(module)
+        for module in _OPTIONAL_MODULES:
+            try:
+                importlib.import_module(module)
+            except ModuleNotFoundError as err:
+                if err.name != module:  # the module exists but something it imports does not
+                    raise
         _loaded = True
     return dict(_REGISTRY)
 
@@ -61,11 +76,16 @@ def get(name: str) -> Experiment:
     return experiments[name]
 
 
-def run(name: str, raw_params: dict[str, Any], ctx: RunContext,
-        on_wait: Callable[[], None] | None = None) -> dict[str, Any]:
-    """Validate the parameters and run the experiment; TensorFlow ones load TF and hold the training slot."""
+def run(name: str, params: ParsedParams | dict[str, Any], ctx: RunContext,
+        on_wait: Callable[[], None] | None = None) -> Result:
+    """Run the experiment; TensorFlow ones load TF and hold the training slot.
+
+    ``params`` come parsed from the edge (the lab's form, the command line: :meth:`Experiment.validate`) and
+    are used as they are; a plain dict (a test, a script) is parsed here first, missing values defaulted.
+    """
     exp = get(name)
-    params = exp.validate(raw_params)
+    if not isinstance(params, ParsedParams):
+        params = exp.validate(params)
     if not exp.uses_tensorflow:
         return exp.fn(params, ctx)
     runtime.tensorflow()

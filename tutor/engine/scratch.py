@@ -250,12 +250,19 @@ class GRU(_Cell):
         return grads
 
 
-CELLS = {"simple_rnn": SimpleRNN, "lstm": LSTM, "gru": GRU}
+CELL_CLASSES = {"simple_rnn": SimpleRNN, "lstm": LSTM, "gru": GRU}  # by the names of tutor.engine.models.CELLS
+CELLS = CELL_CLASSES  # the former name, kept while code written against it is merged
+
+
+def glorot_uniform(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:
+    """Keras's default Dense kernel initialisation (Glorot uniform), in NumPy."""
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, (fan_in, fan_out))
 
 
 def weight_shapes(cell: str, features: int, units: int) -> list[tuple[int, ...]]:
     """Shapes of kernel, recurrent_kernel and bias, as Keras creates them for the cell (defaults)."""
-    gates = CELLS[cell].gates
+    gates = CELL_CLASSES[cell].gates
     bias = (2, gates * units) if cell == "gru" else (gates * units,)  # GRU: reset_after's second bias row
     return [(features, gates * units), (units, gates * units), bias]
 
@@ -269,7 +276,7 @@ def init_weights(cell: str, features: int, units: int, rng: np.random.Generator,
     matrix, signs fixed by diag(R), transposed to (U, gates·U). For the vanilla cell that is an orthogonal
     U×U matrix; for the LSTM and GRU the *whole* kernel has orthonormal rows, so each gate's U×U block is
     not orthogonal (its singular values lie below 1)."""
-    gates = CELLS[cell].gates
+    gates = CELL_CLASSES[cell].gates
     kernel_shape, recurrent_shape, bias_shape = weight_shapes(cell, features, units)
     limit = np.sqrt(6.0 / (features + gates * units))
     kernel = rng.uniform(-limit, limit, kernel_shape)

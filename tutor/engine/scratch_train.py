@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from tutor.engine.experiment import RunContext, check_finite
-from tutor.engine.scratch import CELLS, init_weights
+from tutor.engine.scratch import CELL_CLASSES, glorot_uniform, init_weights
 
 
 @dataclass(frozen=True)
@@ -69,9 +69,8 @@ class ScratchModel:
     def __init__(self, config: TrainConfig, features: int) -> None:
         rng = np.random.default_rng(config.seed)
         self.config = config
-        self.cell = CELLS[config.cell](*init_weights(config.cell, features, config.units, rng))
-        limit = np.sqrt(6.0 / (config.units + 1))
-        self.w_out = rng.uniform(-limit, limit, (config.units, 1))
+        self.cell = CELL_CLASSES[config.cell](*init_weights(config.cell, features, config.units, rng))
+        self.w_out = glorot_uniform(config.units, 1, rng)
         self.b_out = np.zeros(1)
 
     @property
@@ -112,11 +111,11 @@ def train(config: TrainConfig, x: np.ndarray, y: np.ndarray, ctx: RunContext,
         ctx.check()
         idx = rng.integers(0, len(x), config.batch_size)
         loss, grads = model.loss_and_grads(x[idx], y[idx])
-        check_finite(loss, f"at step {step + 1}", "Lower the learning rate or clip the gradient norm.")
+        check_finite(loss, step + 1, "Lower the learning rate or clip the gradient norm.")
         grads, norm = clip_by_global_norm(grads, config.clip_norm)
         opt.step(model.params, grads)
         history["loss"].append(loss)
         history["grad_norm"].append(norm)
         if snapshot is not None:
-            ctx.report(snapshot(history))
+            ctx.report(lambda: snapshot(history))
     return model, history

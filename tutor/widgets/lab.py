@@ -15,7 +15,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from tutor.curriculum.model import LabSpec
 from tutor.engine import registry
-from tutor.engine.experiment import Cancelled, Diverged, Param, ParamError, RunContext
+from tutor.engine.experiment import Cancelled, Diverged, Param, ParamError, ParsedParams, Report, RunContext
 from tutor.widgets.chart import FigureChart
 
 MAX_KEPT_SERIES = 6
@@ -25,7 +25,7 @@ class LabView(Vertical):
     """One lab. The screen calls :meth:`toggle`, :meth:`clear_kept` and :meth:`step`."""
 
     class Progress(Message):
-        def __init__(self, snapshot: dict[str, Any]) -> None:
+        def __init__(self, snapshot: Report) -> None:
             super().__init__()
             self.snapshot = snapshot
 
@@ -120,7 +120,7 @@ class LabView(Vertical):
 
     def start(self, keep_chart: bool = False) -> bool:
         """Validate the form and run; ``keep_chart`` leaves the last figure up until the new one (stepping)."""
-        params, bad = self.experiment.validate_all(self.raw_values())
+        params, bad = self.experiment.validate_all(self.raw_values())  # the one parse of this run
         self._show_field_errors(bad)
         if bad:
             self._status(f"Not started: fix the marked field{'s' if len(bad) > 1 else ''} ({', '.join(bad)}).")
@@ -166,11 +166,11 @@ class LabView(Vertical):
         self.set_value(name, new)
         self.start(keep_chart=True)
 
-    def _work(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _work(self, params: ParsedParams) -> dict[str, Any]:
         worker = get_current_worker()
         ctx = RunContext(on_progress=lambda snap: self.post_message(self.Progress(snap)),
                          is_cancelled=lambda: worker.is_cancelled)
-        waiting = {"summary": "Waiting for the other lab's training to finish (t stops this one)…"}
+        waiting: Report = {"summary": "Waiting for the other lab's training to finish (t stops this one)…"}
         return registry.run(self.spec.experiment, params, ctx,
                             on_wait=lambda: self.post_message(self.Progress(waiting)))
 
@@ -186,7 +186,7 @@ class LabView(Vertical):
             self._status(f"Running… {time.monotonic() - self._started:.0f} s   (t stops)")
         self._show_text(snap)
 
-    def _show_text(self, snap: dict[str, Any]) -> None:
+    def _show_text(self, snap: Report) -> None:
         if "summary" in snap:
             self.query_one(".lab-summary", Static).update(snap["summary"])
         text = self.query_one(".lab-text", Static)

@@ -13,10 +13,9 @@ import re
 from collections import Counter
 from typing import Any
 
-from tutor.engine.experiment import Param, ParamError, RunContext, figure, series, step_grid
+from tutor.engine.experiment import SEED, Param, ParamError, RunContext, figure, series, step_grid
 from tutor.engine.registry import experiment
 
-SEED = Param("seed", "int", 0, "random seed for the noise", 0, 2**31 - 1)
 PAD, UNKNOWN = "<pad>", "<unk>"
 
 PRESETS = {
@@ -45,9 +44,9 @@ def autocorrelation(values, lag: int) -> float:
     [
         Param("length", "int", 400, "number of time steps", 10, 5000),
         Param("slope", "float", 0.01, "trend: added per step", -10.0, 10.0),
-        Param("period1", "float", 50, "first seasonal cycle: steps per cycle", 2, 10000),
+        Param("period1", "float", 50.0, "first seasonal cycle: steps per cycle", 2, 10000),
         Param("amplitude1", "float", 1.0, "first seasonal cycle: amplitude", 0.0, 100.0),
-        Param("period2", "float", 200, "second seasonal cycle: steps per cycle", 2, 10000),
+        Param("period2", "float", 200.0, "second seasonal cycle: steps per cycle", 2, 10000),
         Param("amplitude2", "float", 2.0, "second seasonal cycle: amplitude", 0.0, 100.0),
         Param("noise", "float", 0.3, "standard deviation of the Gaussian noise", 0.0, 100.0),
         Param("show", "choice", "all", "what to draw", choices=("all", "series", "parts")),
@@ -222,7 +221,7 @@ def text_to_sequences(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
         Param("window", "int", 24, "input window: steps the model sees", 1, 1000),
         Param("horizon", "int", 1, "how many steps after the window the target lies", 1, 1000),
         Param("sample", "int", 0, "which pair to draw (, and . step through them)", 0, 5000),
-        Param("period", "float", 30, "period of the series' cycle", 2, 1000),
+        Param("period", "float", 30.0, "period of the series' cycle", 2, 1000),
         Param("noise", "float", 0.2, "noise standard deviation", 0.0, 10.0),
         SEED,
     ],

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tutor.engine.experiment import Param, RunContext, figure, series, signed_grid
+from tutor.engine.experiment import CELL_NAMES, SEED, Param, RunContext, cell_param, figure, series, signed_grid
 from tutor.engine.registry import experiment
-
-SEED = Param("seed", "int", 0, "random seed for the weights (and the inputs)", 0, 2**31 - 1)
-CELL_LABELS = {"simple_rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
 
 
 def _rnn_weights(units: int, features: int, scale: float, seed: int):
@@ -23,13 +20,11 @@ def _rnn_weights(units: int, features: int, scale: float, seed: int):
     Glorot-uniform read-out to one output."""
     import numpy as np
 
-    from tutor.engine.scratch import init_weights
+    from tutor.engine.scratch import glorot_uniform, init_weights
 
     rng = np.random.default_rng(seed)
     kernel, recurrent, bias = init_weights("simple_rnn", features, units, rng)
-    limit = np.sqrt(6.0 / (units + 1))
-    readout = rng.uniform(-limit, limit, (units, 1))
-    return kernel, recurrent * scale, bias, readout
+    return kernel, recurrent * scale, bias, glorot_uniform(units, 1, rng)
 
 
 def _vec(values, width: int = 5) -> str:
@@ -55,22 +50,22 @@ def layer_parameters(cell: str, features: int, units: int) -> dict[str, int]:
         Param("input_size", "int", 3, "features per time step", 1, 10000),
         Param("units", "int", 4, "hidden units", 1, 10000),
         Param("output_size", "int", 2, "outputs of the dense read-out", 1, 10000),
-        Param("cell", "choice", "simple_rnn", "the cell to spell out", choices=tuple(CELL_LABELS)),
+        cell_param("simple_rnn", "the cell to spell out"),
         Param("seq_len", "int", 50, "sequence length, for the unshared comparison", 1, 10000),
     ],
 )
 def param_count(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     features, units, outputs = p["input_size"], p["units"], p["output_size"]
     readout = units * outputs + outputs
-    counts = {cell: layer_parameters(cell, features, units) for cell in CELL_LABELS}
+    counts = {cell: layer_parameters(cell, features, units) for cell in CELL_NAMES}
     ctx.check()
     totals = {cell: sum(parts.values()) + readout for cell, parts in counts.items()}
     rows = [("input W_x (F×gU)", "input"), ("recurrent W_h (U×gU)", "recurrent"), ("bias", "bias")]
-    text = [f"{'':<22}" + "".join(f"{CELL_LABELS[c]:>13}" for c in CELL_LABELS)]
+    text = [f"{'':<22}" + "".join(f"{CELL_NAMES[c]:>13}" for c in CELL_NAMES)]
     for label, key in rows:
-        text.append(f"{label:<22}" + "".join(f"{counts[c][key]:>13,}" for c in CELL_LABELS))
+        text.append(f"{label:<22}" + "".join(f"{counts[c][key]:>13,}" for c in CELL_NAMES))
     text.append(f"{'read-out W_y, b_y':<22}" + f"{readout:>13,}" * 3)
-    text.append(f"{'total':<22}" + "".join(f"{totals[c]:>13,}" for c in CELL_LABELS))
+    text.append(f"{'total':<22}" + "".join(f"{totals[c]:>13,}" for c in CELL_NAMES))
     text.append("")
     text.append("g = gate blocks: 1 (vanilla), 4 (LSTM: i, f, c, o), 3 (GRU: z, r, h).")
     text.append("The GRU's bias has two rows (Keras's reset_after=True): one for x_t W, one for h_{t-1} U.")
@@ -81,7 +76,7 @@ def param_count(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     layer = sum(part.values())
     shared = [totals[cell]] * len(steps)
     unshared = [t * layer + readout for t in steps]
-    chart = figure(f"{CELL_LABELS[cell]}: parameters against sequence length", [
+    chart = figure(f"{CELL_NAMES[cell]}: parameters against sequence length", [
         series("shared across time (what an RNN does)", shared, steps),
         series("a separate copy per step", unshared, steps),
     ], "sequence length T", "parameters", "log")
@@ -91,7 +86,7 @@ def param_count(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
         "totals": totals,
         "figure": chart,
         "text": "\n".join(text),
-        "summary": (f"{CELL_LABELS[cell]} with input {features}, hidden {units}, output {outputs}: "
+        "summary": (f"{CELL_NAMES[cell]} with input {features}, hidden {units}, output {outputs}: "
                     f"{spelled} = {totals[cell]:,} parameters — the same for T = 1 or T = {p['seq_len']:,}; "
                     f"one copy per step would need {unshared[-1]:,}."),
     }

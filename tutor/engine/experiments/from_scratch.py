@@ -1,10 +1,14 @@
-"""The from-scratch experiment: a NumPy cell trained end to end on the adding problem, with no TensorFlow."""
+"""Experiments of the from-scratch lesson (lesson 7): a NumPy cell trained end to end, with no TensorFlow.
+
+- ``scratch-train``: a from-scratch SimpleRNN, LSTM or GRU learning the adding problem (SGD or Adam, clipping,
+  truncated BPTT), against the predict-the-mean baseline.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tutor.engine.experiment import Param, RunContext, figure, series
+from tutor.engine.experiment import SEED, Param, Report, RunContext, cell_param, figure, series
 from tutor.engine.registry import experiment
 
 
@@ -12,7 +16,7 @@ from tutor.engine.registry import experiment
     "scratch-train",
     "Train a from-scratch NumPy cell on the adding problem",
     [
-        Param("cell", "choice", "lstm", "recurrent cell (NumPy)", choices=("simple_rnn", "lstm", "gru")),
+        cell_param("lstm", "recurrent cell (NumPy)"),
         Param("seq_len", "int", 20, "sequence length", 2, 400),
         Param("units", "int", 16, "hidden units", 1, 128),
         Param("steps", "int", 400, "optimiser steps of 32 sequences", 1, 20000),
@@ -20,7 +24,7 @@ from tutor.engine.registry import experiment
         Param("learning_rate", "float", 0.01, "step size", 1e-5, 5.0),
         Param("clip_norm", "float", 1.0, "global gradient-norm cap (0: none)", 0.0, 1000.0),
         Param("truncate", "int", 0, "truncated BPTT: carry gradients this many steps (0: full BPTT)", 0, 400),
-        Param("seed", "int", 0, "random seed", 0, 2**31 - 1),
+        SEED,
     ],
 )
 def scratch_train(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
@@ -29,15 +33,13 @@ def scratch_train(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     from tutor.engine import datasets
     from tutor.engine.scratch_train import TrainConfig, train
 
-    rng = np.random.default_rng(p["seed"])
-    x, y = datasets.adding_problem(2048, p["seq_len"], rng)
-    x_test, y_test = datasets.adding_problem(512, p["seq_len"], rng)
-    x, y, x_test, y_test = (a.astype(np.float64) for a in (x, y, x_test, y_test))
+    split = datasets.adding_split(2048, 512, p["seq_len"], np.random.default_rng(p["seed"])).astype(np.float64)
+    x, y, x_test, y_test = split.x_train, split.y_train, split.x_test, split.y_test
     config = TrainConfig(p["cell"], p["units"], p["steps"], 32, p["optimizer"], p["learning_rate"],
                          p["clip_norm"], p["truncate"] or None, p["seed"])
-    baseline = float(np.mean((y_test - y.mean()) ** 2))
+    baseline = datasets.mean_baseline(y, y_test)  # in float64, like the training
 
-    def snapshot(history: dict[str, list[float]]) -> dict[str, Any]:
+    def snapshot(history: dict[str, list[float]]) -> Report:
         return {"figure": figure(f"From-scratch {p['cell']} on the adding problem (T={p['seq_len']})",
                                  [series("training MSE", history["loss"]),
                                   series("predict-the-mean MSE", [baseline, baseline], [0, p["steps"] - 1])],
@@ -46,7 +48,7 @@ def scratch_train(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
 
     model, history = train(config, x, y, ctx, snapshot)
     test_mse = float(np.mean((model.predict(x_test) - y_test) ** 2))
-    result = snapshot(history)
+    result: dict[str, Any] = dict(snapshot(history))
     result.update(test_mse=test_mse, baseline_mse=baseline, losses=history["loss"],
                   summary=(f"NumPy {p['cell']}, no TensorFlow: test MSE {test_mse:.4f} against {baseline:.4f} for "
                            f"always predicting the mean ({test_mse / baseline:.1%} of it)."))

@@ -1,4 +1,4 @@
-"""Experiments of the vanishing-gradients lesson (and the LSTM lesson's gradient-flow comparison).
+"""Experiments of the vanishing-gradients lesson (lesson 3).
 
 - ``scalar-decay``: the textbook scalar model (scale × tanh')^k — a first intuition, computed, labelled as such.
 - ``gradient-flow``: the measured ‖∂L/∂h_t‖ for every step of a real Keras network, by BPTT.
@@ -8,18 +8,15 @@
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
-from tutor.engine.experiment import Param, RunContext, check_finite, figure, series
+from tutor.engine.experiment import CELL_NAMES, SEED, Param, Report, RunContext, cell_param, figure, series
 from tutor.engine.registry import experiment
 
 # NumPy and the Keras helpers are imported inside each function: the curriculum validates lab parameters
 # against this module when the app starts, and the first screen should not wait for NumPy.
-CELLS = ("simple_rnn", "lstm", "gru")
-
-SEED = Param("seed", "int", 0, "random seed: the same seed gives the same run", 0, 2**31 - 1)
-CELL = Param("cell", "choice", "simple_rnn", "recurrent cell", choices=CELLS)
 
 
 @experiment(
@@ -58,7 +55,7 @@ def scalar_decay(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     "gradient-flow",
     "Measured gradient flow through time",
     [
-        CELL,
+        cell_param(),
         Param("seq_len", "int", 50, "sequence length T", 2, 1000),
         Param("units", "int", 32, "hidden units", 1, 256),
         Param("recurrent_scale", "float", 1.0, "scale of the orthogonal recurrent weights (spectral radius)",
@@ -73,27 +70,28 @@ def scalar_decay(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
 def gradient_flow(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     import numpy as np
 
-    from tutor.engine import datasets, runtime
-    from tutor.engine.models import CELL_NAMES, StepTrainer, hidden_state_gradients, recurrent_layer, \
-        seed_everything
+    from tutor.engine import datasets
+    from tutor.engine.models import TrainHistory, Trainer, build_model, hidden_state_gradients, seed_everything
 
-    keras = runtime.keras()
     seed_everything(p["seed"])
     rng = np.random.default_rng(p["seed"])
     seq_len, name = p["seq_len"], CELL_NAMES[p["cell"]]
-    layer = recurrent_layer(p["cell"], p["units"], p["recurrent_scale"])
-    readout = keras.layers.Dense(1)
-    model = keras.Sequential([keras.Input((seq_len, 2)), layer, readout])
+    model = build_model(p["cell"], p["units"], input_dim=2, output_dim=1, seq_len=seq_len,
+                        recurrent_scale=p["recurrent_scale"])
+    layer, readout = model.layers[0], model.layers[-1]
     losses: list[float] = []
     if p["train_steps"] > 0:
         x_train, y_train = datasets.adding_problem(max(256, p["batch"]), seq_len, rng)
-        trainer = StepTrainer(model, x_train, y_train, batch=32, learning_rate=1e-2, clip_norm=0, seed=p["seed"])
-        while len(losses) < p["train_steps"]:
-            losses += trainer.train(min(25, p["train_steps"] - len(losses)), ctx,
-                                    advice="Lower the recurrent scale.")
-            ctx.report({"summary": f"training {name}: step {len(losses)}/{p['train_steps']}, loss {losses[-1]:.4f}",
-                        "figure": figure(f"Training the {name} first", [series("loss", losses)],
-                                         "step", "MSE", "log")})
+        trainer = Trainer(model, learning_rate=1e-2, clip_norm=0, seed=p["seed"])
+
+        def progress(history: TrainHistory) -> None:
+            ctx.report(lambda: {
+                "summary": f"training {name}: step {history.steps}/{p['train_steps']}, loss {history.losses[-1]:.4f}",
+                "figure": figure(f"Training the {name} first", [series("loss", history.losses)], "step", "MSE",
+                                 "log")})
+
+        losses = trainer.fit(x_train, y_train, p["train_steps"], ctx, batch_size=32, on_chunk=progress,
+                             advice="Lower the recurrent scale.").losses
     ctx.report({"summary": f"measuring ‖∂L/∂h_t‖ over {seq_len} steps…"}, force=True)
     x, y = datasets.adding_problem(p["batch"], seq_len, rng)
     norms = hidden_state_gradients(layer, readout, x, y, ctx)
@@ -122,7 +120,7 @@ def gradient_flow(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
         "recurrent_spectral_norm": spectral,
         "train_losses": losses,
         "figure": figure(f"‖∂L/∂h_t‖ by BPTT, {name}{trained}", [series(label, norms)], "time step t",
-                         "‖∂L/∂h_t‖", "log", note="measured"),
+                         "‖∂L/∂h_t‖", "log"),
         "summary": (f"{name}, T={seq_len}, largest singular value of W_hh {spectral:.2f}{trained}: " +
                     (f"‖∂L/∂h_0‖ / ‖∂L/∂h_T-1‖ = {ratio:.2e} — " if not overflow else "") + f"{verdict}."),
     }
@@ -145,59 +143,43 @@ def gradient_flow(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
 def exploding_gradients(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     import numpy as np
 
-    from tutor.engine import datasets, runtime
-    from tutor.engine.models import recurrent_layer, seed_everything
+    from tutor.engine import datasets
+    from tutor.engine.models import TrainHistory, Trainer, build_model, seed_everything
 
-    tf, keras = runtime.tensorflow(), runtime.keras()
     seed_everything(p["seed"])
     rng = np.random.default_rng(p["seed"])
-    model = keras.Sequential([keras.Input((p["seq_len"], 2)),
-                              recurrent_layer("simple_rnn", p["units"], p["recurrent_scale"]),
-                              keras.layers.Dense(1)])
-    opt = keras.optimizers.SGD(p["learning_rate"])
+    model = build_model("simple_rnn", p["units"], input_dim=2, output_dim=1, seq_len=p["seq_len"],
+                        recurrent_scale=p["recurrent_scale"])
     x_all, y_all = datasets.adding_problem(2048, p["seq_len"], rng)
     clip = p["clip_norm"]
     tag = f"clip {clip:g}" if clip > 0 else "no clipping"
-    losses: list[float] = []
-    norms: list[float] = []
+    trainer = Trainer(model, optimizer="sgd", learning_rate=p["learning_rate"], clip_norm=clip, seed=p["seed"])
+    history = trainer.history
 
-    @tf.function
-    def step(x, y):
-        with tf.GradientTape() as tape:
-            loss = tf.reduce_mean(tf.square(model(x, training=True) - y))
-        grads = tape.gradient(loss, model.trainable_variables)
-        norm = tf.linalg.global_norm(grads)
-        if clip > 0:
-            grads, _ = tf.clip_by_global_norm(grads, clip, use_norm=norm)
-        opt.apply_gradients(zip(grads, model.trainable_variables))
-        return loss, norm
-
-    def snapshot() -> dict[str, Any]:
+    def snapshot() -> Report:
         return {"figure": figure(f"Training a vanilla RNN, w={p['recurrent_scale']:g}, {tag}",
-                                 [series("loss", losses), series("‖gradient‖ before clipping", norms)],
+                                 [series("loss", history.losses),
+                                  series("‖gradient‖ before clipping", history.grad_norms)],
                                  "training step", "", "log")}
 
-    for i in range(p["steps"]):
-        ctx.check()
-        lo = (i * 32) % len(x_all)
-        loss, norm = step(x_all[lo:lo + 32], y_all[lo:lo + 32])
-        losses.append(float(loss))
-        norms.append(float(norm))
-        if not np.isfinite(losses[-1]):
-            ctx.report(snapshot(), force=True)  # the chart keeps the steps up to the divergence
-        check_finite(losses[-1], f"at step {i + 1} ({tag}, learning rate {p['learning_rate']:g})",
-                     "A gradient step was so large that the weights left the range where the loss is "
-                     "finite. Clip the gradient norm (try 1), or lower the learning rate.")
-        ctx.report(snapshot())
-    result = snapshot()
+    def progress(h: TrainHistory) -> None:
+        # A diverged run is drawn up to the step where the loss left the finite range.
+        ctx.report(snapshot, force=not math.isfinite(h.losses[-1]))
+
+    # Batches in order, 32 at a time, as the lab has always taken them.
+    trainer.fit(x_all, y_all, p["steps"], ctx, batch_size=32, chunk=5, on_chunk=progress, shuffle=False,
+                advice=(f"With {tag} and learning rate {p['learning_rate']:g}, a gradient step was so large "
+                        "that the weights left the range where the loss is finite. Clip the gradient norm (try 1), "
+                        "or lower the learning rate."))
+    losses, norms = history.losses, history.grad_norms
+    result: dict[str, Any] = dict(snapshot())
     largest = max(norms)
+    clipped = int(sum(n > clip for n in norms)) if clip > 0 else 0
     result.update(
-        losses=losses, grad_norms=norms, max_grad_norm=largest,
-        clipped_steps=int(sum(n > clip for n in norms)) if clip > 0 else 0,
+        losses=losses, grad_norms=norms, max_grad_norm=largest, clipped_steps=clipped,
         summary=(f"{tag}: largest gradient norm {largest:.3g}, final loss {losses[-1]:.4f} "
                  f"(predicting the mean gives {1 / 6:.4f})."
-                 + (f" Clipping rescaled {sum(n > clip for n in norms)} of {len(norms)} steps." if clip > 0
-                    else "")),
+                 + (f" Clipping rescaled {clipped} of {len(norms)} steps." if clip > 0 else "")),
     )
     return result
 
@@ -206,12 +188,12 @@ def exploding_gradients(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     "memory-task",
     "How far back can a vanilla RNN remember?",
     [
-        Param("distances", "floats", [5, 10, 20, 40, 80], "distances (steps) between the signal and the answer",
-              2, 300),
+        Param("distances", "floats", [5.0, 10.0, 20.0, 40.0, 80.0],
+              "distances (steps) between the signal and the answer", 2, 300),
         Param("units", "int", 16, "hidden units", 1, 128),
         Param("epochs", "int", 12, "training epochs per distance", 1, 200),
         Param("samples", "int", 1024, "training sequences per distance", 64, 20000),
-        CELL,
+        cell_param(),
         SEED,
     ],
     uses_tensorflow=True,
@@ -219,17 +201,17 @@ def exploding_gradients(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
 def memory_task(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     import numpy as np
 
-    from tutor.engine import datasets, runtime
-    from tutor.engine.models import CELL_NAMES, fit_callback, recurrent_layer, seed_everything
+    from tutor.engine import datasets
+    from tutor.engine.models import TrainHistory, Trainer, build_model, seed_everything
 
-    keras = runtime.keras()
     distances = [int(round(d)) for d in p["distances"]]
     name = CELL_NAMES[p["cell"]]
+    batch = 64
+    steps = p["epochs"] * -(-p["samples"] // batch)  # an epoch: every sequence once (the last batch full)
     accuracies: list[float] = []
-    losses: list[float] = []
     started = time.monotonic()
 
-    def snapshot(current: str = "") -> dict[str, Any]:
+    def snapshot(current: str = "") -> Report:
         done = distances[: len(accuracies)]
         lines = [series("chance", [0.5, 0.5], [min(distances), max(distances)]),
                  series(f"{name} test accuracy", accuracies, done, style="scatter" if len(done) < 2 else "line")]
@@ -239,22 +221,18 @@ def memory_task(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
 
     for d in distances:
         seed_everything(p["seed"])
-        rng = np.random.default_rng(p["seed"] + d)
-        x, y = datasets.recall_task(p["samples"], d, rng)
-        x_test, y_test = datasets.recall_task(512, d, rng)
-        model = keras.Sequential([keras.Input((d, 2)), recurrent_layer(p["cell"], p["units"]),
-                                  keras.layers.Dense(1, activation="sigmoid")])
-        model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="binary_crossentropy", metrics=["accuracy"])
+        split = datasets.recall_split(p["samples"], 512, d, np.random.default_rng(p["seed"] + d))
+        # One logit out; the sigmoid is inside the loss, which is steadier than a sigmoid layer.
+        trainer = Trainer(build_model(p["cell"], p["units"], input_dim=2, output_dim=1, seq_len=d),
+                          loss="bce_logits", learning_rate=1e-2, clip_norm=0, seed=p["seed"] + d)
 
-        def on_batch(step: int, loss: float, d: int = d) -> None:
-            losses.append(loss)
-            ctx.report(snapshot(f"distance {d}: training step {step}, loss {loss:.3f}"))
+        def progress(h: TrainHistory, d: int = d) -> None:
+            ctx.report(lambda: snapshot(f"distance {d}: training step {h.steps}/{steps}, loss {h.losses[-1]:.3f}"))
 
-        watch = fit_callback(ctx, on_batch)
-        model.fit(x, y, batch_size=64, epochs=p["epochs"], verbose=0, callbacks=[watch])
-        watch.raise_if_stopped()
-        _, acc = model.evaluate(x_test, y_test, verbose=0)
-        accuracies.append(float(acc))
+        trainer.fit(split.x_train, split.y_train, steps, ctx, batch_size=batch, chunk=1, on_chunk=progress,
+                    advice="Lower the learning rate or the number of units.")
+        acc = float(np.mean((trainer.predict(split.x_test) > 0) == (split.y_test > 0.5)))
+        accuracies.append(acc)
         ctx.report(snapshot(f"distance {d}: test accuracy {acc:.2f}"), force=True)
     learned = [d for d, a in zip(distances, accuracies) if a >= 0.9]
     failed = [d for d, a in zip(distances, accuracies) if a < 0.6]
@@ -266,7 +244,7 @@ def memory_task(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
         verdict = "it did not learn any distance well — try shorter ones or more epochs"
     else:
         verdict = "the results are mixed; rerun with another seed or more epochs"
-    result = snapshot(f"{name}, {p['units']} units, {p['epochs']} epochs per distance: {verdict} "
-                      f"({time.monotonic() - started:.0f} s).")
+    result: dict[str, Any] = dict(snapshot(f"{name}, {p['units']} units, {p['epochs']} epochs per distance: "
+                                           f"{verdict} ({time.monotonic() - started:.0f} s)."))
     result.update(distances=distances, accuracies=accuracies, learned_up_to=max(learned) if learned else 0)
     return result

@@ -1,0 +1,15 @@
+"""The layers, checked statically by import-linter (every import statement, function-level ones too):
+Textual stays out of tutor.engine and tutor.curriculum, and TensorFlow/Keras out of everything but
+tutor.engine.runtime. The contracts are in pyproject.toml; tests/test_import_hygiene.py checks the same at run time.
+"""
+
+from pathlib import Path
+
+from importlinter.cli import lint_imports
+
+PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
+
+
+def test_layer_contracts_are_kept(monkeypatch):
+    monkeypatch.chdir(PYPROJECT.parent)
+    assert lint_imports(config_filename=str(PYPROJECT), no_cache=True) == 0, "run lint-imports for the details"
