@@ -209,6 +209,7 @@ def gradient_compare(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
 
     cells = CELLS if p["cells"] == "all" else ("simple_rnn", p["cells"].split("+")[1])
     seq_len = p["seq_len"]
+    deadline = Deadline(p["time_limit"])
     rng = np.random.default_rng(p["seed"])
     # Drawn in this order (training, probe, test) so a seed gives the run it always gave.
     x, y = datasets.adding_problem(8192, seq_len, rng)
