@@ -6,6 +6,26 @@ from tutor.curriculum.loader import LessonFileError, parse_lesson
 from .conftest import GOOD, write
 
 
+def test_repository_lessons_load_without_errors(curriculum):
+    assert curriculum.errors == []
+    ids = [lesson.id for lesson in curriculum.lessons]
+    assert "vanishing-gradients" in ids
+    assert [lesson.order for lesson in curriculum.lessons] == sorted(lesson.order for lesson in curriculum.lessons)
+    for lesson in curriculum.lessons:
+        assert lesson.pages, lesson.id
+        assert any(page.labs for page in lesson.pages), f"{lesson.id} has no lab"
+        assert lesson.checks, f"{lesson.id} has no check"
+
+
+def test_pages_labs_and_checks_are_parsed(tmp_path):
+    lesson = parse_lesson(GOOD, tmp_path / "tiny.md")
+    assert [p.title for p in lesson.pages] == ["One", "Two"]
+    lab = lesson.pages[0].labs[0]
+    assert isinstance(lab, LabSpec) and lab.params["steps"] == 10 and lab.params["tanh_slope"] == 0.5
+    check = lesson.pages[1].checks[0]
+    assert isinstance(check, CheckSpec) and check.numeric and check.is_correct(4.0) and not check.is_correct(5)
+
+
 def broken(text_from: str, text_to: str) -> str:
     assert text_from in GOOD
     return GOOD.replace(text_from, text_to)

@@ -139,7 +139,8 @@ def _pages(lines: list[str], start: int) -> list[Page]:
     """The pages of the lesson body, ``lines[start:]``; line numbers in errors count from the file's top."""
     from markdown_it import MarkdownIt  # noqa: PLC0415 - only when lessons are read
 
-    tokens = MarkdownIt("commonmark").parse("\n".join(lines[start:]))
+    # Block structure is all a page split needs; inline parsing (most of the time) is left to the screen.
+    tokens = MarkdownIt("commonmark").disable(["inline", "text_join"]).parse("\n".join(lines[start:]))
     pages: list[Page] = []
     title: str | None = None
     blocks: list = []
