@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from tutor.engine.experiment import SEED, Param, Report, RunContext, cell_param, figure, series
-from tutor.engine.registry import experiment
 from tutor.engine.limits import Deadline, time_limit_param
+from tutor.engine.registry import experiment
 
 
 @experiment(

@@ -11,8 +11,8 @@ import time
 from typing import Any
 
 from tutor.engine.experiment import CELL_NAMES, CELLS, SEED, Param, Report, RunContext, cell_param, figure, series
-from tutor.engine.registry import experiment
 from tutor.engine.limits import check_activation_memory
+from tutor.engine.registry import experiment
 
 CHUNK = 25  # training steps between two live updates (and one point of a smoothed loss curve)
 TEST_EVERY = 100  # training steps between two test evaluations

@@ -14,8 +14,8 @@ from typing import Any
 
 from tutor.engine.experiment import CELL_NAMES, CELLS, SEED, Param, ParamError, Report, RunContext, figure, series, \
     signed_grid
-from tutor.engine.registry import experiment
 from tutor.engine.limits import Deadline, time_limit_param
+from tutor.engine.registry import experiment
 from tutor.engine.wording import length_note
 
 CHUNK = 25  # training steps between two live updates (and one point of a smoothed loss curve)
