@@ -25,8 +25,8 @@ def test_gated_cells_beat_the_baseline_on_a_short_adding_problem(cell):
     from tutor.engine import runtime
 
     on_gpu = runtime.device_description().startswith("GPU")
-    assert result["kernel"] == ("fused cuDNN kernel" if on_gpu else
-                                "generic kernel (no GPU; these settings would use the fused cuDNN kernel on one)")
+    assert result["kernel"] == ("fused cuDNN kernel, as Keras's rules select it for these settings" if on_gpu else
+                                "generic kernel (no GPU; by Keras's rules these settings would select cuDNN on one)")
 
 
 def test_vanilla_rnn_stays_at_the_baseline_on_a_long_adding_problem():

@@ -183,6 +183,9 @@ class Experiment:
     fn: Callable[[dict[str, Any], "RunContext"], dict[str, Any]]
     params: tuple[Param, ...]
     uses_tensorflow: bool  # such a run waits for TensorFlow to load and for the one training slot
+    # Checks parameters that are only wrong together (a window longer than the series); raises ParamError
+    # naming one of them. validate runs it, so a lesson's lab, the form and the command line all refuse them.
+    check: Callable[[dict[str, Any]], None] | None = None
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -215,6 +218,11 @@ class Experiment:
                 good[p.name] = p.parse(raw[p.name] if p.name in raw else p.default)
             except ParamError as err:
                 bad[p.name] = err.message
+        if not bad and self.check is not None:
+            try:
+                self.check(good)
+            except ParamError as err:
+                bad[err.name] = err.message
         return good, bad
 
 
@@ -314,7 +322,9 @@ def step_grid(rows: Sequence[tuple[str, Sequence[Any]]], cell: int = 6, show: Ca
 
 def signed_grid(rows: Sequence[tuple[str, Sequence[float]]], first_step: int = 0) -> list[str]:
     """:func:`step_grid` of signed values with two decimals (activations, states)."""
-    return step_grid(rows, 6, lambda v: f"{v:+.2f}", first_step=first_step)
+    from tutor.engine.wording import signed
+
+    return step_grid(rows, 6, signed, first_step=first_step)  # never "-0.00"
 
 
 def diverged_message(loss: float, step: int, advice: str) -> str:

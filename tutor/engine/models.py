@@ -34,8 +34,11 @@ def seed_everything(seed: int) -> None:
 def recurrent_layer(cell: str, units: int, recurrent_scale: float = 1.0, **kwargs: Any):
     """A Keras recurrent layer with its default settings, whose recurrent kernel is scaled once built.
 
-    Keras initialises the recurrent kernel orthogonally (all singular values 1); multiplying it by
-    ``recurrent_scale`` sets every singular value, and so the spectral radius, to that scale.
+    Keras initialises the whole recurrent kernel orthogonally, times ``recurrent_scale``. For the vanilla
+    cell that kernel is W_hh (U×U), so every singular value of W_hh equals the scale. For the LSTM (U×4U) and
+    GRU (U×3U) the kernel gets orthonormal *rows*; each gate's U×U block is then not orthogonal (largest
+    singular value about 0.8–0.95 × scale, spectral radius about 0.5–0.65 × scale at 32 units):
+    :func:`tutor.engine.scratch.recurrent_block_spectra` measures them.
     """
     keras = runtime.keras()
     init = keras.initializers.Orthogonal(gain=float(recurrent_scale))
@@ -118,8 +121,8 @@ def kernel_in_use(layer) -> str:
     if blockers:
         return "generic kernel (cuDNN ruled out by " + ", ".join(blockers) + ")"
     if not runtime.device_description().startswith("GPU"):
-        return "generic kernel (no GPU; these settings would use the fused cuDNN kernel on one)"
-    return "fused cuDNN kernel"
+        return "generic kernel (no GPU; by Keras's rules these settings would select cuDNN on one)"
+    return "fused cuDNN kernel, as Keras's rules select it for these settings"
 
 
 LossName = Literal["mse", "bce_logits", "sparse_ce_logits"]

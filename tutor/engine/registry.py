@@ -28,13 +28,15 @@ _REGISTRY: dict[str, Experiment] = {}
 _loaded = False
 
 
-def experiment(name: str, title: str, params: list[Param], uses_tensorflow: bool = False):
-    """Register ``fn(params, ctx) -> result`` under ``name``."""
+def experiment(name: str, title: str, params: list[Param], uses_tensorflow: bool = False,
+               check: Callable[[dict[str, Any]], None] | None = None):
+    """Register ``fn(params, ctx) -> result`` under ``name``; ``check(params)`` refuses combinations of
+    values that are each in range but wrong together (raising ParamError), wherever parameters are parsed."""
 
     def register(fn: Callable[[ParsedParams, RunContext], Result]):
         if name in _REGISTRY:
             raise ValueError(f"experiment {name!r} is registered twice")
-        exp = Experiment(name, title, fn, tuple(params), uses_tensorflow)
+        exp = Experiment(name, title, fn, tuple(params), uses_tensorflow, check)
         exp.defaults()  # a default that its own parameter refuses is a bug: fail at import, not in a lab
         _REGISTRY[name] = exp
         return fn

@@ -269,18 +269,39 @@ def weight_shapes(cell: str, features: int, units: int) -> list[tuple[int, ...]]
 
 def init_weights(cell: str, features: int, units: int, rng: np.random.Generator,
                  dtype: Any = np.float64) -> list[np.ndarray]:
-    """Keras's default initialisation, in NumPy: Glorot-uniform kernel, orthogonal recurrent kernel (each gate
-    block), zero bias — with the LSTM's forget-gate bias at 1 (``unit_forget_bias``)."""
+    """Keras's default initialisation, in NumPy: Glorot-uniform kernel, orthogonal recurrent kernel, zero bias
+    — with the LSTM's forget-gate bias at 1 (``unit_forget_bias``).
+
+    The recurrent kernel is built as Keras 3's ``Orthogonal`` builds it: one QR of a (gates·U × U) normal
+    matrix, signs fixed by diag(R), transposed to (U, gates·U). For the vanilla cell that is an orthogonal
+    U×U matrix; for the LSTM and GRU the *whole* kernel has orthonormal rows, so each gate's U×U block is
+    not orthogonal (its singular values lie below 1)."""
     gates = CELL_CLASSES[cell].gates
-    kernel_shape, _, bias_shape = weight_shapes(cell, features, units)
+    kernel_shape, recurrent_shape, bias_shape = weight_shapes(cell, features, units)
     limit = np.sqrt(6.0 / (features + gates * units))
     kernel = rng.uniform(-limit, limit, kernel_shape)
-    blocks = []
-    for _ in range(gates):
-        q, r = np.linalg.qr(rng.standard_normal((units, units)))
-        blocks.append(q * np.sign(np.diag(r)))
-    recurrent = np.concatenate(blocks, axis=1)
+    q, r = np.linalg.qr(rng.standard_normal((gates * units, units)))
+    recurrent = (q * np.sign(np.diag(r))).T  # (U, gates·U): orthonormal rows, as in Keras
+    assert recurrent.shape == recurrent_shape
     bias = np.zeros(bias_shape)
     if cell == "lstm":
         bias[units: 2 * units] = 1.0
     return [w.astype(dtype) for w in (kernel, recurrent, bias)]
+
+
+GATE_NAMES = {"simple_rnn": ("W_hh",), "lstm": ("i", "f", "c", "o"), "gru": ("z", "r", "h")}
+
+
+def recurrent_block_spectra(cell: str, recurrent: np.ndarray) -> list[dict[str, float | str]]:
+    """For each gate's U×U block of a recurrent kernel (U, gates·U): its largest and smallest singular value
+    and its spectral radius (largest |eigenvalue|). The block is the matrix that acts on h_{t-1} for that
+    gate, so these — not the singular values of the whole non-square kernel — describe the recurrence."""
+    recurrent = np.asarray(recurrent, dtype=np.float64)
+    units = recurrent.shape[0]
+    rows = []
+    for k, name in enumerate(GATE_NAMES[cell]):
+        block = recurrent[:, k * units: (k + 1) * units]
+        sv = np.linalg.svd(block, compute_uv=False)
+        rows.append({"gate": name, "largest_sv": float(sv.max()), "smallest_sv": float(sv.min()),
+                     "spectral_radius": float(np.abs(np.linalg.eigvals(block)).max())})
+    return rows

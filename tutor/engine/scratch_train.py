@@ -101,14 +101,17 @@ def clip_by_global_norm(grads: list[np.ndarray], clip: float) -> tuple[list[np.n
 
 
 def train(config: TrainConfig, x: np.ndarray, y: np.ndarray, ctx: RunContext,
-          snapshot: Any = None) -> tuple[ScratchModel, dict[str, list[float]]]:
-    """Train on (x, y) for ``config.steps`` mini-batches; ``snapshot(history)`` builds what ``ctx`` reports."""
+          snapshot: Any = None, should_stop: Any = None) -> tuple[ScratchModel, dict[str, list[float]]]:
+    """Train on (x, y) for ``config.steps`` mini-batches; ``snapshot(history)`` builds what ``ctx`` reports.
+    ``should_stop()`` (a time limit) ends training early, keeping what was learned so far."""
     model = ScratchModel(config, x.shape[-1])
     opt = Adam(config.learning_rate) if config.optimizer == "adam" else SGD(config.learning_rate)
     rng = np.random.default_rng(config.seed + 1)
     history: dict[str, list[float]] = {"loss": [], "grad_norm": []}
     for step in range(config.steps):
         ctx.check()
+        if should_stop is not None and should_stop():
+            break
         idx = rng.integers(0, len(x), config.batch_size)
         loss, grads = model.loss_and_grads(x[idx], y[idx])
         check_finite(loss, step + 1, "Lower the learning rate or clip the gradient norm.")

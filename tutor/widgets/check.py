@@ -70,7 +70,7 @@ class CheckView(Vertical):
             yours = f"{float(given):g}"
             right = f"{float(self.check.answer):g}"
         else:
-            yours = f"{chr(97 + int(given))})"
+            yours = chr(97 + int(given))  # "(you answered a)", not "a))"
             right = f"{chr(97 + int(self.check.answer))}) {self.check.choices[int(self.check.answer)]}"
         head = ("✓ Correct" if correct else f"✗ Not quite — the answer is {right}") + f" (you answered {yours})."
         prefix = "Answered before. " if again else ""

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tutor.engine.experiment import CELL_NAMES, SEED, Param, Report, RunContext, cell_param, figure, series
+from tutor.engine.limits import Deadline, time_limit_param
 from tutor.engine.registry import experiment
 
 if TYPE_CHECKING:  # NumPy loads when a lab runs: the loader imports this module on the first screen
@@ -33,6 +34,7 @@ if TYPE_CHECKING:  # NumPy loads when a lab runs: the loader imports this module
         Param("learning_rate", "float", 0.01, "step size", 1e-5, 5.0),
         Param("clip_norm", "float", 1.0, "global gradient-norm cap (0: none)", 0.0, 1000.0),
         Param("truncate", "int", 0, "truncated BPTT: carry gradients this many steps (0: full BPTT)", 0, 400),
+        time_limit_param(300),
         SEED,
     ],
 )
@@ -55,12 +57,14 @@ def scratch_train(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
                                  "step", "MSE", "log"),
                 "summary": f"step {len(history['loss'])}/{p['steps']}, loss {history['loss'][-1]:.4f}"}
 
-    model, history = train(config, x, y, ctx, snapshot)
+    deadline = Deadline(p["time_limit"])
+    model, history = train(config, x, y, ctx, snapshot, should_stop=deadline.passed)
     test_mse = float(np.mean((model.predict(x_test) - y_test) ** 2))
     result: dict[str, Any] = dict(snapshot(history))
     result.update(test_mse=test_mse, baseline_mse=baseline, losses=history["loss"],
                   summary=(f"NumPy {p['cell']}, no TensorFlow: test MSE {test_mse:.4f} against {baseline:.4f} for "
-                           f"always predicting the mean ({test_mse / baseline:.1%} of it)."))
+                           f"always predicting the mean ({test_mse / baseline:.1%} of it)." + deadline.note()),
+                  stopped_by_time_limit=deadline.reached)
     return result
 
 

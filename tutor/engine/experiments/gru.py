@@ -1,6 +1,6 @@
 """Experiments of the GRU lesson (lesson 5), on real Keras networks trained live:
 
-- ``adding-problem``: Hochreiter & Schmidhuber (1997), Experiment 4, for one cell: test MSE against the
+- ``adding-problem``: the variant of Le et al. (2015) of Hochreiter & Schmidhuber (1997), Experiment 4, for one cell: test MSE against the
   predict-the-mean baseline.
 - ``long-memory-race``: the three cells trained side by side on the same adding problem, live.
 """
@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from tutor.engine.experiment import CELL_NAMES, CELLS, SEED, Param, Report, RunContext, cell_param, figure, series
+from tutor.engine.limits import check_activation_memory
 from tutor.engine.registry import experiment
 
 CHUNK = 25  # training steps between two live updates (and one point of a smoothed loss curve)
@@ -74,8 +75,13 @@ def _verdict(fraction: float) -> str:
     return "near the baseline: it did not learn to carry the values"
 
 
-@experiment("adding-problem", "The adding problem (Hochreiter & Schmidhuber 1997, Exp. 4)",
-            [cell_param("lstm"), *_adding_params(50, 1500, 30)], uses_tensorflow=True)
+def _check_adding_memory(p: dict[str, Any]) -> None:
+    for cell in ([p["cell"]] if "cell" in p else CELLS):
+        check_activation_memory(cell, 64, p["seq_len"], p["units"], batch_name="batch")
+
+
+@experiment("adding-problem", "The adding problem (a variant of Hochreiter & Schmidhuber 1997, Exp. 4)",
+            [cell_param("lstm"), *_adding_params(50, 1500, 90)], uses_tensorflow=True, check=_check_adding_memory)
 def adding_problem(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     from tutor.engine.models import chunk_means
 
@@ -118,7 +124,7 @@ def adding_problem(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
 
 
 @experiment("long-memory-race", "The long-memory race: vanilla RNN, LSTM and GRU on the adding problem",
-            _adding_params(10, 1500, 90), uses_tensorflow=True)
+            _adding_params(10, 1500, 240), uses_tensorflow=True, check=_check_adding_memory)
 def long_memory_race(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     from tutor.engine.models import chunk_means
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from tutor.engine.experiment import SEED, Param, ParamError, RunContext, figure, series, step_grid
 from tutor.engine.registry import experiment
+from tutor.engine.wording import autocorrelation_sentence, signed
 
 PAD, UNKNOWN = "<pad>", "<unk>"
 
@@ -75,9 +76,9 @@ def series_parts(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     spread = {key: float(np.std(parts[key])) for key in names}
     table = ["part          std. dev.   lag-1 autocorrelation"]
     for key, label in names.items():
-        table.append(f"{label:<13} {spread[key]:9.3f}   {autocorrelation(parts[key], 1):+.3f}")
-    table.append(f"{'series':<13} {float(np.std(parts['series'])):9.3f}   {lag1:+.3f}")
-    table.append(f"{'shuffled':<13} {float(np.std(shuffled)):9.3f}   {lag1_shuffled:+.3f}   (same values, order lost)")
+        table.append(f"{label:<13} {spread[key]:9.3f}   {signed(autocorrelation(parts[key], 1), 3)}")
+    table.append(f"{'series':<13} {float(np.std(parts['series'])):9.3f}   {signed(lag1, 3)}")
+    table.append(f"{'shuffled':<13} {float(np.std(shuffled)):9.3f}   {signed(lag1_shuffled, 3)}   (same values, order lost)")
     return {
         "series": parts["series"].tolist(),
         "parts": {key: parts[key].tolist() for key in names},
@@ -86,8 +87,7 @@ def series_parts(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
         "lag1_autocorrelation_shuffled": lag1_shuffled,
         "figure": figure("trend + cycles + noise = series", lines, "time step t", "value"),
         "text": "\n".join(table),
-        "summary": (f"Each value is close to the one before it (lag-1 autocorrelation {lag1:+.2f}); shuffle the "
-                    f"same values and it drops to {lag1_shuffled:+.2f}. The order carries information."),
+        "summary": autocorrelation_sentence(lag1, lag1_shuffled),
     }
 
 
@@ -130,6 +130,22 @@ def _show_token(tok: str) -> str:
     return repr(tok) if tok == " " or tok.strip() != tok else tok
 
 
+def _sentences(p: dict[str, Any]) -> list[str]:
+    raw = p["sentences"] if p["preset"] == "typed" else PRESETS[p["preset"]]
+    return [s.strip() for s in raw.split("|") if s.strip()]
+
+
+def _check_text(p: dict[str, Any]) -> None:
+    sentences = _sentences(p)
+    if not sentences:
+        raise ParamError("sentences", "write at least one sentence (separate several with |)")
+    if len(sentences) > 8:
+        raise ParamError("sentences", f"at most 8 sentences, got {len(sentences)}")
+    empty = [i + 1 for i, s in enumerate(sentences) if not tokenize(s, p["level"], p["lowercase"])]
+    if empty:
+        raise ParamError("sentences", f"sentence {empty[0]} has no {p['level']} tokens")
+
+
 @experiment(
     "text-to-sequences",
     "Text to padded sequences of token ids",
@@ -146,18 +162,11 @@ def _show_token(tok: str) -> str:
               0, 1000),
         Param("lowercase", "bool", True, "fold upper case to lower case first"),
     ],
+    check=_check_text,
 )
 def text_to_sequences(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
-    raw = p["sentences"] if p["preset"] == "typed" else PRESETS[p["preset"]]
-    sentences = [s.strip() for s in raw.split("|") if s.strip()]
-    if not sentences:
-        raise ParamError("sentences", "write at least one sentence (separate several with |)")
-    if len(sentences) > 8:
-        raise ParamError("sentences", f"at most 8 sentences, got {len(sentences)}")
+    sentences = _sentences(p)  # _check_text has refused empty and too many sentences
     token_lists = [tokenize(s, p["level"], p["lowercase"]) for s in sentences]
-    empty = [i + 1 for i, tokens in enumerate(token_lists) if not tokens]
-    if empty:
-        raise ParamError("sentences", f"sentence {empty[0]} has no {p['level']} tokens")
     ctx.check()
     vocab = build_vocabulary(token_lists, p["vocab_size"])
     inverse = {i: tok for tok, i in vocab.items()}
@@ -213,6 +222,13 @@ def text_to_sequences(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     }
 
 
+def _check_windowing(p: dict[str, Any]) -> None:
+    length, window, horizon = p["length"], p["window"], p["horizon"]
+    if window + horizon > length:
+        raise ParamError("window", f"window + horizon is {window + horizon}, more than the {length} steps of the "
+                                   f"series allow (at most {length - horizon})")
+
+
 @experiment(
     "windowing",
     "Cutting a series into (window, target) pairs",
@@ -225,15 +241,13 @@ def text_to_sequences(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
         Param("noise", "float", 0.2, "noise standard deviation", 0.0, 10.0),
         SEED,
     ],
+    check=_check_windowing,
 )
 def windowing(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     from tutor.engine import datasets
 
     length, window, horizon = p["length"], p["window"], p["horizon"]
     count = length - window - horizon + 1
-    if count <= 0:
-        raise ParamError("window", f"window + horizon is {window + horizon}, more than the {length} steps of the "
-                                   f"series allow (at most {length - horizon})")
     parts = datasets.synthetic_series(length, 0.005, p["period"], 1.0, 4 * p["period"], 0.5, p["noise"], p["seed"])
     ctx.check()
     values = parts["series"]

@@ -1,6 +1,6 @@
 """Experiments of the vanilla-RNN lesson, on the from-scratch NumPy cells (no TensorFlow, instant):
 
-- ``param-count``: the parameters of a recurrent layer and its read-out, counted from real weight arrays, for
+- ``param-count``: the parameters of a recurrent layer and its read-out, counted from the weight shapes Keras creates, for
   the three cells; and what sharing them across time saves.
 - ``rnn-step``: one time step per key press — x_t, the pre-activation, h_t and y_t.
 - ``memory-demo``: two inputs that differ only at the first step; how long the difference lasts in h_t.
@@ -13,6 +13,7 @@ from typing import Any
 
 from tutor.engine.experiment import CELL_NAMES, SEED, Param, RunContext, cell_param, figure, series, signed_grid
 from tutor.engine.registry import experiment
+from tutor.engine.wording import signed
 
 
 def _rnn_weights(units: int, features: int, scale: float, seed: int):
@@ -28,7 +29,7 @@ def _rnn_weights(units: int, features: int, scale: float, seed: int):
 
 
 def _vec(values, width: int = 5) -> str:
-    return "[" + " ".join(f"{v:+.2f}".rjust(width) for v in values) + "]"
+    return "[" + " ".join(signed(v).rjust(width) for v in values) + "]"
 
 
 # -- parameter count ---------------------------------------------------------------------------------------
@@ -128,13 +129,13 @@ def rnn_step(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     lines.append(series("output y_t", ys[: t + 1], shown))
     first = max(0, t - 10)
     text = [
-        f"t = {t}:  x_{t} = {xs[t]:+.2f}" + ("   (h_{-1} = 0: the state starts empty)" if t == 0 else ""),
+        f"t = {t}:  x_{t} = {signed(xs[t])}" + ("   (h_{-1} = 0: the state starts empty)" if t == 0 else ""),
         f"x_t·W_xh            = {_vec(from_x)}",
         f"h_(t-1)·W_hh        = {_vec(from_h)}",
         f"b_h                 = {_vec(bias)}",
         f"a_t (their sum)     = {_vec(pre[t])}",
         f"h_t = tanh(a_t)     = {_vec(hs[t])}",
-        f"y_t = h_t·W_hy      = {ys[t]:+.3f}",
+        f"y_t = h_t·W_hy      = {signed(ys[t], 3)}",
         "",
         "h over time (a row per unit):",
         *signed_grid([(f"h[{j}]", hs[first: t + 1, j].tolist()) for j in range(p["units"])] +

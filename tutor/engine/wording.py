@@ -1,0 +1,73 @@
+"""Sentences that read a measured number: every interpretation a lab's summary gives depends on the value.
+
+A summary that says "each value is close to the one before it" must not say so when the autocorrelation is
+0; a verdict of "chance" must not be given to 58% on 512 test sequences. The experiments build their
+interpretive sentences here, and the tests feed these functions numbers on both sides of each threshold.
+Plain Python, no NumPy.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+
+def signed(value: float, digits: int = 2) -> str:
+    """``+0.50``, ``-0.31``, and ``+0.00`` for anything that rounds to zero (never ``-0.00``)."""
+    rounded = round(float(value), digits) + 0.0  # adding 0.0 turns -0.0 into 0.0
+    return f"{rounded:+.{digits}f}"
+
+
+def autocorrelation_sentence(lag1: float, lag1_shuffled: float) -> str:
+    """What a lag-1 autocorrelation says about order, next to the same values shuffled."""
+    measured = f"lag-1 autocorrelation {signed(lag1)}; shuffled, {signed(lag1_shuffled)}"
+    if lag1 >= 0.5:
+        return (f"Each value is close to the one before it ({measured}). Shuffling keeps the values and loses "
+                "that resemblance: the order carries information.")
+    if lag1 >= 0.2:
+        return (f"Neighbouring values resemble each other a little ({measured}): some of the order carries "
+                "information, and noise hides the rest.")
+    if lag1 > -0.2:
+        return (f"Neighbouring values are nearly uncorrelated ({measured}): like pure noise, this series has "
+                "little order for a sequence model to use.")
+    return (f"Neighbouring values tend to have opposite signs around the mean ({measured}): the order carries "
+            "information, as an alternation.")
+
+
+CHANCE_SE_512 = 0.022  # standard error of a coin-flip accuracy on the memory task's 512 test sequences
+
+
+def memory_verdict(distances: Sequence[int], accuracies: Sequence[float]) -> str:
+    """Where recall held (≥ 90%) and where it failed (< 60%), in words that match the numbers."""
+    learned = [d for d, a in zip(distances, accuracies) if a >= 0.9]
+    failed = [(d, a) for d, a in zip(distances, accuracies) if a < 0.6]
+
+    def fall(d: int, a: float) -> str:
+        # within about 2.5 standard errors of 50% is chance; 0.55–0.6 is near it but not chance
+        return "fell to chance" if abs(a - 0.5) <= 2.5 * CHANCE_SE_512 else "fell below 60%"
+
+    if learned and failed and max(learned) < min(d for d, _ in failed):
+        d, a = min(failed)
+        return f"it recalled up to d={max(learned)} and {fall(d, a)} from d={d} ({a:.0%})"
+    if not failed and len(learned) == len(distances):
+        return "it recalled the signal at every distance tried — try longer ones"
+    if not learned:
+        return "it did not learn any distance well — try shorter ones or more epochs"
+    return "the results are mixed; rerun with another seed or more epochs"
+
+
+def recurrent_blocks_sentence(cell: str, blocks: Sequence[Mapping[str, float | str]]) -> str:
+    """The matrices that act on h_(t-1): W_hh for the vanilla cell, one U×U block per gate otherwise."""
+    if cell == "simple_rnn":
+        b = blocks[0]
+        return (f"Recurrent W_hh: singular values {b['smallest_sv']:.2f}–{b['largest_sv']:.2f}, spectral radius "
+                f"{b['spectral_radius']:.2f}")
+    parts = ", ".join(f"{b['gate']} {b['largest_sv']:.2f}/{b['spectral_radius']:.2f}" for b in blocks)
+    return f"Each gate's U×U recurrent block, largest singular value/spectral radius: {parts}"
+
+
+def length_note(trained: int, given: int) -> str:
+    """A warning when the learner's input is not as long as the training sequences."""
+    if trained == given:
+        return ""
+    return (f" Your input has {given} steps, the network was trained on {trained}: on other lengths its answer "
+            "drifts, because its read-out learned the cell state's drift at that length.")
