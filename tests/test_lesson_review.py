@@ -54,6 +54,11 @@ def test_series_parts_summary_depends_on_the_autocorrelation():
     smooth = run("series-parts")
     assert smooth["lag1_autocorrelation"] > 0.8
     assert "close to the one before" in smooth["summary"]
+    # a cycle of 4 steps: no resemblance to the next value, yet perfectly regular
+    cycle = run("series-parts", slope=0.0, period1=4.0, amplitude1=5.0, amplitude2=0.0, noise=0.1)
+    assert abs(cycle["lag1_autocorrelation"]) < 0.2
+    assert "pure noise" not in cycle["summary"]
+    assert "steps apart correlate" in cycle["summary"]
 
 
 # -- rnn-step ------------------------------------------------------------------------------------------------
@@ -144,6 +149,10 @@ def test_autocorrelation_sentence_follows_the_number():
     noise = autocorrelation_sentence(-0.003, 0.03)
     assert "uncorrelated" in noise and "close to" not in noise and "-0.00" not in noise
     assert "opposite" in autocorrelation_sentence(-0.6, 0.0)
+    assert "pure noise" in autocorrelation_sentence(0.01, 0.0, {2: 0.1, 3: -0.3})
+    cycle = autocorrelation_sentence(0.01, 0.0, {2: -0.98, 3: 0.0, 4: 0.97})
+    assert "pure noise" not in cycle and "2 steps apart correlate at -0.98" in cycle
+    assert "by chance" in autocorrelation_sentence(0.9, 0.4)
 
 
 def test_memory_verdict_does_not_call_58_percent_chance():

@@ -17,18 +17,35 @@ def signed(value: float, digits: int = 2) -> str:
     return f"{rounded:+.{digits}f}"
 
 
-def autocorrelation_sentence(lag1: float, lag1_shuffled: float) -> str:
-    """What a lag-1 autocorrelation says about order, next to the same values shuffled."""
+def autocorrelation_sentence(lag1: float, lag1_shuffled: float,
+                             longer_lags: Mapping[int, float] | None = None) -> str:
+    """What a lag-1 autocorrelation says about order, next to the same values shuffled.
+
+    ``longer_lags`` (lag -> autocorrelation, lags of 2 and more) keeps a near-zero lag 1 from being called
+    noise when the order shows a few steps apart: a cycle of 4 steps has lag-1 autocorrelation 0 and is
+    perfectly regular.
+    """
     measured = f"lag-1 autocorrelation {signed(lag1)}; shuffled, {signed(lag1_shuffled)}"
     if lag1 >= 0.5:
-        return (f"Each value is close to the one before it ({measured}). Shuffling keeps the values and loses "
-                "that resemblance: the order carries information.")
+        shuffle = ("Shuffling keeps the values and loses that resemblance" if abs(lag1_shuffled) < 0.2 else
+                   "This shuffle kept some resemblance by chance, as shuffles of short series can")
+        return f"Each value is close to the one before it ({measured}). {shuffle}: the order carries information."
     if lag1 >= 0.2:
         return (f"Neighbouring values resemble each other a little ({measured}): some of the order carries "
                 "information, and noise hides the rest.")
     if lag1 > -0.2:
+        lags = dict(longer_lags or {})
+        if lags:
+            lag, r = max(lags.items(), key=lambda item: (abs(item[1]), -item[0]))
+            if abs(r) >= 0.5:
+                return (f"Neighbouring values are nearly uncorrelated ({measured}), but values {lag} steps apart "
+                        f"correlate at {signed(r)}: the order carries information at that distance, as a short "
+                        "cycle does.")
+            return (f"Neighbouring values are nearly uncorrelated ({measured}), and so are values up to "
+                    f"{max(lags)} steps apart (the strongest, {signed(r)}, at {lag} steps): like pure noise, this "
+                    "series has little order for a sequence model to use.")
         return (f"Neighbouring values are nearly uncorrelated ({measured}): like pure noise, this series has "
-                "little order for a sequence model to use.")
+                "little order at lag 1 for a sequence model to use.")
     return (f"Neighbouring values tend to have opposite signs around the mean ({measured}): the order carries "
             "information, as an alternation.")
 

@@ -18,6 +18,7 @@ from tutor.engine.registry import experiment
 from tutor.engine.wording import autocorrelation_sentence, signed
 
 PAD, UNKNOWN = "<pad>", "<unk>"
+LONGER_LAGS = 20  # the series-parts summary also looks this many steps apart before calling a series noise
 
 PRESETS = {
     "pets": "The cat sat on the mat. | The dog sat on the log! | A cat and a dog sat together on the old mat.",
@@ -73,6 +74,8 @@ def series_parts(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     shuffled = np.random.default_rng(p["seed"] + 1).permutation(parts["series"])
     lag1 = autocorrelation(parts["series"], 1)
     lag1_shuffled = autocorrelation(shuffled, 1)
+    # A short cycle can have lag-1 autocorrelation 0 (period 4) and still be perfectly regular.
+    longer = {lag: autocorrelation(parts["series"], lag) for lag in range(2, min(LONGER_LAGS, len(t) // 2) + 1)}
     spread = {key: float(np.std(parts[key])) for key in names}
     table = ["part          std. dev.   lag-1 autocorrelation"]
     for key, label in names.items():
@@ -87,7 +90,7 @@ def series_parts(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
         "lag1_autocorrelation_shuffled": lag1_shuffled,
         "figure": figure("trend + cycles + noise = series", lines, "time step t", "value"),
         "text": "\n".join(table),
-        "summary": autocorrelation_sentence(lag1, lag1_shuffled),
+        "summary": autocorrelation_sentence(lag1, lag1_shuffled, longer),
     }
 
 
