@@ -1,5 +1,7 @@
 """The vanishing-gradients experiments compute what the lesson says they show (real Keras networks, fixed seeds)."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -55,9 +57,12 @@ def test_gradient_flow_matches_a_hand_written_bptt():
 
 def test_exploding_diverges_without_clipping_and_not_with_it():
     reports = []
-    with pytest.raises(Diverged, match=r"at training step \d+\. With no clipping .*Clip the gradient norm"):
+    with pytest.raises(Diverged, match=r"at training step \d+\. With no clipping .*Clip the gradient norm") as err:
         registry.run("exploding-gradients", {"recurrent_scale": 2.0, "learning_rate": 0.1, "clip_norm": 0.0,
                                              "steps": 150}, RunContext(on_progress=reports.append))
+    # a diverged run has no summary, so its message gives the largest gradient norm the lesson points to
+    first, largest = (float(v) for v in re.findall(r"was ([\d.e+]+)", str(err.value)))
+    assert largest > 1000 * first
     drawn = reports[-1]["figure"]["series"][0]["y"]
     assert drawn[-1] is None and all(v is not None for v in drawn[:-1]), "the chart ends at the diverged step"
     clipped = run("exploding-gradients", recurrent_scale=2.0, learning_rate=0.1, clip_norm=1.0, steps=150)

@@ -12,7 +12,8 @@ import math
 import time
 from typing import Any
 
-from tutor.engine.experiment import CELL_NAMES, SEED, Param, Report, RunContext, cell_param, figure, series
+from tutor.engine.experiment import CELL_NAMES, SEED, Diverged, Param, Report, RunContext, cell_param, figure, \
+    series
 from tutor.engine.limits import Deadline, check_activation_memory, time_limit_param
 from tutor.engine.registry import experiment
 from tutor.engine.wording import memory_verdict, recurrent_blocks_sentence
@@ -140,6 +141,16 @@ def gradient_flow(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     }
 
 
+def _norms_before(norms: list[float]) -> str:
+    """The gradient norms a diverged run saw before its loss overflowed, in one sentence."""
+    finite = [(n, step) for step, n in enumerate(norms, start=1) if math.isfinite(n)]
+    if not finite:
+        return ""
+    largest, at = max(finite)
+    return (f" The gradient norm was {finite[0][0]:.3g} at step 1; the largest before the loss overflowed was "
+            f"{largest:.3g}, at step {at}.")
+
+
 @experiment(
     "exploding-gradients",
     "Exploding gradients and clipping by norm",
@@ -183,12 +194,16 @@ def exploding_gradients(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
 
     # Batches in order, 32 at a time, as the lab has always taken them.
     deadline = Deadline(p["time_limit"])
-    while history.steps < p["steps"] and not deadline.passed():
-        trainer.fit(x_all, y_all, min(25, p["steps"] - history.steps), ctx, batch_size=32, chunk=5,
-                    on_chunk=progress, shuffle=False,
-                    advice=(f"With {tag} and learning rate {p['learning_rate']:g}, a gradient step was so large "
-                            "that the weights left the range where the loss is finite. Clip the gradient norm "
-                            "(try 1), or lower the learning rate."))
+    try:
+        while history.steps < p["steps"] and not deadline.passed():
+            trainer.fit(x_all, y_all, min(25, p["steps"] - history.steps), ctx, batch_size=32, chunk=5,
+                        on_chunk=progress, shuffle=False,
+                        advice=(f"With {tag} and learning rate {p['learning_rate']:g}, a gradient step was so "
+                                "large that the weights left the range where the loss is finite. Clip the "
+                                "gradient norm (try 1), or lower the learning rate."))
+    except Diverged as err:
+        # The lesson points to the largest gradient norm; a diverged run has no summary, so its message says it.
+        raise Diverged(f"{err}{_norms_before(history.grad_norms)}") from None
     losses, norms = history.losses, history.grad_norms
     result: dict[str, Any] = dict(snapshot())
     largest = max(norms)
