@@ -1,7 +1,7 @@
 """Experiments of the GRU lesson (lesson 5), on real Keras networks trained live:
 
-- ``adding-problem``: the variant of Le et al. (2015) of Hochreiter & Schmidhuber (1997), Experiment 4, for one cell: test MSE against the
-  predict-the-mean baseline.
+- ``adding-problem``: the adding problem of Hochreiter & Schmidhuber (1997, Experiment 4) in the simpler form
+  later papers use (e.g. Le et al. 2015), for one cell: test MSE against the predict-the-mean baseline.
 - ``long-memory-race``: the three cells trained side by side on the same adding problem, live.
 """
 
