@@ -65,6 +65,9 @@ def test_series_parts_summary_depends_on_the_autocorrelation():
 def test_rnn_step_prints_no_negative_zero():
     result = run("rnn-step", inputs=[1.0, 0.0, 0.0], recurrent_scale=0.0, step=2)
     assert not re.search(r"-0\.00(?!\d)", result["text"] + result["summary"])
+    # with W_hh = 0 nothing is carried, and the summary must not say the state mixes in
+    assert "no state is carried" in result["summary"] and "mixes" not in result["summary"]
+    assert "mixes" in run("rnn-step", inputs=[1.0, 0.0, 0.0], step=2)["summary"]
 
 
 # -- load-time cross-checks ---------------------------------------------------------------------------------

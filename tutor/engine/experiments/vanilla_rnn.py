@@ -94,6 +94,15 @@ def param_count(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
 
 
 # -- stepping through a sequence -----------------------------------------------------------------------------
+def _step_sentence(t: int, from_h) -> str:
+    """What h_t is made of at step t, read from h_(t-1)·W_hh (zero when recurrent_scale is 0)."""
+    if t == 0:
+        return "Step 0: the first state depends on x_0 alone. "
+    if max(abs(float(v)) for v in from_h) < 5e-3:  # prints as 0.00 in the table
+        return f"Step {t}: h_(t-1)·W_hh is 0, so no state is carried: h_t depends on this input alone. "
+    return f"Step {t}: h_t mixes this input with the state carried from step {t - 1}. "
+
+
 @experiment(
     "rnn-step",
     "A vanilla RNN, one time step at a time",
@@ -149,8 +158,7 @@ def rnn_step(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
         "pre_activation": pre[t].tolist(),
         "figure": figure(f"Step {t} of {steps - 1}: the same weights at every step", lines, "time step t", "value"),
         "text": "\n".join(text),
-        "summary": (f"Step {t}: h_t mixes this input with the state carried from step {t - 1}. "
-                    if t > 0 else "Step 0: the first state depends on x_0 alone. ")
+        "summary": _step_sentence(t, from_h)
                    + ("Press . for the next step." if t < steps - 1 else "That was the last step; , goes back."),
     }
     if t != p["step"]:
@@ -292,7 +300,8 @@ def bptt_flow(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
         blocked = int(np.sum(cut == 0))
         summary += (f"; truncated BPTT stops the recurrent path every {truncate} steps"
                     + (f", so {blocked} early steps get no gradient at all" if blocked else "")
-                    + " — cheaper, blind to longer dependencies")
+                    + " — cheaper, but no gradient reaches across a cut, so nothing trains the network to keep "
+                      "information across it")
     result = {
         "grad_norms": full.tolist(),
         "truncated_grad_norms": None if cut is None else cut.tolist(),
