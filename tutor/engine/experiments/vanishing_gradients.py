@@ -124,7 +124,8 @@ def gradient_flow(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     elif ratio > 1e3:
         verdict = "the gradient explodes on the way back"
     else:
-        verdict = "the gradient keeps its size within three orders of magnitude"
+        verdict = ("the gradient shrinks on the way back, by less than three orders of magnitude" if ratio < 1
+                   else "the gradient grows on the way back, by less than three orders of magnitude")
     return {
         "cell": p["cell"],
         "grad_norms": norms.tolist(),
