@@ -284,7 +284,7 @@ def bptt_flow(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
                                 style="scatter"))
     text = _unrolled(steps, full, p["loss_at"])
     text += ["", "J_t = ∂h_t/∂h_(t-1) = diag(1 − h_t²)·W_hhᵀ; going back one step multiplies by one J:"]
-    text.append(f"  ∂L/∂h_(t-1) = ∂L/∂h_t · J_t" + (" + the direct term of L_(t-1)" if p["loss_at"] == "every" else ""))
+    text.append("  ∂L/∂h_(t-1) = ∂L/∂h_t · J_t" + (" + the direct term of L_(t-1)" if p["loss_at"] == "every" else ""))
     text.append("")
     text.append(" t    ‖∂L/∂h_t‖ full" + ("   truncated" if truncate else "") + "    ‖J_t‖ (largest singular value)")
     for t in range(steps) if steps <= 12 else [*range(4), None, *range(steps - 6, steps)]:
