@@ -552,13 +552,14 @@ def seq2seq_addition(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     lost = char_forced - char_greedy
     gap = (f" Per character it gets {char_greedy:.1%} right by greedy decoding and {char_forced:.1%} with the "
            f"true previous characters fed in (teacher forcing): "
-           + (f"after a first wrong digit, its own wrong prefix costs it {lost:.1%} of the characters."
+           + (f"after a first wrong digit, going on from its own prefix costs it {100 * lost:.1f} "
+               f"percentage points."
               if lost >= 0.005 else "its own earlier mistakes cost it next to nothing.")
            + (" Exact match is the same either way." if abs(forced - exact) < 0.005 else
               f" Exact match with teacher forcing: {forced:.1%} (a near tie decided otherwise in float32)."))
     reached = next((e[0] for e in entry["history"] if e[1] >= 0.9), None)
-    summary = (f"{exact:.1%} of {len(t_test)} held-out {p['digits']}-digit sums exactly right (guessing a sum uniformly: "
-               f"{chance:.2%}): {reading}.{gap} "
+    summary = (f"{exact:.1%} of {len(t_test)} held-out {p['digits']}-digit sums exactly right (guessing a sum "
+               f"uniformly: {chance:.2%}): {reading}.{gap} "
                + (f"It first reached 90% at step {reached}. " if reached else "")
                + f"This run trained {trainer.history.steps - start_steps} steps in {seconds:.0f} s"
                + (" (stopped by the time limit)" if stopped_by_time else "")
