@@ -57,7 +57,8 @@ def main() -> None:
             ok = ratio <= 0.75
         else:
             figure = (("plain settings: " if extra else "")
-                      + f"exact match {r['exact_match']:.1%} (teacher forced {r['teacher_forced_exact_match']:.1%}; "
+                      + f"exact match {r['exact_match']:.1%} (per character {r['char_accuracy']:.1%}, teacher forced "
+                      f"{r['teacher_forced_char_accuracy']:.1%}; "
                       f"90% first at step {r['reached_90_at_step']})")
             ratio, ok = r["exact_match"], r["exact_match"] >= 0.9
         ok = ok and wall <= GOALS[name]

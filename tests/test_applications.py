@@ -127,6 +127,31 @@ def test_addition_data_holds_out_pairs_in_both_orders():
     assert applied.ADD_VOCAB.decode(reversed_.train[0][0]) == first[::-1]
 
 
+def test_exact_match_is_the_same_greedy_or_teacher_forced_but_per_character_accuracy_is_not():
+    # Random weights: many wrong answers, so the two decodings part after a first mistake.
+    rng = np.random.default_rng(0)
+    v, e, u = len(applied.ADD_VOCAB), 8, 16
+
+    def lstm(dense=False):
+        w = [rng.normal(0, 1.0, (v, e)), rng.normal(0, 0.5, (e, 4 * u)), rng.normal(0, 0.5, (u, 4 * u)),
+             rng.normal(0, 0.5, 4 * u)]
+        return applied.LSTMStep(*w, dense=(rng.normal(0, 2.0, (u, v)), rng.normal(0, 1.0, v)) if dense else None)
+
+    encoder, decoder = lstm(), lstm(dense=True)
+    d = applied.addition_data(1, train_size=80, test_size=20, reverse=True, seed=0)
+    q, dec, tgt = d.train
+    greedy = applied.greedy_decode(encoder, decoder, q, d.a_len)
+    state, forced = encoder.run(q), []
+    for t in range(dec.shape[1]):  # the true previous character at every step
+        state = decoder.step(dec[:, t], state)
+        forced.append(np.argmax(decoder.logits(state[0]), axis=-1))
+    forced = np.stack(forced, axis=1)
+    assert np.array_equal(np.all(greedy == tgt, axis=1), np.all(forced == tgt, axis=1))
+    assert applied.exact_match(greedy, tgt) == applied.exact_match(forced, tgt)
+    assert not np.array_equal(greedy, forced), "the decodings part after a wrong character"
+    assert applied.char_accuracy(tgt, tgt) == 1.0 and applied.char_accuracy(forced, tgt) < 1.0
+
+
 def test_parse_sum():
     assert applied.parse_sum("535+61", 3) == (535, 61)
     assert applied.parse_sum(" 5 + 6 ", 1) == (5, 6)
@@ -179,6 +204,10 @@ def test_addition_rises_well_above_chance_and_numpy_decoding_matches_keras():
     r = run("seq2seq-addition", **p)
     assert r["exact_match"] > 8 * r["chance"] and r["history"][0]["exact_match"] < 5 * r["chance"]
     assert len(r["examples"]) == 20 and r["answer"] and r["expected"] == "46"
+    for h in r["history"]:  # the same both ways (a float32 near tie may flip one sum in a thousand)
+        assert abs(h["exact_match"] - h["teacher_forced"]) <= 0.002
+        assert 0 <= h["char_accuracy"] <= 1 and 0 <= h["teacher_forced_char_accuracy"] <= 1
+    assert "Per character" in r["summary"] and r["char_accuracy"] == r["history"][-1]["char_accuracy"]
     entry = applications._adder_state(registry.get("seq2seq-addition").validate(p))
     encoder, decoder = applications._steppers(entry)
     q, dec, _ = entry["data"].test

@@ -266,7 +266,8 @@ def format_answer(total: int, digits: int) -> str:
 
 def encode_questions(pairs: np.ndarray, digits: int, reverse: bool) -> np.ndarray:
     rows = [format_question(int(a), int(b), digits) for a, b in pairs]
-    if reverse:  # the first digits the decoder needs (the last of the question) end up nearest to it
+    if reverse:  # the question's first characters (the leading digits the answer starts with) end up nearest
+        # to the decoder
         rows = [r[::-1] for r in rows]
     return np.stack([ADD_VOCAB.encode(r) for r in rows]) if rows else np.zeros((0, 2 * digits + 1), np.int32)
 
@@ -336,6 +337,11 @@ def greedy_decode(encoder: LSTMStep, decoder: LSTMStep, questions: np.ndarray, a
 def exact_match(predicted: np.ndarray, targets: np.ndarray) -> float:
     """The share of answers right in every character (padding included)."""
     return float(np.mean(np.all(predicted == targets, axis=1))) if len(targets) else 0.0
+
+
+def char_accuracy(predicted: np.ndarray, targets: np.ndarray) -> float:
+    """The share of answer characters right (padding included), what Keras's ``accuracy`` reports."""
+    return float(np.mean(predicted == targets)) if len(targets) else 0.0
 
 
 def bits(nats: float) -> float:
