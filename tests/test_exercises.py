@@ -88,6 +88,14 @@ def test_a_failure_names_function_array_index_and_values():
     assert abs(got - expected) > 1e-4
 
 
+def test_relative_error_without_the_zero_case_is_told_why():
+    text = solution_text("grad_check").replace("return 0.0 if scale == 0 else float(", "return float(")
+    with np.errstate(all="ignore"):
+        result = check("grad_check", write("grad_check", text))
+    assert not result.passed
+    assert "relative_error" in result.message and "both all zeros" in result.message, result.message
+
+
 def test_wrong_shape_is_reported_as_shapes():
     text = solution_text("rnn_step").replace("+ bias)", "+ bias).T")
     result = check("rnn_step", write("rnn_step", text))

@@ -35,6 +35,19 @@ def test_gradient_check_a_tiny_eps_is_lost_in_float32_only():
     assert f"{result['zero_share']['float32']:.0%}" in result["summary"]
 
 
+def test_gradient_check_summary_names_the_eps_squared_term_when_both_dtypes_agree():
+    result = registry.run("gradient-check", {"cell": "lstm", "units": 2, "seq_len": 3, "eps": 0.1}, RunContext())
+    e64, e32 = (max(result["errors"][d].values()) for d in ("float64", "float32"))
+    assert e64 > 1e-4 and 0.5 < e32 / e64 < 2  # truncation, not rounding: float32 is no worse
+    assert "about the same as float64" in result["summary"] and "rounding at this ε" not in result["summary"]
+
+
+def test_gradient_check_a_tiny_eps_reports_w_plus_eps_rounding_to_w():
+    result = registry.run("gradient-check", {"cell": "gru", "units": 2, "seq_len": 3, "eps": 1e-8}, RunContext())
+    assert result["unmoved_share"]["float64"] == 0 < result["unmoved_share"]["float32"]
+    assert f"{result['unmoved_share']['float32']:.0%} of all entries w ± ε" in result["summary"]
+
+
 def test_gradient_check_headless_json(capsys):
     assert main(["run", "gradient-check", "--cell", "simple_rnn", "--units", "2", "--seq-len", "3", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)

@@ -15,7 +15,7 @@ class Exercise:
 
 EXERCISES: tuple[Exercise, ...] = (
     Exercise("rnn_step", "One step of the vanilla RNN", ("rnn_step",), (
-        "Three matrix products and a sum, then np.tanh. Rows are examples, so the inputs come first: "
+        "Two matrix products plus the bias, then np.tanh. Rows are examples, so the inputs come first: "
         "x_t @ kernel, not kernel @ x_t.",
         "The bias (U,) broadcasts over the batch rows by itself: x_t @ kernel + h_prev @ recurrent_kernel "
         "+ bias has shape (B, U).",
@@ -34,8 +34,9 @@ EXERCISES: tuple[Exercise, ...] = (
         "each (B, 3U), blocks z, r, h.",
         "z and r take the sum of their blocks of both projections; the candidate is "
         "tanh(x-block h + r * recurrent-block h): r multiplies the recurrent projection after the product.",
-        "Keras's update: h_t = z * h_prev + (1 - z) * candidate. Writing (1 - z) * h_prev + z * candidate "
-        "is the other convention (the original paper's) and gives different numbers.",
+        "Keras's update: h_t = z * h_prev + (1 - z) * candidate, as in Cho et al. (2014). Writing "
+        "(1 - z) * h_prev + z * candidate is the other convention (Chung et al. 2014, many textbooks) "
+        "and gives different numbers.",
     )),
     Exercise("clip_norm", "Clipping gradients by their global norm", ("clip_by_global_norm",), (
         "One norm for all arrays together: the square root of the sum of every array's sum of squares.",
@@ -55,7 +56,7 @@ EXERCISES: tuple[Exercise, ...] = (
         "grad = np.zeros(x.shape); for k in np.ndindex(x.shape): keep x[k], set it to kept + eps, call f, "
         "set it to kept - eps, call f, put kept back.",
         "The central difference is (f_plus - f_minus) / (2 * eps). A forward difference "
-        "(f(x + eps) - f(x)) / eps is off by about eps times the curvature: the check notices.",
+        "(f(x + eps) - f(x)) / eps is off by about eps/2 times the second derivative: the check notices.",
         "relative_error: np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b)), and 0.0 when "
         "that denominator is 0.",
     )),

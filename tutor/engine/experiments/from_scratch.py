@@ -62,8 +62,9 @@ def scratch_train(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     test_mse = float(np.mean((model.predict(x_test) - y_test) ** 2))
     result: dict[str, Any] = dict(snapshot(history))
     result.update(test_mse=test_mse, baseline_mse=baseline, losses=history["loss"],
-                  summary=(f"NumPy {p['cell']}, no TensorFlow: test MSE {test_mse:.4f} against {baseline:.4f} for "
-                           f"always predicting the mean ({test_mse / baseline:.1%} of it)." + deadline.note()),
+                  summary=(f"NumPy {CELL_NAMES[p['cell']]}, no TensorFlow: test MSE {test_mse:.4f} against "
+                           f"{baseline:.4f} for always predicting the mean ({test_mse / baseline:.1%} of it)."
+                           + deadline.note()),
                   stopped_by_time_limit=deadline.reached)
     return result
 
@@ -83,9 +84,11 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def gradient_errors(cell: str, units: int, seq_len: int, eps: float, seed: int, dtype: Any,
-                    ctx: RunContext | None = None) -> tuple[dict[str, float], float]:
+                    ctx: RunContext | None = None) -> tuple[dict[str, float], float, float]:
     """Relative error between BPTT and central differences, per array, for L = Σ h ⊙ dh, all in ``dtype``;
-    and the share of entries whose finite difference came out exactly 0 (the nudge lost to rounding)."""
+    the share of entries whose finite difference came out exactly 0 (the nudge lost to rounding); and the
+    share whose w + ε and w − ε both rounded back to w itself in ``dtype`` (ε below half the spacing of
+    the numbers near w)."""
     import numpy as np
 
     from tutor.engine.scratch import CELLS, init_weights
@@ -106,7 +109,7 @@ def gradient_errors(cell: str, units: int, seq_len: int, eps: float, seed: int, 
     model.forward(arrays["inputs"])
     analytic = model.backward(dh)
     errors = {}
-    zeros = total = 0
+    zeros = unmoved = total = 0
     step = dtype(eps)
     for name in ARRAYS:
         target = arrays[name]
@@ -115,6 +118,7 @@ def gradient_errors(cell: str, units: int, seq_len: int, eps: float, seed: int, 
             if ctx is not None:
                 ctx.check()
             kept = target[k]
+            unmoved += bool(kept + step == kept and kept - step == kept)
             target[k] = kept + step
             up = loss()
             target[k] = kept - step
@@ -124,7 +128,52 @@ def gradient_errors(cell: str, units: int, seq_len: int, eps: float, seed: int, 
         errors[name] = relative_error(analytic[name], numeric)
         zeros += int(np.count_nonzero(numeric == 0))
         total += numeric.size
-    return errors, zeros / total
+    return errors, zeros / total, unmoved / total
+
+
+def _times(ratio: float) -> str:
+    """A ratio for a sentence: "about 900 times", "about 5 × 10^8 times"."""
+    if ratio == float("inf"):
+        return "infinitely many times"
+    if ratio < 1e4:
+        return f"about {ratio:,.0f} times"
+    mantissa, exponent = f"{ratio:.0e}".split("e")
+    return f"about {mantissa} × 10^{int(exponent)} times"
+
+
+def gradient_check_summary(eps: float, results: dict[str, dict[str, float]], lost32: float,
+                           unmoved32: float) -> str:
+    """What the two dtypes' errors say. The central difference's error is about c·ε² (the Taylor remainder,
+    the same in both dtypes) plus u·|L|/ε (rounding, u the dtype's unit roundoff): the sentence names the
+    term the numbers point to rather than assuming one."""
+    worst64 = max(ARRAYS, key=lambda a: results["float64"][a])
+    worst32 = max(ARRAYS, key=lambda a: results["float32"][a])
+    e64, e32 = results["float64"][worst64], results["float32"][worst32]
+    if e64 < 1e-7:
+        verdict64 = "below 1e-7, the usual bar: BPTT and the finite differences agree"
+    elif eps >= 1e-4:
+        verdict64 = ("above 1e-7, the usual bar: ε is too large for the curvature here (the ε² term), "
+                     "try a smaller one")
+    elif eps <= 1e-7:
+        verdict64 = ("above 1e-7, the usual bar: ε is so small that rounding (the 1/ε term) takes over, "
+                     "try a larger one")
+    else:
+        verdict64 = "above 1e-7, the usual bar: try other ε; if none gets below it, suspect the backward pass"
+    ratio = e32 / e64 if e64 > 0 else float("inf")
+    head = (f"float64: the largest relative error is {e64:.1e} ({worst64}), {verdict64}. "
+            f"float32: {e32:.1e} ({worst32}), ")
+    if lost32 > 0.5:
+        cause = (f" For {unmoved32:.0%} of all entries w ± ε itself rounded back to w: ε is below half the "
+                 "spacing of float32 numbers near w." if unmoved32 > 0 else "")
+        return (head + f"{_times(ratio)} the float64 error — the nudge is lost: for {lost32:.0%} of the entries "
+                "L(w+ε) and L(w−ε) came out equal in float32, a finite difference of exactly 0." + cause)
+    if ratio < 3:
+        return (head + "about the same as float64: at this ε the ε² term, which does not depend on the dtype, "
+                "outweighs float32's rounding.")
+    if e32 > 1e-4:
+        return (head + f"{_times(ratio)} the float64 error: with about 7 significant digits, L(w+ε) − L(w−ε) "
+                "loses most of them to rounding at this ε.")
+    return head + f"{_times(ratio)} the float64 error, close enough at this ε for a rough check."
 
 
 @experiment(
@@ -143,11 +192,12 @@ def gradient_check(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
 
     results: dict[str, dict[str, float]] = {}
     lost: dict[str, float] = {}
+    unmoved: dict[str, float] = {}
     xs = list(range(len(ARRAYS)))
     for dtype in (np.float64, np.float32):
         name = np.dtype(dtype).name
-        results[name], lost[name] = gradient_errors(p["cell"], p["units"], p["seq_len"], p["eps"], p["seed"],
-                                                    dtype, ctx)
+        results[name], lost[name], unmoved[name] = gradient_errors(p["cell"], p["units"], p["seq_len"],
+                                                                   p["eps"], p["seed"], dtype, ctx)
         ctx.report({"summary": f"{np.dtype(dtype).name} done…"}, force=True)
     floor = 1e-17  # a log chart cannot show an exact 0
     # Lines rather than single dots, which braille draws too small to see; the title names the x positions.
@@ -156,21 +206,9 @@ def gradient_check(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
                  "array", "relative error", "log")
     text = ["array              float64     float32"]
     text += [f"{a:<17} {results['float64'][a]:9.1e}   {results['float32'][a]:9.1e}" for a in ARRAYS]
-    worst64 = max(ARRAYS, key=lambda a: results["float64"][a])
-    worst32 = max(ARRAYS, key=lambda a: results["float32"][a])
-    e64, e32 = results["float64"][worst64], results["float32"][worst32]
-    verdict64 = ("below 1e-7, the usual bar: BPTT and the finite differences agree" if e64 < 1e-7 else
-                 "above 1e-7, the usual bar" + (": ε is too large for the curvature here, try a smaller one"
-                                                 if p["eps"] > 1e-4 else ": try another ε"))
-    ratio = e32 / e64 if e64 > 0 else float("inf")
-    summary = (f"float64: the largest relative error is {e64:.1e} ({worst64}), {verdict64}. "
-               f"float32: {e32:.1e} ({worst32}), {ratio:.1g} times the float64 error — "
-               + (f"the nudge is lost: for {lost['float32']:.0%} of the entries L(w+ε) and L(w−ε) came out "
-                  "equal in float32, a finite difference of exactly 0." if lost["float32"] > 0.5 else
-                  "with about 7 significant digits, L(w+ε) − L(w−ε) loses most of them to rounding at "
-                  "this ε." if e32 > 1e-4 else "close enough at this ε for a rough check."))
+    summary = gradient_check_summary(p["eps"], results, lost["float32"], unmoved["float32"])
     return {"figure": fig, "text": "\n".join(text), "summary": summary, "errors": results,
-            "zero_share": lost}
+            "zero_share": lost, "unmoved_share": unmoved}
 
 
 @experiment(
@@ -249,10 +287,14 @@ def scratch_vs_keras(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     diverge = next((i for i, g in enumerate(gaps) if g > 0.01), None)
     apart = (f"they stay within 1% of each other for all {len(gaps)} steps" if diverge is None else
              f"they first differ by more than 1% at step {diverge + 1}")
+    learned = [name for name, mse in (("NumPy", test_np), ("Keras", test_keras)) if mse < 0.5 * baseline]
+    verdict = ("neither is below half of it: in these steps neither network learned the task" if not learned
+               else "both are below half of it" if len(learned) == 2
+               else f"only the {learned[0]} network is below half of it")
     result = snapshot()
     result.update(test_mse_numpy=test_np, test_mse_keras=test_keras, baseline_mse=baseline,
                   losses_numpy=losses_np, losses_keras=losses_keras, first_steps_gap=float(first),
                   summary=(f"Over the first {min(10, len(gaps))} steps the two losses differ by at most "
                            f"{first:.1e} (relative); {apart}. Held-out MSE: NumPy {test_np:.4f}, Keras "
-                           f"{test_keras:.4f}, predicting the mean {baseline:.4f}."))
+                           f"{test_keras:.4f}, predicting the mean {baseline:.4f}; {verdict}."))
     return result

@@ -9,8 +9,8 @@ as if every array were flattened and joined into one vector:
 
 If clip_norm > 0 and norm > clip_norm, every array is multiplied by
 clip_norm / norm, so the direction stays and the length becomes
-clip_norm. Otherwise the gradients are returned unchanged.
-clip_norm = 0 means "no clipping".
+clip_norm. Otherwise the values are returned unchanged (copies,
+or the same arrays). clip_norm = 0 means "no clipping".
 
     grads       a list of arrays of any shapes (kernel, bias, …)
     clip_norm   a float >= 0

@@ -4,9 +4,10 @@ vanilla RNN, over a whole sequence.
 Write both functions below, then run `rnn-tutor check rnn_bptt`.
 
 rnn_forward(x, kernel, recurrent_kernel, bias):
-    x (B, T, F); h_0 starts at zeros; for t = 0 … T−1
-        h_t = tanh(x[:, t] · kernel + h_{t−1} · recurrent_kernel + bias)
-    returns hs (B, T, U), every hidden state in order.
+    x (B, T, F); h_{−1} is zeros (B, U); for t = 0 … T−1
+        h_t = tanh(x[:, t] · kernel + h_{t−1} · recurrent_kernel
+                   + bias)
+    returns hs (B, T, U): hs[:, t] is h_t.
 
 rnn_backward(x, hs, dh, kernel, recurrent_kernel):
     The loss is L = Σ hs ⊙ dh, so dh (B, T, U) is ∂L/∂h_t coming
