@@ -43,6 +43,10 @@ def uses_keras(lesson: Lesson, pages: range) -> bool:
 class LessonScreen(Screen[None]):
     app: "TutorApp"
 
+    # No focus on resume: Textual's default ("*") would focus the first focusable widget in the DOM, which can be
+    # a check or a field on a page that is not shown; the scroll keys would then go to that hidden widget.
+    AUTO_FOCUS = ""
+
     BINDINGS = [
         Binding("n,right", "page(1)", "Next", id="next-page"),
         Binding("p,left", "page(-1)", "Prev", id="previous-page"),
