@@ -27,3 +27,27 @@ async def test_scroll_keys_work_after_coming_back_to_a_lesson(make_app):
         await pilot.press("pagedown")
         await pilot.pause(0.2)
         assert view.scroll_y > 0
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+async def test_doctor_opened_from_help_covers_the_help_box(make_app, monkeypatch, size):
+    from tutor import doctor
+    from tutor.screens.doctor import DoctorScreen
+    from tutor.screens.help import HelpScreen
+
+    monkeypatch.setattr(doctor, "probe_device", lambda probe, log_path=None: probe.add("device", "stand-in"))
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("question_mark")
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, DoctorScreen))
+        await pilot.pause(0.2)
+        help_box = help_screen.query_one("#help-box").region
+        doctor_box = app.screen.query_one("#doctor-box").region
+        # Both boxes are drawn (the help stays underneath); any part of the help box outside the doctor's
+        # showed as a second border around it.
+        assert doctor_box.contains_region(help_box), (help_box, doctor_box)
+        await app.workers.wait_for_complete()
