@@ -51,3 +51,26 @@ async def test_doctor_opened_from_help_covers_the_help_box(make_app, monkeypatch
         # showed as a second border around it.
         assert doctor_box.contains_region(help_box), (help_box, doctor_box)
         await app.workers.wait_for_complete()
+
+
+@pytest.mark.asyncio
+async def test_doctor_probe_updates_the_engine_header(make_app, monkeypatch):
+    """The doctor's device probe imports TensorFlow in this process; the header then stops saying 'not loaded'."""
+    from tutor import doctor
+    from tutor.engine import runtime
+    from tutor.screens.doctor import DoctorScreen
+
+    monkeypatch.setattr(doctor, "probe_device", lambda probe, log_path=None: probe.add("device", "stand-in"))
+    monkeypatch.setattr(runtime, "device_description", lambda: "CPU (stand-in)")
+    app = make_app(load_engine=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert "not loaded" in app.sub_title
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Doctor")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, DoctorScreen) and app.screen.done)
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.2)
+        assert "not loaded" not in app.sub_title, app.sub_title
