@@ -74,3 +74,30 @@ async def test_doctor_probe_updates_the_engine_header(make_app, monkeypatch):
         await app.workers.wait_for_complete()
         await pilot.pause(0.2)
         assert "not loaded" not in app.sub_title, app.sub_title
+
+
+@pytest.mark.asyncio
+async def test_exercise_page_footer_keeps_quit_and_help_at_80_columns(make_app):
+    from textual.widgets import Footer
+    from textual.widgets._footer import FooterKey
+
+    from tutor.widgets.exercise import ExerciseView
+
+    app = make_app(start_lesson="from-scratch")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, LessonScreen))
+        screen = app.screen
+        for _ in range(len(screen.lesson.pages)):
+            if screen.current.query(ExerciseView):
+                break
+            await pilot.press("n")
+            await pilot.pause(0.1)
+        assert screen.current.query(ExerciseView)
+        await pilot.pause(0.3)
+        keys = {binding.key for (_, binding, enabled, _) in screen.active_bindings.values() if binding.show}
+        assert "e" in keys
+        footer = screen.query_one(Footer)
+        shown = {key.key: key.region for key in footer.query(FooterKey)}
+        palette = footer.query_one(".-command-palette").region
+        for key in ("q", "question_mark"):  # whole, and clear of the palette key docked on the right
+            assert key in shown and shown[key].right <= palette.x, (key, shown.get(key), palette)

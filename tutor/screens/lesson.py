@@ -180,6 +180,13 @@ class LessonScreen(Screen[None]):
                 return bool(self.current.query(ExerciseView))
             except NoMatches:  # before the pages are mounted
                 return False
+        if action == "toggle_lab":
+            # An exercise page has no lab: t leaves the footer, which otherwise cuts "q Quit  ? Help" at 80 columns.
+            try:
+                page = self.current
+                return not (page.query(ExerciseView) and not page.query(LabView))
+            except NoMatches:
+                return True
         return True
 
     def action_edit_exercise(self) -> None:
