@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from tutor.curriculum import load_curriculum
 from tutor.screens.lesson import LessonScreen
+
+from .conftest import LESSONS
 
 from .test_ui import open_page, wait_until
 
@@ -101,3 +104,22 @@ async def test_exercise_page_footer_keeps_quit_and_help_at_80_columns(make_app):
         palette = footer.query_one(".-command-palette").region
         for key in ("q", "question_mark"):  # whole, and clear of the palette key docked on the right
             assert key in shown and shown[key].right <= palette.x, (key, shown.get(key), palette)
+
+
+@pytest.mark.parametrize("name", ["rnn_bptt", "gru_step", "rnn_step"])
+def test_exercise_task_starts_after_the_title_paragraph(name):
+    from textual.widgets import Static
+
+    from tutor.curriculum.model import ExerciseSpec
+    from tutor.exercises import workspace
+    from tutor.widgets.exercise import ExerciseView
+
+    spec = next(block for lesson in load_curriculum(LESSONS).lessons for page in lesson.pages
+                for block in page.blocks if isinstance(block, ExerciseSpec) and block.name == name)
+    view = ExerciseView(spec)
+    task = next(w for w in view.compose() if isinstance(w, Static) and "exercise-task" in w.classes)
+    text = str(task.render())
+    title_paragraph = workspace.template(name).read_text(encoding="utf-8").split('"""')[1].strip().split("\n\n")[0]
+    assert text.startswith("Write "), text[:120]
+    for line in title_paragraph.splitlines():
+        assert line not in text
