@@ -123,3 +123,33 @@ def test_exercise_task_starts_after_the_title_paragraph(name):
     assert text.startswith("Write "), text[:120]
     for line in title_paragraph.splitlines():
         assert line not in text
+
+
+@pytest.mark.asyncio
+async def test_a_burst_of_scroll_keys_scrolls_once_per_key(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_lesson("sequential-data")
+        await wait_until(pilot, lambda: isinstance(app.screen, LessonScreen))
+        screen = await open_page(pilot, "A time series")
+        await pilot.pause(0.5)
+        view = screen.current
+        assert view.max_scroll_y >= 10
+        for _ in range(6):  # keys queued faster than the screen refreshes, as a held-down arrow sends them
+            app.call_later(screen.action_scroll, "down")
+        await pilot.pause(0.3)
+        assert view.scroll_y == 6
+        for _ in range(4):
+            app.call_later(screen.action_scroll, "up")
+        await pilot.pause(0.3)
+        assert view.scroll_y == 2
+        for _ in range(2):
+            app.call_later(screen.action_scroll, "page_down")
+        await pilot.pause(0.3)
+        assert view.scroll_y == min(view.max_scroll_y, 2 + 2 * view.scrollable_content_region.height)
+        await pilot.press("end", "down", "down", "pagedown", "up")
+        await pilot.pause(0.3)
+        assert view.scroll_y == view.max_scroll_y - 1  # past the end, one key up still moves up
+        await pilot.press("home", "up", "pageup", "down")
+        await pilot.pause(0.3)
+        assert view.scroll_y == 1
