@@ -61,6 +61,11 @@ class DoctorScreen(ModalScreen[None]):
     def _show(self, message: Probed) -> None:
         self.report, self.done = message.report, message.final
         self.query_one("#doctor-report", Static).update(doctor.render(message.report))
+        if message.final:
+            # The probe has imported TensorFlow in this process: let the header say so, not "not loaded yet".
+            need_engine = getattr(self.app, "need_engine", None)
+            if need_engine is not None:
+                need_engine()
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)

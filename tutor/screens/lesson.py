@@ -43,6 +43,10 @@ def uses_keras(lesson: Lesson, pages: range) -> bool:
 class LessonScreen(Screen[None]):
     app: "TutorApp"
 
+    # No focus on resume: Textual's default ("*") would focus the first focusable widget in the DOM, which can be
+    # a check or a field on a page that is not shown; the scroll keys would then go to that hidden widget.
+    AUTO_FOCUS = ""
+
     BINDINGS = [
         Binding("n,right", "page(1)", "Next", id="next-page"),
         Binding("p,left", "page(-1)", "Prev", id="previous-page"),
@@ -125,9 +129,15 @@ class LessonScreen(Screen[None]):
             self.notify("That was the last page. Escape returns to the contents.", timeout=3)
 
     def action_scroll(self, how: str) -> None:
+        # Immediate, from the scroll target: Textual's own scroll_down/scroll_page_down wait for the next refresh
+        # and read the position then, so a burst of keys (a held arrow) moved the page by one line or page.
         view = self.current
-        {"up": view.scroll_up, "down": view.scroll_down, "page_up": view.scroll_page_up,
-         "page_down": view.scroll_page_down, "home": view.scroll_home, "end": view.scroll_end}[how](animate=False)
+        if how in ("home", "end"):
+            (view.scroll_home if how == "home" else view.scroll_end)(animate=False, immediate=True)
+            return
+        page = view.scrollable_content_region.height
+        delta = {"up": -1, "down": 1, "page_up": -page, "page_down": page}[how]
+        view.scroll_to(y=view.scroll_target_y + delta, animate=False, immediate=True)
 
     def action_back(self) -> None:
         focused = self.focused
@@ -176,6 +186,13 @@ class LessonScreen(Screen[None]):
                 return bool(self.current.query(ExerciseView))
             except NoMatches:  # before the pages are mounted
                 return False
+        if action == "toggle_lab":
+            # An exercise page has no lab: t leaves the footer, which otherwise cuts "q Quit  ? Help" at 80 columns.
+            try:
+                page = self.current
+                return not (page.query(ExerciseView) and not page.query(LabView))
+            except NoMatches:
+                return True
         return True
 
     def action_edit_exercise(self) -> None:

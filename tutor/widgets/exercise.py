@@ -54,7 +54,9 @@ class ExerciseView(Vertical):
     def compose(self) -> ComposeResult:
         number = [e.name for e in EXERCISES].index(self.exercise.name) + 1
         docstring = workspace.template(self.exercise.name).read_text(encoding="utf-8").split('"""')[1]
-        task = docstring.strip().partition("\n")[2].strip()  # its first line repeats the title
+        # Its first paragraph repeats the title, on one line or two: dropping only the first line left the second
+        # at the top of the task ("vanilla RNN, over a whole sequence.").
+        task = docstring.strip().partition("\n\n")[2].strip()
         yield Static(f"Exercise {number} · {self.exercise.name} · {self.exercise.title}",
                      classes="exercise-title", markup=False)
         yield Static("", classes="exercise-status", markup=False)  # first, so a result shows without scrolling

@@ -1,0 +1,155 @@
+"""Faults found by a newcomer's walk through the app at 80x24, each pinned by a test that failed before its fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from tutor.curriculum import load_curriculum
+from tutor.screens.lesson import LessonScreen
+
+from .conftest import LESSONS
+
+from .test_ui import open_page, wait_until
+
+
+@pytest.mark.asyncio
+async def test_scroll_keys_work_after_coming_back_to_a_lesson(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_lesson("sequential-data")
+        await wait_until(pilot, lambda: isinstance(app.screen, LessonScreen))
+        screen = await open_page(pilot, "A time series")
+        await pilot.pause(0.5)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, LessonScreen))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen is screen)
+        await pilot.pause(0.5)
+        view = screen.current
+        assert view.max_scroll_y > 0
+        await pilot.press("pagedown")
+        await pilot.pause(0.2)
+        assert view.scroll_y > 0
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+async def test_doctor_opened_from_help_covers_the_help_box(make_app, monkeypatch, size):
+    from tutor import doctor
+    from tutor.screens.doctor import DoctorScreen
+    from tutor.screens.help import HelpScreen
+
+    monkeypatch.setattr(doctor, "probe_device", lambda probe, log_path=None: probe.add("device", "stand-in"))
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("question_mark")
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, DoctorScreen))
+        await pilot.pause(0.2)
+        help_box = help_screen.query_one("#help-box").region
+        doctor_box = app.screen.query_one("#doctor-box").region
+        # Both boxes are drawn (the help stays underneath); any part of the help box outside the doctor's
+        # showed as a second border around it.
+        assert doctor_box.contains_region(help_box), (help_box, doctor_box)
+        await app.workers.wait_for_complete()
+
+
+@pytest.mark.asyncio
+async def test_doctor_probe_updates_the_engine_header(make_app, monkeypatch):
+    """The doctor's device probe imports TensorFlow in this process; the header then stops saying 'not loaded'."""
+    from tutor import doctor
+    from tutor.engine import runtime
+    from tutor.screens.doctor import DoctorScreen
+
+    monkeypatch.setattr(doctor, "probe_device", lambda probe, log_path=None: probe.add("device", "stand-in"))
+    monkeypatch.setattr(runtime, "device_description", lambda: "CPU (stand-in)")
+    app = make_app(load_engine=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert "not loaded" in app.sub_title
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Doctor")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, DoctorScreen) and app.screen.done)
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.2)
+        assert "not loaded" not in app.sub_title, app.sub_title
+
+
+@pytest.mark.asyncio
+async def test_exercise_page_footer_keeps_quit_and_help_at_80_columns(make_app):
+    from textual.widgets import Footer
+    from textual.widgets._footer import FooterKey
+
+    from tutor.widgets.exercise import ExerciseView
+
+    app = make_app(start_lesson="from-scratch")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, LessonScreen))
+        screen = app.screen
+        for _ in range(len(screen.lesson.pages)):
+            if screen.current.query(ExerciseView):
+                break
+            await pilot.press("n")
+            await pilot.pause(0.1)
+        assert screen.current.query(ExerciseView)
+        await pilot.pause(0.3)
+        keys = {binding.key for (_, binding, enabled, _) in screen.active_bindings.values() if binding.show}
+        assert "e" in keys
+        footer = screen.query_one(Footer)
+        shown = {key.key: key.region for key in footer.query(FooterKey)}
+        palette = footer.query_one(".-command-palette").region
+        for key in ("q", "question_mark"):  # whole, and clear of the palette key docked on the right
+            assert key in shown and shown[key].right <= palette.x, (key, shown.get(key), palette)
+
+
+@pytest.mark.parametrize("name", ["rnn_bptt", "gru_step", "rnn_step"])
+def test_exercise_task_starts_after_the_title_paragraph(name):
+    from textual.widgets import Static
+
+    from tutor.curriculum.model import ExerciseSpec
+    from tutor.exercises import workspace
+    from tutor.widgets.exercise import ExerciseView
+
+    spec = next(block for lesson in load_curriculum(LESSONS).lessons for page in lesson.pages
+                for block in page.blocks if isinstance(block, ExerciseSpec) and block.name == name)
+    view = ExerciseView(spec)
+    task = next(w for w in view.compose() if isinstance(w, Static) and "exercise-task" in w.classes)
+    text = str(task.render())
+    title_paragraph = workspace.template(name).read_text(encoding="utf-8").split('"""')[1].strip().split("\n\n")[0]
+    assert text.startswith("Write "), text[:120]
+    for line in title_paragraph.splitlines():
+        assert line not in text
+
+
+@pytest.mark.asyncio
+async def test_a_burst_of_scroll_keys_scrolls_once_per_key(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_lesson("sequential-data")
+        await wait_until(pilot, lambda: isinstance(app.screen, LessonScreen))
+        screen = await open_page(pilot, "A time series")
+        await pilot.pause(0.5)
+        view = screen.current
+        assert view.max_scroll_y >= 10
+        for _ in range(6):  # keys queued faster than the screen refreshes, as a held-down arrow sends them
+            app.call_later(screen.action_scroll, "down")
+        await pilot.pause(0.3)
+        assert view.scroll_y == 6
+        for _ in range(4):
+            app.call_later(screen.action_scroll, "up")
+        await pilot.pause(0.3)
+        assert view.scroll_y == 2
+        for _ in range(2):
+            app.call_later(screen.action_scroll, "page_down")
+        await pilot.pause(0.3)
+        assert view.scroll_y == min(view.max_scroll_y, 2 + 2 * view.scrollable_content_region.height)
+        await pilot.press("end", "down", "down", "pagedown", "up")
+        await pilot.pause(0.3)
+        assert view.scroll_y == view.max_scroll_y - 1  # past the end, one key up still moves up
+        await pilot.press("home", "up", "pageup", "down")
+        await pilot.pause(0.3)
+        assert view.scroll_y == 1
