@@ -160,6 +160,14 @@ def test_learners_file_is_never_overwritten():
     assert path.read_text(encoding="utf-8") == workspace.template("lstm_step").read_text(encoding="utf-8")
 
 
+def test_reset_forgets_the_pass_of_the_file_it_replaces():
+    workspace.ensure()
+    workspace.path("rnn_step").write_text(solution_text("rnn_step"), encoding="utf-8")
+    assert main(["check", "rnn_step"]) == 0 and workspace.passed("rnn_step")
+    assert main(["reset", "rnn_step"]) == 0
+    assert not workspace.passed("rnn_step"), "the stub is back: its status is 'to do' again"
+
+
 def test_workspace_follows_rnn_tutor_home(private_home):
     workspace.ensure()
     assert workspace.path("rnn_step") == private_home / "exercises" / "rnn_step.py"

@@ -72,6 +72,7 @@ def reset(name: str) -> Path | None:
             backup = dest.with_name(f"{dest.name}.bak-{stamp}-{n}")
         shutil.copy2(dest, backup)
     write_atomic(dest, template(name).read_text(encoding="utf-8"))
+    forget_pass(name)  # the file is the stub again: its status says "to do" until it passes anew
     return backup
 
 
@@ -98,6 +99,12 @@ def record_pass(name: str) -> None:
     data = load_status()
     data["passed"][name] = {"at": time.strftime("%Y-%m-%dT%H:%M:%S")}
     save_status(data)
+
+
+def forget_pass(name: str) -> None:
+    data = load_status()
+    if data["passed"].pop(name, None) is not None:
+        save_status(data)
 
 
 def passed(name: str) -> bool:
