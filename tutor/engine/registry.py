@@ -7,7 +7,6 @@ level, so listing and validating experiments is cheap: the curriculum validates 
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from typing import Any, Callable
 
@@ -55,6 +54,8 @@ def all_experiments() -> dict[str, Experiment]:
 
 class UnknownExperiment(KeyError):
     def __init__(self, name: str) -> None:
+        import difflib  # noqa: PLC0415 - only for a mistyped name, not on the first screen
+
         close = difflib.get_close_matches(name, sorted(all_experiments()), n=3, cutoff=0.6)
         hint = f"did you mean {' or '.join(close)}? " if close else ""
         super().__init__(f"unknown experiment {name!r}; {hint}`rnn-tutor experiments` lists them")

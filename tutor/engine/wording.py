@@ -76,8 +76,9 @@ def recurrent_blocks_sentence(cell: str, blocks: Sequence[Mapping[str, float | s
     """The matrices that act on h_(t-1): W_hh for the vanilla cell, one U×U block per gate otherwise."""
     if cell == "simple_rnn":
         b = blocks[0]
-        return (f"Recurrent W_hh: singular values {b['smallest_sv']:.2f}–{b['largest_sv']:.2f}, spectral radius "
-                f"{b['spectral_radius']:.2f}")
+        low, high = f"{b['smallest_sv']:.2f}", f"{b['largest_sv']:.2f}"
+        values = f"every singular value {high}" if low == high else f"singular values {low}–{high}"
+        return f"Recurrent W_hh: {values}, spectral radius {b['spectral_radius']:.2f}"
     parts = ", ".join(f"{b['gate']} {b['largest_sv']:.2f}/{b['spectral_radius']:.2f}" for b in blocks)
     return f"Each gate's U×U recurrent block, largest singular value/spectral radius: {parts}"
 
