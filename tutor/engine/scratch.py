@@ -305,3 +305,11 @@ def recurrent_block_spectra(cell: str, recurrent: np.ndarray) -> list[dict[str, 
         rows.append({"gate": name, "largest_sv": float(sv.max()), "smallest_sv": float(sv.min()),
                      "spectral_radius": float(np.abs(np.linalg.eigvals(block)).max())})
     return rows
+
+
+def relative_error(a: np.ndarray, b: np.ndarray) -> float:
+    """‖a − b‖ / (‖a‖ + ‖b‖): 0 when equal, 1 when unrelated of equal size; 0 when both are all zeros. How a
+    gradient check compares BPTT with finite differences (the gradient-check lab and exercise grad_check)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    scale = np.linalg.norm(a) + np.linalg.norm(b)
+    return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)

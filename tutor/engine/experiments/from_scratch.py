@@ -12,14 +12,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tutor.engine.experiment import CELL_NAMES, SEED, Param, Report, RunContext, cell_param, figure, series
 from tutor.engine.limits import Deadline, time_limit_param
 from tutor.engine.registry import experiment
-
-if TYPE_CHECKING:  # NumPy loads when a lab runs: the loader imports this module on the first screen
-    import numpy as np
 
 
 @experiment(
@@ -74,15 +71,6 @@ FEATURES = 3
 BATCH = 2
 
 
-def relative_error(a: np.ndarray, b: np.ndarray) -> float:
-    """‖a − b‖ / (‖a‖ + ‖b‖): 0 when equal, 1 when unrelated of equal size (exercise grad_check's measure)."""
-    import numpy as np
-
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    scale = np.linalg.norm(a) + np.linalg.norm(b)
-    return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
-
-
 def gradient_errors(cell: str, units: int, seq_len: int, eps: float, seed: int, dtype: Any,
                     ctx: RunContext | None = None) -> tuple[dict[str, float], float, float]:
     """Relative error between BPTT and central differences, per array, for L = Σ h ⊙ dh, all in ``dtype``;
@@ -91,7 +79,7 @@ def gradient_errors(cell: str, units: int, seq_len: int, eps: float, seed: int, 
     the numbers near w)."""
     import numpy as np
 
-    from tutor.engine.scratch import CELLS, init_weights
+    from tutor.engine.scratch import CELLS, init_weights, relative_error
 
     rng = np.random.default_rng(seed)
     weights = init_weights(cell, FEATURES, units, rng)
