@@ -1,5 +1,6 @@
-"""The command line: list, version, experiments, and refusing bad input with a clear message."""
+"""The command line: list, version, experiments, the generated help, and refusing bad input with a clear message."""
 
+import json
 import os
 import subprocess
 import sys
@@ -42,8 +43,6 @@ def test_run_numpy_experiment_prints_summary(capsys):
 
 
 def test_run_json_and_a_refusal_raised_by_the_experiment(capsys):
-    import json
-
     assert main(["run", "param-count", "--input-size", "3", "--units", "4", "--output-size", "2", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["totals"]["simple_rnn"] == 42
     assert main(["run", "windowing", "--length", "10", "--window", "10"]) == 2
@@ -129,3 +128,10 @@ def test_starting_the_tutor_and_help_load_neither_numpy_nor_tensorflow():
     assert lines[:2] == ["app None", "app gru"] and "commands:" in lines
     modules = set(lines[-1].split(","))
     assert "argparse" in modules and not {"numpy", "tensorflow", "keras"} & modules
+
+
+def test_negative_values_are_values_not_flags(capsys):
+    assert main(["run", "rnn-step", "--inputs", "-1,0.5", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["params"]["inputs"] == [-1.0, 0.5]
+    assert main(["run", "series-parts", "--slope", "-1e-3", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["params"]["slope"] == -0.001

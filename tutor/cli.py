@@ -14,6 +14,7 @@ import argparse
 import json
 import math
 import os
+import re
 import signal
 import sys
 import threading
@@ -65,12 +66,17 @@ def _main(argv: Sequence[str] | None) -> int:
 # -- the parse tree -------------------------------------------------------------------------------------
 
 class _Parser(argparse.ArgumentParser):
-    """argparse as the tutor uses it: whole option names only (no `--seq` for `--seq-len`), and a usage
-    error as one line on stderr with exit status 2."""
+    """argparse as the tutor uses it: whole option names only (no `--seq` for `--seq-len`), a value that
+    starts with a minus sign and a digit read as a value, and a usage error as one line on stderr with exit
+    status 2."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
+        # argparse takes only "-1" and "-0.5" for negative numbers (3.14 adds "-1e-3": cpython gh-105712), so
+        # `--inputs -1,0.5` or `--slope -1e-3` would be "expected one argument". No option here starts with a
+        # digit, so a minus sign and a digit always begin a value.
+        self._negative_number_matcher = re.compile(r"-\.?\d")
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: {message}\n")
