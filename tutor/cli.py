@@ -400,7 +400,7 @@ def _doctor(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from tutor.engine import registry, runtime
-    from tutor.engine.experiment import DISPLAY_KEYS, Cancelled, Diverged, RunContext
+    from tutor.engine.experiment import DISPLAY_KEYS, Cancelled, Diverged, Report, RunContext
     from tutor.progress import state_dir
 
     name, as_json = args.experiment, args.json
@@ -421,7 +421,7 @@ def _run(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
     last = [0.0]
 
-    def progress(snapshot: dict[str, Any]) -> None:
+    def progress(snapshot: Report) -> None:
         now = time.monotonic()
         if snapshot.get("summary") and now - last[0] >= 1.0:
             last[0] = now

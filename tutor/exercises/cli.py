@@ -68,7 +68,7 @@ def cmd_watch(interval: float, timeout: float | None) -> int:
     workspace.ensure()
     clear = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
-    def mtimes() -> dict[str, float]:
+    def mtimes() -> dict[str, int]:
         out = {}
         for e in EXERCISES:
             try:
