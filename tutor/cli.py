@@ -110,25 +110,23 @@ class _Once(argparse.Action):
 _METAVARS = {"int": "N", "float": "X", "floats": "X,Y,...", "text": "TEXT", "bool": "yes|no"}
 
 
-def describe(param: Param) -> str:
-    """A parameter in one line: what it does, what it accepts, its default (the help and `experiments`)."""
-    return f"{param.help} ({param.describe_range()}; default {param.format(param.default)})"
+def describe(param: Param, default: str | None = None) -> str:
+    """A parameter in one line, for the help and `experiments`: what it does, what it accepts, its default
+    (``default`` words one that the command decides elsewhere)."""
+    return f"{param.help} ({param.describe_range()}; default {default or param.format(param.default)})"
 
 
 def add_param(parser: argparse.ArgumentParser, param: Param, default: str | None = None) -> None:
-    """``param`` as an option of ``parser``, parsed by the parameter itself; ``default`` replaces the
-    declared default in the help where the command decides it elsewhere."""
+    """``param`` as an option of ``parser``, parsed by the parameter itself, so the refusals keep its words."""
     def parse(raw: str) -> Any:
         try:
             return param.parse(raw)
         except ParamError as err:  # argparse would say only "invalid value" for a plain ValueError
             raise argparse.ArgumentTypeError(err.message) from None
 
-    parse.__name__ = param.kind
-    text = describe(param) if default is None else f"{param.help} ({param.describe_range()}; default {default})"
     parser.add_argument(param.flag, dest=param.name, action=_Once, type=parse,
                         metavar=_METAVARS.get(param.kind, param.name.upper()),
-                        help=text.replace("%", "%%"))
+                        help=describe(param, default).replace("%", "%%"))  # argparse expands % in help
 
 
 def _exercise_name(raw: str) -> str:
