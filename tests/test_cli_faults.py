@@ -1,5 +1,6 @@
 """The command line under faults: reset, an empty lessons folder, float-looking whole numbers, a diverged run
-with --json, unknown experiments, binary lesson files."""
+with --json, unknown experiments, binary lesson files, times out of range, and exercise files or folders that
+cannot be used (each one line and exit 2, not a traceback)."""
 
 from __future__ import annotations
 
@@ -134,3 +135,50 @@ async def test_many_broken_lessons_scroll_in_one_focusable_list(make_app, tmp_pa
         await pilot.pause()
         assert box.scroll_y == box.max_scroll_y
         assert len(app._notifications) == 1, "one toast, not seven"
+
+
+def _one_line_refusal(capsys, argv: list[str], *needles: str) -> str:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert all(needle in err for needle in needles), err
+    return err
+
+
+@pytest.mark.parametrize("argv, reason", [
+    (["check", "rnn_step", "--timeout", "nan"], "--timeout: expected a finite number, got 'nan'"),
+    (["check", "rnn_step", "--timeout", "inf"], "--timeout: expected a finite number, got 'inf'"),
+    (["check", "rnn_step", "--timeout", "1e400"], "--timeout: expected a finite number, got '1e400'"),
+    (["check", "rnn_step", "--timeout", "0"], "--timeout: must be at least"),
+    (["check", "rnn_step", "--timeout", "-5"], "--timeout: must be at least"),
+    (["watch", "--timeout", "nan"], "--timeout: expected a finite number, got 'nan'"),
+    (["watch", "--interval", "-1"], "--interval: must be at least"),
+    (["watch", "--interval", "nan"], "--interval: expected a finite number, got 'nan'"),
+    (["watch", "--interval", "0"], "--interval: must be at least"),
+    (["hint", "rnn_step", "--level", "0"], "--level: must be at least 1, got 0"),
+])
+def test_a_time_or_level_out_of_range_is_one_line_and_exit_2(argv, reason, capsys):
+    _one_line_refusal(capsys, argv, f"rnn-tutor {argv[0]}: argument {reason}")
+
+
+@pytest.mark.parametrize("make", ["directory", "named pipe"])
+def test_reset_of_an_exercise_that_is_not_a_file_is_one_line_and_exit_2(make, private_home, capsys):
+    from tutor.exercises import workspace
+
+    assert main(["exercises"]) == 0
+    target = workspace.path("rnn_step")
+    target.unlink()
+    target.mkdir() if make == "directory" else os.mkfifo(target)
+    _one_line_refusal(capsys, ["reset", "rnn_step"], "rnn-tutor reset: ", str(target))
+
+
+@pytest.mark.parametrize("argv", [["exercises"], ["check", "rnn_step"], ["watch"], ["hint", "rnn_bptt"],
+                                  ["reset", "rnn_step"]])
+def test_an_exercises_folder_that_is_a_file_is_one_line_and_exit_2(argv, private_home, capsys):
+    private_home.mkdir(parents=True, exist_ok=True)
+    (private_home / "exercises").write_text("not a folder")
+    _one_line_refusal(capsys, argv, f"rnn-tutor {argv[0]}: ", str(private_home / "exercises"))
+
+
+def test_reset_takes_one_name(capsys):
+    _one_line_refusal(capsys, ["reset", "gru", "lstm", "--yes"], "rnn-tutor reset: unrecognized arguments: lstm")

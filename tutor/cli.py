@@ -1,7 +1,11 @@
-"""The `rnn-tutor` command: the app, `list`, `experiments`, `run` (a lab's experiment, headless), `reset` and
-`doctor`.
+"""The `rnn-tutor` command. With no command it starts the tutor; otherwise it runs one of the commands that
+:func:`build_parser` declares, in one argparse tree whose help is generated: `rnn-tutor --help` lists the
+commands, `rnn-tutor run --help` the experiments, and `rnn-tutor run NAME --help` that experiment's
+parameters, made from the registry's :class:`~tutor.engine.experiment.Param` declarations.
 
-Nothing here imports TensorFlow; `run` reaches it through the engine only for the experiments that train.
+A usage error is one line on stderr and exit status 2; so is a file or folder that cannot be used.
+Nothing here imports NumPy or TensorFlow; `run` reaches them through the engine only for the experiments
+that need them.
 """
 
 from __future__ import annotations
@@ -10,18 +14,23 @@ import argparse
 import json
 import math
 import os
+import re
 import signal
 import sys
 import threading
 import time
-from typing import Any, Sequence
+from typing import Any, Callable, NoReturn, Sequence
 
 from tutor import __version__
+from tutor.engine.experiment import Param, ParamError
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
 EXIT_CANCELLED = 130
-EXERCISE_COMMANDS = ("exercises", "check", "watch", "hint", "solution")  # tutor/exercises/cli.py; reset: _reset
+
+# The exercise commands' numeric options, parsed like an experiment's parameters (same refusals, same words);
+# the check's own time limit is declared in build_parser, beside the checker's default it names.
+INTERVAL = Param("interval", "float", 0.5, "seconds between looks at the files", 0.1, 60)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -34,38 +43,183 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "run":
-        return _run(argv[1:])
-    if argv and argv[0] == "reset":
-        return _reset(argv[1:])
-    if argv and argv[0] == "doctor":
-        return _doctor(argv[1:])
-    if argv and argv[0] in EXERCISE_COMMANDS:  # exercises, check, watch, hint, solution
-        from tutor.exercises.cli import main as exercises_main
+    parser = build_parser()
+    try:
+        args, extra = parser.parse_known_args(argv)
+        if extra:
+            where: argparse.ArgumentParser = getattr(args, "command_parser", parser)
+            where.error(_unrecognized(args, extra))
+    except SystemExit as stop:  # --help and --version (0), or a usage error already explained on stderr (2)
+        return stop.code if isinstance(stop.code, int) else EXIT_USAGE
+    handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
+    if handler is None:
+        return _app(getattr(args, "lesson", None))
+    try:
+        return handler(args)
+    except BrokenPipeError:
+        raise
+    except OSError as err:  # a folder that cannot be written, a file that is a folder or a pipe: say which
+        print(f"{args.command_parser.prog}: {err}", file=sys.stderr)
+        return EXIT_USAGE
 
-        return exercises_main(argv)
-    parser = argparse.ArgumentParser(
-        prog="rnn-tutor",
-        description="Learn RNNs, LSTMs and GRUs in the terminal. With no command, starts the tutor.",
-        epilog="Commands: list (lessons and progress), experiments (what `run` can run), "
-               "run EXPERIMENT [--param value ...] [--json], "
-               "reset [LESSON] [--yes] (forget a lesson's progress, or all), "
-               "doctor [--json] (what this machine gives the tutor); exercises, check NAME, watch, hint NAME, "
-               "reset NAME, solution NAME (the from-scratch exercises).",
-    )
+
+# -- the parse tree -------------------------------------------------------------------------------------
+
+class _Parser(argparse.ArgumentParser):
+    """argparse as the tutor uses it: whole option names only (no `--seq` for `--seq-len`), a value that
+    starts with a minus sign and a digit read as a value, and a usage error as one line on stderr with exit
+    status 2."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+        # argparse takes only "-1" and "-0.5" for negative numbers (3.14 adds "-1e-3": cpython gh-105712), so
+        # `--inputs -1,0.5` or `--slope -1e-3` would be "expected one argument". No option here starts with a
+        # digit, so a minus sign and a digit always begin a value.
+        self._negative_number_matcher = re.compile(r"-\.?\d")
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message}\n")
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        # argparse's check of a choice; for an unknown experiment it would list all of them, where the
+        # registry suggests the close names.
+        if action.dest == "experiment" and action.choices is not None and value not in action.choices:
+            from tutor.engine import registry
+
+            raise argparse.ArgumentError(None, str(registry.UnknownExperiment(value)))
+        super()._check_value(action, value)
+
+
+class _Once(argparse.Action):
+    """Store an option's value, refusing the option a second time (argparse would keep the last silently).
+    Its default is SUPPRESS: the attribute exists once the option is given, and the command fills in
+    its own default."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["default"] = argparse.SUPPRESS
+        super().__init__(*args, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        if hasattr(namespace, self.dest):
+            parser.error(f"{option_string} is given twice; give it once")
+        setattr(namespace, self.dest, values)
+
+
+_METAVARS = {"int": "N", "float": "X", "floats": "X,Y,...", "text": "TEXT", "bool": "yes|no"}
+
+
+def describe(param: Param, default: str | None = None) -> str:
+    """A parameter in one line, for the help and `experiments`: what it does, what it accepts, its default
+    (``default`` words one that the command decides elsewhere)."""
+    return f"{param.help} ({param.describe_range()}; default {default or param.format(param.default)})"
+
+
+def add_param(parser: argparse.ArgumentParser, param: Param, default: str | None = None) -> None:
+    """``param`` as an option of ``parser``, parsed by the parameter itself, so the refusals keep its words."""
+    def parse(raw: str) -> Any:
+        try:
+            return param.parse(raw)
+        except ParamError as err:  # argparse would say only "invalid value" for a plain ValueError
+            raise argparse.ArgumentTypeError(err.message) from None
+
+    parser.add_argument(param.flag, dest=param.name, action=_Once, type=parse,
+                        metavar=_METAVARS.get(param.kind, param.name.upper()),
+                        help=describe(param, default).replace("%", "%%"))  # argparse expands % in help
+
+
+def _exercise_name(raw: str) -> str:
+    from tutor.exercises.catalogue import BY_NAME, EXERCISES
+
+    name = raw.removesuffix(".py")
+    if name not in BY_NAME:
+        known = ", ".join(e.name for e in EXERCISES)
+        raise argparse.ArgumentTypeError(f"no exercise named {name!r}; exercises: {known}")
+    return name
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every command, with its options; ``run`` has one parser per registered experiment."""
+    from tutor.engine import registry
+    from tutor.exercises.catalogue import EXERCISES
+    from tutor.exercises.checker import DEFAULT_TIMEOUT
+
+    parser = _Parser(prog="rnn-tutor",
+                     description="Learn RNNs, LSTMs and GRUs in the terminal. With no command, starts the tutor.",
+                     epilog="`rnn-tutor COMMAND --help` shows a command's arguments.")
     parser.add_argument("--version", action="version", version=f"rnn-tutor {__version__}")
-    parser.add_argument("--lesson", metavar="ID", help="open this lesson directly")
-    parser.add_argument("command", nargs="?", choices=["list", "experiments"], help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.command == "list":
-        return _list()
-    if args.command == "experiments":
-        return _experiments()
-    return _app(args.lesson)
+    parser.add_argument("--lesson", metavar="ID", action=_Once, help="open this lesson directly")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    def command(name: str, handler: Callable[[argparse.Namespace], int], help: str, description: str = "",
+                within: Any = commands) -> argparse.ArgumentParser:
+        sub: argparse.ArgumentParser = within.add_parser(name, help=help,
+                                                         description=description or help[0].upper() + help[1:])
+        sub.set_defaults(handler=handler, command_parser=sub)
+        return sub
+
+    command("list", _list, "the lessons with your progress, without the UI")
+    command("experiments", _experiments, "every lab's experiment and its parameters")
+
+    run = command("run", _run, "run a lab's experiment without the UI",
+                  "Run a lab's experiment without the UI: the same function the lab runs, with progress on stderr "
+                  "and the result on stdout. `rnn-tutor run EXPERIMENT --help` lists its parameters.")
+    experiments = run.add_subparsers(title="experiments", metavar="EXPERIMENT", dest="experiment",
+                                     required=True)
+    for name, exp in sorted(registry.all_experiments().items()):
+        engine = "Keras" if exp.uses_tensorflow else "NumPy"
+        sub = command(name, _run, f"{exp.title} ({engine})", within=experiments)
+        sub.add_argument("--json", action="store_true", help="print the result as one JSON object")
+        for param in exp.params:
+            add_param(sub, param)
+
+    reset = command("reset", _reset, "forget a lesson's progress, or restore an exercise's file")
+    reset.add_argument("name", nargs="?", metavar="LESSON|EXERCISE",
+                       help="a lesson: forget its pages and checks (none: every lesson's; settings stay); an "
+                            "exercise: its original file back, yours kept as NAME.py.bak-<time>")
+    reset.add_argument("-y", "--yes", action="store_true", help="do not ask first (needed without a terminal)")
+
+    doctor = command("doctor", _doctor, "what this machine gives the tutor: versions, device, terminal",
+                     "What this machine gives the tutor: versions, device, terminal, and where files are kept.")
+    doctor.add_argument("--json", action="store_true", help="one JSON object instead of the text report")
+    doctor.add_argument("--no-device", action="store_true", help="skip the device probe (does not load TensorFlow)")
+
+    command("exercises", _exercises, "the from-scratch exercises, their status and their folder",
+            "The from-scratch exercises, their status and their folder (copied there on first use).")
+    check = command("check", _check, "check an exercise: exit 0 passes, 1 fails")
+    watch = command("watch", _watch, "check each exercise you save; move on when it passes",
+                    "Check the first unsolved exercise, then again each time an exercise file is saved, and move "
+                    "on to the next unsolved one when it passes. Ctrl+C stops.")
+    hint = command("hint", _hint, "the next hint for an exercise")
+    solution = command("solution", _solution, "the reference solution of an exercise, once yours passes")
+    for sub in (check, hint, solution):
+        sub.add_argument("name", type=_exercise_name, metavar="NAME",
+                         help="the exercise (`rnn-tutor exercises` lists them)")
+    timeout = Param("timeout", "float", DEFAULT_TIMEOUT, "seconds a check may run before it is stopped", 0.5, 600)
+    for sub in (check, watch):
+        add_param(sub, timeout, default=f"{DEFAULT_TIMEOUT:g}, or $RNN_TUTOR_CHECK_TIMEOUT")
+    add_param(watch, INTERVAL)
+    most = max(len(e.hints) for e in EXERCISES)  # an exercise with fewer hints refuses a level it lacks itself
+    add_param(hint, Param("level", "int", 1, "which hint: 1 is the gentlest", 1, most),
+              default="the one after the last shown")
+    return parser
 
 
-def _list() -> int:
+def _unrecognized(args: argparse.Namespace, extra: list[str]) -> str:
+    """What was not understood; for an experiment, the parameters it does have."""
+    flag = next((arg.partition("=")[0] for arg in extra if arg.startswith("--")), None)
+    if getattr(args, "experiment", None) and flag:
+        from tutor.engine import registry
+
+        known = ", ".join(p.flag for p in registry.get(args.experiment).params)
+        return f"no parameter {flag[2:]!r} (it has {known})"
+    return f"unrecognized arguments: {' '.join(extra)}"
+
+
+# -- the commands ---------------------------------------------------------------------------------------
+
+def _list(args: argparse.Namespace) -> int:
     from tutor.curriculum import load_curriculum
     from tutor.progress import LessonShape, ProgressStore
 
@@ -91,27 +245,17 @@ def _list() -> int:
     return 0 if curriculum.lessons or not curriculum.errors else EXIT_FAILED
 
 
-def _reset(argv: list[str]) -> int:
-    """`rnn-tutor reset [LESSON | EXERCISE] [--yes]`: a lesson's progress (or every lesson's), or an exercise's
-    file (the learner's copy is kept beside it, so nothing is asked). Any other name is refused with exit 2."""
-    usage = ("usage: rnn-tutor reset [LESSON] [--yes]   (no LESSON: every lesson's progress)\n"
-             "       rnn-tutor reset EXERCISE            (the original file back; yours is kept as a backup)")
-    names = [a for a in argv if not a.startswith("-")]
-    flags = [a for a in argv if a.startswith("-")]
-    if any(f in ("-h", "--help") for f in flags):
-        print(usage)
-        return 0
-    unknown = [f for f in flags if f not in ("-y", "--yes")]
-    if unknown or len(names) > 1:
-        print(f"rnn-tutor reset: unexpected {' '.join(unknown + names[1:])}\n{usage}", file=sys.stderr)
-        return EXIT_USAGE
-    if names:
+def _reset(args: argparse.Namespace) -> int:
+    """A lesson's progress (or every lesson's), or an exercise's file (the learner's copy is kept beside it,
+    so nothing is asked). Any other name is refused with exit 2."""
+    name = args.name
+    if name is not None:
         from tutor.exercises.catalogue import BY_NAME
         from tutor.exercises.cli import reset_exercise
 
-        if names[0].removesuffix(".py") in BY_NAME:
-            return reset_exercise(names[0].removesuffix(".py"))
-    return reset_progress(names[0] if names else None, assume_yes=bool(flags))
+        if name.removesuffix(".py") in BY_NAME:
+            return reset_exercise(name.removesuffix(".py"))
+    return reset_progress(name, assume_yes=args.yes)
 
 
 def reset_progress(lesson_id: str | None, assume_yes: bool = False) -> int:
@@ -150,14 +294,14 @@ def reset_progress(lesson_id: str | None, assume_yes: bool = False) -> int:
     return 0
 
 
-def _experiments() -> int:
+def _experiments(args: argparse.Namespace) -> int:
     from tutor.engine import registry
 
     for name, exp in sorted(registry.all_experiments().items()):
         engine = "Keras" if exp.uses_tensorflow else "NumPy"
         print(f"{name}  ({engine}) — {exp.title}")
         for p in exp.params:
-            print(f"    {p.flag:<20} {p.format(p.default):<22} {p.describe_range():<16} {p.help}")
+            print(f"    {p.flag:<20} {describe(p)}")
     return 0
 
 
@@ -233,18 +377,12 @@ def _leave(app, code: int) -> None:
     os._exit(code)
 
 
-def _doctor(argv: list[str]) -> int:
+def _doctor(args: argparse.Namespace) -> int:
     """The environment report: text for people, --json for scripts. Works without a terminal."""
     from tutor import doctor
     from tutor.engine import runtime
     from tutor.progress import state_dir
 
-    parser = argparse.ArgumentParser(prog="rnn-tutor doctor",
-                                     description="What this machine gives the tutor: versions, device, "
-                                                 "terminal, and where files are kept.")
-    parser.add_argument("--json", action="store_true", help="one JSON object instead of the text report")
-    parser.add_argument("--no-device", action="store_true", help="skip the device probe (does not load TensorFlow)")
-    args = parser.parse_args(argv)
     log_path = state_dir() / "tensorflow.log"
     runtime.prepare_environment()
     with runtime.NativeStderrToLog(log_path):  # CUDA's and TensorFlow's native chatter goes to the log
@@ -258,64 +396,22 @@ def _doctor(argv: list[str]) -> int:
     return 0
 
 
-def _parse_run_args(argv: list[str]) -> tuple[str | None, dict[str, str], bool, bool]:
-    name = None
-    params: dict[str, str] = {}
-    as_json = wants_help = False
-    i = 0
-    while i < len(argv):
-        arg = argv[i]
-        if arg == "--json":
-            as_json = True
-        elif arg in ("-h", "--help"):
-            wants_help = True
-        elif arg.startswith("--"):
-            key, eq, value = arg[2:].partition("=")
-            if not eq:
-                if i + 1 >= len(argv):
-                    raise ValueError(f"{arg} needs a value")
-                value = argv[i + 1]
-                i += 1
-            params[key.replace("-", "_")] = value
-        elif name is None:
-            name = arg
-        else:
-            raise ValueError(f"unexpected argument {arg!r}")
-        i += 1
-    return name, params, as_json, wants_help
-
-
-def _run(argv: list[str]) -> int:
+def _run(args: argparse.Namespace) -> int:
     from tutor.engine import registry, runtime
-    from tutor.engine.experiment import DISPLAY_KEYS, Cancelled, Diverged, ParamError, RunContext
+    from tutor.engine.experiment import DISPLAY_KEYS, Cancelled, Diverged, Report, RunContext
     from tutor.progress import state_dir
 
-    usage = "usage: rnn-tutor run EXPERIMENT [--param value ...] [--json]   (rnn-tutor experiments lists them)"
-    try:
-        name, raw, as_json, wants_help = _parse_run_args(argv)
-    except ValueError as err:
-        print(f"rnn-tutor run: {err}\n{usage}", file=sys.stderr)
-        return EXIT_USAGE
-    if name is None:
-        print(usage, file=sys.stderr)
-        return 0 if wants_help else EXIT_USAGE
-    try:
-        exp = registry.get(name)
-    except registry.UnknownExperiment as err:
-        print(f"rnn-tutor run: {err}", file=sys.stderr)
-        return EXIT_USAGE
-    if wants_help:
-        print(f"{exp.name} — {exp.title}")
-        for p in exp.params:
-            print(f"  {p.flag:<20} default {p.format(p.default):<16} {p.describe_range():<16} {p.help}")
-        return 0
+    name, as_json = args.experiment, args.json
+    exp = registry.get(name)
+
     def refuse(err: ParamError) -> int:
         flag = "--" + err.name.replace("_", "-")
         print(f"rnn-tutor run {name}: {flag}: {err.message}", file=sys.stderr)
         return EXIT_USAGE
 
+    given = {p.name: getattr(args, p.name) for p in exp.params if hasattr(args, p.name)}
     try:
-        params = exp.validate(raw)  # the one parse: registry.run takes these as they are
+        params = exp.validate(given)  # the defaults, and values that are fine alone but not together
     except ParamError as err:
         return refuse(err)
 
@@ -323,7 +419,7 @@ def _run(argv: list[str]) -> int:
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
     last = [0.0]
 
-    def progress(snapshot: dict[str, Any]) -> None:
+    def progress(snapshot: Report) -> None:
         now = time.monotonic()
         if snapshot.get("summary") and now - last[0] >= 1.0:
             last[0] = now
@@ -358,6 +454,36 @@ def _run(argv: list[str]) -> int:
                 continue
             print(f"  {key}: {value}")
     return 0
+
+
+def _exercises(args: argparse.Namespace) -> int:
+    from tutor.exercises import cli
+
+    return cli.cmd_exercises()
+
+
+def _check(args: argparse.Namespace) -> int:
+    from tutor.exercises import cli
+
+    return cli.cmd_check(args.name, getattr(args, "timeout", None))
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from tutor.exercises import cli
+
+    return cli.cmd_watch(getattr(args, "interval", INTERVAL.default), getattr(args, "timeout", None))
+
+
+def _hint(args: argparse.Namespace) -> int:
+    from tutor.exercises import cli
+
+    return cli.cmd_hint(args.name, getattr(args, "level", None))
+
+
+def _solution(args: argparse.Namespace) -> int:
+    from tutor.exercises import cli
+
+    return cli.cmd_solution(args.name)
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,68 +1,20 @@
 """The exercise commands of ``rnn-tutor``: ``exercises``, ``check NAME``, ``watch``, ``hint NAME``,
-``reset NAME`` and ``solution NAME``. Exit status: 0 done (a check passed), 1 a check failed (or a solution
-asked for before a pass), 2 a usage error, 130 a watch stopped with Ctrl+C.
+``reset NAME`` and ``solution NAME``. Their arguments are parsed, and an exercise name checked, by the one
+parser in :mod:`tutor.cli`. Exit status: 0 done (a check passed), 1 a check failed (or a solution asked for
+before a pass), 2 a usage error, 130 a watch stopped with Ctrl+C.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
-from typing import Callable, Sequence
 
 from tutor.exercises import workspace
 from tutor.exercises.catalogue import BY_NAME, EXERCISES
 from tutor.exercises.checker import CheckResult, check
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
-COMMANDS = ("exercises", "check", "watch", "hint", "reset", "solution")
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse's own exit status is 2 as well; this keeps it explicit
-        self.print_usage(sys.stderr)
-        print(f"{self.prog}: {message}", file=sys.stderr)
-        raise SystemExit(EXIT_USAGE)
-
-
-def _unknown(name: str, command: str) -> int:
-    known = ", ".join(e.name for e in EXERCISES)
-    print(f"rnn-tutor {command}: no exercise named {name!r}; exercises: {known}", file=sys.stderr)
-    return EXIT_USAGE
-
-
-def main(argv: Sequence[str]) -> int:
-    """``argv`` starts with the command, e.g. ``["check", "rnn_step"]``."""
-    command, rest = argv[0], list(argv[1:])
-    parser = _Parser(prog=f"rnn-tutor {command}")
-    if command in ("check", "hint", "reset", "solution"):
-        parser.add_argument("name", help="the exercise (rnn-tutor exercises lists them)")
-    if command in ("check", "watch"):
-        parser.add_argument("--timeout", type=float, default=None,
-                            help="seconds a check may run before it is stopped (default 10)")
-    if command == "watch":
-        parser.add_argument("--interval", type=float, default=0.5, help="seconds between looks at the files")
-    if command == "hint":
-        parser.add_argument("--level", type=int, default=None, help="show this hint (1 = the gentlest)")
-    try:
-        args = parser.parse_args(rest)
-    except SystemExit as stop:  # a usage error (2) or --help (0), returned like every other status
-        return int(stop.code or 0)
-    name = getattr(args, "name", None)
-    if name is not None:
-        name = name.removesuffix(".py")
-        if name not in BY_NAME:
-            return _unknown(name, command)
-    handlers: dict[str, Callable[[], int]] = {
-        "exercises": cmd_exercises,
-        "check": lambda: cmd_check(name, args.timeout),
-        "watch": lambda: cmd_watch(args.interval, args.timeout),
-        "hint": lambda: cmd_hint(name, args.level),
-        "reset": lambda: cmd_reset(name),
-        "solution": lambda: cmd_solution(name),
-    }
-    return handlers[command]()
 
 
 def cmd_exercises() -> int:
@@ -116,7 +68,7 @@ def cmd_watch(interval: float, timeout: float | None) -> int:
     workspace.ensure()
     clear = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
-    def mtimes() -> dict[str, float]:
+    def mtimes() -> dict[str, int]:
         out = {}
         for e in EXERCISES:
             try:
@@ -183,10 +135,6 @@ def reset_exercise(name: str) -> int:
     backup = workspace.reset(name)
     print(f"Restored {workspace.path(name)}." + (f" Your version is kept as {backup.name}." if backup else ""))
     return EXIT_OK
-
-
-def cmd_reset(name: str) -> int:
-    return reset_exercise(name)
 
 
 def cmd_solution(name: str) -> int:
