@@ -188,30 +188,56 @@ def memory_demo(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     shared = np.random.default_rng(p["seed"] + 1).standard_normal(steps) * p["input_noise"]
     x = np.stack([shared, shared])
     x[0, 0], x[1, 0] = p["difference"] / 2, -p["difference"] / 2
-    lines, distances, lasting = [], {}, {}
+    lines, distances, lasting, moves, words = [], {}, {}, {}, []
+    mirrored = steps > 1
     for scale in p["scales"]:
         ctx.check()
         kernel, recurrent, bias, _ = _rnn_weights(p["units"], 1, scale, p["seed"])
         hs = SimpleRNN(kernel, recurrent, bias).forward(x[:, :, None])
         gap = np.linalg.norm(hs[0] - hs[1], axis=-1)
-        distances[f"{scale:g}"] = gap.tolist()
+        key = f"{scale:g}"
+        distances[key] = gap.tolist()
         below = np.nonzero(gap < 0.01 * gap[0])[0] if gap[0] > 0 else np.array([0])
-        lasting[f"{scale:g}"] = int(below[0]) if below.size else None
-        lines.append(series(f"w={scale:g}", gap))
-    words = []
-    for scale, steps_kept in lasting.items():
-        if steps_kept is None:
-            end = distances[scale][-1] / distances[scale][0] if distances[scale][0] > 0 else 0.0
-            words.append(f"w={scale}: still {end:.0%} of it after {steps - 1} steps")
-        else:
-            words.append(f"w={scale}: under 1% after {steps_kept} steps")
+        lasting[key] = int(below[0]) if below.size else None
+        # how far the last step still moved each run's state: a latch has stopped moving
+        moves[key] = float(np.linalg.norm(hs[:, -1] - hs[:, -2], axis=-1).max()) if steps > 1 else 0.0
+        mirrored = mirrored and bool(np.array_equal(hs[1], -hs[0]))
+        lines.append(series(f"w={key}", gap))
+        if lasting[key] is not None:
+            words.append(f"w={key}: under 1% after {lasting[key]} steps")
+            continue
+        end = gap[-1] / gap[0] if gap[0] > 0 else 0.0
+        words.append(f"w={key}: still {end:.0%} of it after {steps - 1} steps, " + _settled(hs[:, -1], moves[key]))
+    summary = "; ".join(words) + "."
+    if mirrored:
+        summary += (" The inputs after step 0 are all zero and the bias is zero, so the second run is exactly the "
+                    "negative of the first at every step (h′_t = −h_t): the distance is twice the length of h_t.")
     return {
         "distances": distances,
         "steps_to_one_percent": lasting,
+        "last_step_change": moves,
+        "mirrored": mirrored,
         "figure": figure("‖h_t − h′_t‖: two inputs that differ only at t = 0", lines, "time step t",
                          "distance between the states", "log"),
-        "summary": "; ".join(words) + ".",
+        "summary": summary,
     }
+
+
+SETTLED = 1e-6  # a state the last step moved by less than this has stopped (a slow creep towards 0 moves more)
+
+
+def _settled(final, move: float) -> str:
+    """Whether the two runs' states have stopped moving, and where they ended (the values, for one unit)."""
+    import numpy as np
+
+    if final.shape[-1] == 1:
+        where = f"the runs end at {signed(final[0, 0])} and {signed(final[1, 0])}"
+    else:
+        lengths = np.linalg.norm(final, axis=-1)
+        where = f"the runs end at states of length {lengths[0]:.2f} and {lengths[1]:.2f}"
+    if move < SETTLED:
+        return f"{where}, where both have settled (the last step moved neither by {SETTLED:g})"
+    return f"{where} and have not settled (the last step still moved one by {move:.2g})"
 
 
 # -- backpropagation through time ------------------------------------------------------------------------------
