@@ -24,9 +24,10 @@ def mypy(cache: Path, *targets: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def cache(request: pytest.FixtureRequest) -> Path:
-    """mypy's cache, kept between runs in pytest's own (ignored) cache folder."""
-    return Path(request.config.cache.mkdir("mypy"))
+def cache(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """mypy's cache, kept between runs in pytest's own (ignored) cache folder when there is one."""
+    kept = getattr(request.config, "cache", None)  # None under -p no:cacheprovider
+    return Path(kept.mkdir("mypy")) if kept is not None else tmp_path_factory.mktemp("mypy")
 
 
 def test_mypy_is_clean_over_the_package(cache):
