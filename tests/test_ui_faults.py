@@ -161,7 +161,7 @@ async def test_pages_are_composed_when_shown_and_saves_are_off_the_ui_thread(mak
         assert [bool(view.children) for view in views[:4]] == [True, True, True, False]
         assert screen.page == 1 and store.last_page("vanishing-gradients") == 1  # in memory at once
         assert threading.get_ident() not in saved_on
-        assert app.flush_progress(timeout=5.0)
+        assert app.progress.flush(timeout=5.0)
     assert saved_on, "the progress was written"
     assert ProgressStore(tmp_path / "turns.json").lesson("vanishing-gradients")["pages_seen"] == [0, 1, 2]
 

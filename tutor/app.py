@@ -3,7 +3,10 @@
 Importing this module must not import TensorFlow (a test checks it): the engine loads in a background thread
 when a lesson with a Keras lab first opens (or a Keras lab is started), and its status appears in the header.
 
-Two things keep page turns instant: progress is saved off the UI thread (:meth:`TutorApp.record_progress`),
+Screens and widgets reach the App only through the messages of :mod:`tutor.messages` (a page seen, a check
+answered, the engine needed, a lesson to open), handled here with ``@on``.
+
+Two things keep page turns instant: progress is saved off the UI thread (the store's own background writer),
 and a lesson's screen composes a page's widgets when the page is first shown. A lesson's screen is kept for
 the session once opened, so a lab that trains goes on when the learner leaves the lesson, and its
 parameters, kept runs and result are still there on return.
@@ -18,7 +21,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 from textual import events, on, work
 from textual.app import App, SystemCommand
@@ -32,7 +35,7 @@ from textual.timer import Timer
 
 from tutor.curriculum import Curriculum, Lesson, load_curriculum
 from tutor.engine import runtime
-from tutor.messages import EngineStatus, ProgressSaveError
+from tutor.messages import Answered, EngineStatus, NeedEngine, OpenLesson, PageSeen, ProgressSaveError
 from tutor.progress import MARKERS, LessonShape, ProgressStore, state_dir
 from tutor.screens.contents import ContentsScreen
 from tutor.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
@@ -49,11 +52,13 @@ class NoWaitExecutor(ThreadPoolExecutor):
 class TutorApp(App[None]):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere find it too
     TITLE = "rnn-tutor"
+    # The tooltips are the help screen's key table (tutor/screens/help.py builds it from these bindings).
     BINDINGS = [
-        Binding("q", "quit", "Quit", id="quit"),
+        Binding("q", "quit", "Quit", id="quit", tooltip="quit at once (ctrl+q while typing in a field)"),
         Binding("ctrl+q", "quit", "Quit", show=False),  # not priority: a field shows it in its footer
-        Binding("question_mark", "help", "Help", id="help"),
-        Binding("m", "cycle_marker", "Marker", show=False, id="marker"),
+        Binding("question_mark", "help", "Help", id="help", tooltip="this help"),
+        Binding("m", "cycle_marker", "Marker", show=False, id="marker",
+                tooltip="chart marker: braille, blocks, dots or ascii"),
     ]
 
     marker: reactive[str] = reactive("braille")  # how charts draw points; every chart watches it
@@ -67,14 +72,13 @@ class TutorApp(App[None]):
         self.set_reactive(TutorApp.marker, self.progress.marker)
         self._save_notice: Notification | None = None
         # The writer thread reports here; post_message is thread-safe, the notice is shown on the UI thread.
-        self.progress.on_error = lambda text: self.post_message(ProgressSaveError(text))
+        self.progress.on_error = self._post_save_error
         self.start_lesson = start_lesson
         self.load_engine = load_engine
         self.log_path = log_path or state_dir() / "tensorflow.log"
         self.standalone = standalone  # owns the process: handles signals, leaves without joining workers
         self.signal_received: int | None = None
-        self.engine_text = "engine: TensorFlow not loaded yet" if load_engine else "engine: not loaded"
-        self.sub_title = self.engine_text
+        self.sub_title = "engine: TensorFlow not loaded yet" if load_engine else "engine: not loaded"
         self._engine_started = False
         self._engine_timer: Timer | None = None
         self.lesson_screens: dict[str, Screen] = {}
@@ -84,7 +88,7 @@ class TutorApp(App[None]):
         return LessonShape(lesson.id, len(lesson.pages), tuple(c.id for c in lesson.checks))
 
     def on_mount(self) -> None:
-        self.push_screen(ContentsScreen())
+        self.push_screen(ContentsScreen(self.curriculum, self.progress, self.shape))
         if self.start_lesson:
             self.open_lesson(self.start_lesson)
         if self.progress.warning:
@@ -104,7 +108,7 @@ class TutorApp(App[None]):
             asyncio.get_running_loop().set_default_executor(NoWaitExecutor(thread_name_prefix="worker"))
 
     def on_unmount(self) -> None:
-        self.flush_progress()
+        self.progress.flush()
 
     # -- signals -----------------------------------------------------------------------------------------
     def _install_signal_handlers(self) -> None:
@@ -127,19 +131,20 @@ class TutorApp(App[None]):
         watchdog.start()
 
     def _leave_now(self, code: int) -> None:
-        self.flush_progress(timeout=0.5)
+        self.progress.flush(timeout=0.5)
         os._exit(code)
 
-    # -- progress ----------------------------------------------------------------------------------------
-    def record_progress(self, change: Callable[[ProgressStore], None]) -> None:
-        """Every change to the progress goes through here. The store applies it in memory at once and its
-        background writer puts it on disk (merged under a lock with other instances), so a page turn never
-        waits on an fsync."""
-        change(self.progress)
+    # -- progress: the store applies a change in memory at once; its writer thread puts it on disk ---------
+    @on(PageSeen)
+    def _page_seen(self, message: PageSeen) -> None:
+        self.progress.see_page(self.shape(message.lesson), message.page)
 
-    def flush_progress(self, timeout: float = 1.0) -> bool:
-        """Wait (at most ``timeout``) until the latest progress is on disk. True when it is."""
-        return self.progress.flush(timeout)
+    @on(Answered)
+    def _answered(self, message: Answered) -> None:
+        self.progress.record_answer(self.shape(message.lesson), message.check_id, message.given, message.correct)
+
+    def _post_save_error(self, text: str | None) -> None:
+        self.post_message(ProgressSaveError(text))
 
     # -- engine ------------------------------------------------------------------------------------------
     def need_engine(self, delay: float = 0.0) -> None:
@@ -153,7 +158,7 @@ class TutorApp(App[None]):
                 self._engine_timer = self.set_timer(delay, self.need_engine)
             return
         self._engine_started = True
-        self.engine_text = self.sub_title = "engine: loading TensorFlow…"
+        self.sub_title = "engine: loading TensorFlow…"
         self._load_engine()
 
     @work(thread=True, group="engine", exit_on_error=False)
@@ -164,17 +169,24 @@ class TutorApp(App[None]):
             self.post_message(EngineStatus(f"engine: TensorFlow failed to load ({type(err).__name__})",
                                            failed=True))
             return
-        self.post_message(EngineStatus(f"engine: {device}", ready=True))
+        self.post_message(EngineStatus(f"engine: {device}"))
+
+    @on(NeedEngine)
+    def _need_engine(self, message: NeedEngine) -> None:
+        self.need_engine(message.delay)
 
     @on(EngineStatus)
     def _engine_status(self, message: EngineStatus) -> None:
-        self.engine_text = message.text
         self.sub_title = message.text
         if message.failed:
             self.notify(f"TensorFlow could not be loaded; see {self.log_path}. Labs that train will fail; "
                         "the NumPy labs work.", severity="error", timeout=20, markup=False)
 
     # -- navigation --------------------------------------------------------------------------------------
+    @on(OpenLesson)
+    def _open_lesson(self, message: OpenLesson) -> None:
+        self.open_lesson(message.lesson_id)
+
     def open_lesson(self, lesson_id: str) -> None:
         lesson = self.curriculum.get(lesson_id)
         if lesson is None:
@@ -190,7 +202,7 @@ class TutorApp(App[None]):
             self.pop_screen()
         if lesson.id not in self.lesson_screens:
             # Kept for the session: a lab that trains goes on in the background, and its state is kept.
-            screen = LessonScreen(lesson, self.progress.last_page(lesson.id))
+            screen = LessonScreen(lesson, self.progress, self.progress.last_page(lesson.id))
             self.lesson_screens[lesson.id] = screen
             self.install_screen(screen, name)
         self.push_screen(name)
@@ -218,7 +230,7 @@ class TutorApp(App[None]):
         from tutor.screens.doctor import DoctorScreen  # noqa: PLC0415 - loads when first asked for
 
         if not isinstance(self.screen, DoctorScreen):
-            self.push_screen(DoctorScreen(self.log_path))
+            self.push_screen(DoctorScreen(self.log_path, self.marker))
 
     # -- settings ----------------------------------------------------------------------------------------
     def action_cycle_marker(self) -> None:
@@ -226,19 +238,16 @@ class TutorApp(App[None]):
         self.set_marker(MARKERS[(current + 1) % len(MARKERS)])
 
     def set_marker(self, marker: str) -> None:
-        self.record_progress(lambda store: store.set_marker(marker))
+        self.progress.set_marker(marker)
         self.marker = marker
         self.notify(f"Chart marker: {marker}", timeout=2)
-
-    def report_save_error(self) -> None:
-        """Kept for callers; failed saves now arrive once through ``progress.on_error``."""
 
     @on(ProgressSaveError)
     def _progress_save_error(self, message: ProgressSaveError) -> None:
         """One persistent notice while saving fails; it goes when a save succeeds again."""
         if self._save_notice is not None:
             try:
-                self._unnotify(self._save_notice)  # no public way to withdraw one notification
+                self._unnotify(self._save_notice)  # Textual 8 has no public way to withdraw one notification
             except KeyError:
                 pass  # already dismissed by the learner
             self._save_notice = None

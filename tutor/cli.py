@@ -368,7 +368,7 @@ def _leave(app, code: int) -> None:
     """Quit means quit: the terminal is restored and progress is on disk when app.run returns, so leave now,
     without waiting for worker threads (a training step, TensorFlow's import) or TensorFlow's own teardown,
     which takes seconds."""
-    app.flush_progress(timeout=1.0)
+    app.progress.flush(timeout=1.0)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

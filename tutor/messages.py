@@ -1,4 +1,6 @@
-"""App-wide messages."""
+"""App-wide messages. Screens and widgets reach the App only through these (it handles them with ``@on``):
+they bubble up from whoever posts them, so no screen or widget calls into the App or needs to know its type.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +8,14 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from tutor.curriculum import Lesson
+
 
 @dataclass
 class EngineStatus(Message):
     """Where the engine stands: loading TensorFlow, ready on a device, or failed."""
 
     text: str
-    ready: bool = False
     failed: bool = False
 
 
@@ -21,3 +24,35 @@ class ProgressSaveError(Message):
     """Saving progress failed (``text`` says where and why), or works again (``text`` is None)."""
 
     text: str | None
+
+
+@dataclass
+class NeedEngine(Message):
+    """Load TensorFlow in the background now, or after ``delay`` seconds (the page before a Keras lab)."""
+
+    delay: float = 0.0
+
+
+@dataclass
+class OpenLesson(Message):
+    """Show the lesson with this id."""
+
+    lesson_id: str
+
+
+@dataclass
+class PageSeen(Message):
+    """The learner is on page ``page`` (0-based) of ``lesson``."""
+
+    lesson: Lesson
+    page: int
+
+
+@dataclass
+class Answered(Message):
+    """The learner answered the check ``check_id`` of ``lesson``."""
+
+    lesson: Lesson
+    check_id: str
+    given: float | int
+    correct: bool

@@ -19,9 +19,18 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Literal, Mapping, Sequence, TypedDict
+from typing import Any, Callable, Iterable, Iterator, Literal, Mapping, Protocol, Sequence, TypedDict
 
 ParamKind = Literal["int", "float", "choice", "text", "floats", "bool"]
+SeriesStyle = Literal["line", "scatter", "bar"]  # the styles the TUI's chart draws
+
+
+class Numbers(Protocol):
+    """What a series or a grid row takes: a list, a tuple or a 1-D NumPy array of numbers."""
+
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[float]: ...
+    def __getitem__(self, index: int, /) -> float: ...
 
 
 class ParamError(ValueError):
@@ -169,7 +178,7 @@ def _to_number(name: str, raw: Any, kind: type) -> Any:
     return kind(value)
 
 
-class ParsedParams(dict):
+class ParsedParams(dict[str, Any]):
     """Parameters checked against an experiment's declaration, complete with defaults. ``registry.run``
     runs these as they are; anything else it parses first."""
 
@@ -180,7 +189,7 @@ class Experiment:
 
     name: str
     title: str
-    fn: Callable[[dict[str, Any], "RunContext"], dict[str, Any]]
+    fn: Callable[[ParsedParams, RunContext], Result]
     params: tuple[Param, ...]
     uses_tensorflow: bool  # such a run waits for TensorFlow to load and for the one training slot
     # Checks parameters that are only wrong together (a window longer than the series); raises ParamError
@@ -236,7 +245,7 @@ class RunContext:
     costs more with every step).
     """
 
-    on_progress: Callable[[Report], None] = lambda snapshot: None
+    on_progress: Callable[[Report], object] = lambda snapshot: None  # what it returns is ignored
     is_cancelled: Callable[[], bool] = lambda: False
     min_interval: float = 0.1
     _last: float = field(default=-math.inf, repr=False)
@@ -254,12 +263,12 @@ class RunContext:
 
 
 class Series(TypedDict):
-    """One plotted line (or scatter): x and y of equal length; a non-finite y is None (JSON has no NaN)."""
+    """One plotted line (or scatter, or bars): x and y of equal length; a non-finite y is None (JSON has no NaN)."""
 
     label: str
     x: list[float]
     y: list[float | None]
-    style: Literal["line", "scatter"]
+    style: SeriesStyle
 
 
 class Figure(TypedDict):
@@ -285,10 +294,9 @@ DISPLAY_KEYS = frozenset(Report.__annotations__)  # the keys of a result that ar
 Result = dict[str, Any]  # a Report's keys, typed as there, plus the experiment's named values
 
 
-def series(label: str, y: Sequence[float], x: Sequence[float] | None = None,
-           style: Literal["line", "scatter"] = "line") -> Series:
+def series(label: str, y: Numbers, x: Numbers | None = None, style: SeriesStyle = "line") -> Series:
     """One plotted series. Non-finite values are kept as None so JSON stays valid."""
-    xs = list(range(len(y))) if x is None else [float(v) for v in x]
+    xs: list[float] = list(range(len(y))) if x is None else [float(v) for v in x]
     ys = [float(v) if math.isfinite(float(v)) else None for v in y]
     return {"label": label, "x": xs, "y": ys, "style": style}
 
@@ -304,7 +312,7 @@ def figure(
     return {"title": title, "xlabel": xlabel, "ylabel": ylabel, "yscale": yscale, "series": list(series_list)}
 
 
-def step_grid(rows: Sequence[tuple[str, Sequence[Any]]], cell: int = 6, show: Callable[[Any], str] = str,
+def step_grid(rows: Sequence[tuple[str, Numbers | Sequence[Any]]], cell: int = 6, show: Callable[[Any], str] = str,
               header: str = "t", first_step: int = 0, width: int = 68) -> list[str]:
     """A table with one row per name and one column per time step (numbered from ``first_step``), ``cell``
     characters a column, split into blocks of columns that fit in ``width`` characters (an 80-column lab)."""
@@ -320,7 +328,7 @@ def step_grid(rows: Sequence[tuple[str, Sequence[Any]]], cell: int = 6, show: Ca
     return out[:-1]
 
 
-def signed_grid(rows: Sequence[tuple[str, Sequence[float]]], first_step: int = 0) -> list[str]:
+def signed_grid(rows: Sequence[tuple[str, Numbers]], first_step: int = 0) -> list[str]:
     """:func:`step_grid` of signed values with two decimals (activations, states)."""
     from tutor.engine.wording import signed
 

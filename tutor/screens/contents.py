@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Callable
 
 from rich.text import Text
 from textual import on
@@ -12,14 +12,22 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-if TYPE_CHECKING:
-    from tutor.app import TutorApp
+from tutor.curriculum import Curriculum, Lesson
+from tutor.messages import OpenLesson
+from tutor.progress import LessonShape, ProgressStore
 
 MARKS = {"not started": " ", "in progress": "…", "done": "✓"}
 
 
 class ContentsScreen(Screen[None]):
-    app: "TutorApp"
+    """Reads the curriculum and the progress it is given; opening a lesson is an :class:`OpenLesson` message."""
+
+    def __init__(self, curriculum: Curriculum, progress: ProgressStore,
+                 shape: Callable[[Lesson], LessonShape]) -> None:
+        super().__init__()
+        self.curriculum = curriculum
+        self.progress = progress
+        self.shape = shape
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -32,14 +40,14 @@ class ContentsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.refresh_lessons()
-        errors = self.app.curriculum.errors
+        errors = self.curriculum.errors
         box = self.query_one("#lesson-errors", Static)
-        self.query_one("#lesson-errors-box").display = bool(errors) or not self.app.curriculum.lessons
+        self.query_one("#lesson-errors-box").display = bool(errors) or not self.curriculum.lessons
         if errors:
             head = (f"{_count(len(errors), 'lesson')} could not be loaded"
                     + (" (tab here, then ↑↓ to scroll):" if len(errors) > 4 else ":"))
             box.update(head + "\n" + "\n".join(f"  {e}" for e in errors))
-        elif not self.app.curriculum.lessons:
+        elif not self.curriculum.lessons:
             from tutor.curriculum.loader import default_lessons_dir  # noqa: PLC0415
 
             box.update(f"No lessons in {default_lessons_dir()} (lesson files end in .md).")
@@ -49,10 +57,10 @@ class ContentsScreen(Screen[None]):
 
     def refresh_lessons(self) -> None:
         options = self.query_one("#lessons", OptionList)
-        lessons = self.app.curriculum.lessons
+        lessons = self.curriculum.lessons
         options.clear_options()
         for lesson in lessons:
-            status = self.app.progress.status(self.app.shape(lesson))
+            status = self.progress.status(self.shape(lesson))
             label = f"{MARKS[status]} {lesson.order:>2}. {lesson.title:<44} {status}"
             options.add_option(Option(Text(label), id=lesson.id))  # Text: a title's [brackets] are literal
         if not lessons:
@@ -61,19 +69,19 @@ class ContentsScreen(Screen[None]):
         options.focus()
 
     def _cursor_index(self) -> int:
-        lessons = self.app.curriculum.lessons
-        last = self.app.progress.last_lesson
+        lessons = self.curriculum.lessons
+        last = self.progress.last_lesson
         for i, lesson in enumerate(lessons):
             if lesson.id == last:
                 return i
         for i, lesson in enumerate(lessons):
-            if self.app.progress.status(self.app.shape(lesson)) != "done":
+            if self.progress.status(self.shape(lesson)) != "done":
                 return i
         return 0
 
     @on(OptionList.OptionHighlighted, "#lessons")
     def _describe(self, event: OptionList.OptionHighlighted) -> None:
-        lesson = next((x for x in self.app.curriculum.lessons if x.id == event.option.id), None)
+        lesson = next((x for x in self.curriculum.lessons if x.id == event.option.id), None)
         if lesson is None:
             return
         labs = sum(len(page.labs) for page in lesson.pages)
@@ -84,7 +92,7 @@ class ContentsScreen(Screen[None]):
     @on(OptionList.OptionSelected, "#lessons")
     def _open(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
-            self.app.open_lesson(event.option.id)
+            self.post_message(OpenLesson(event.option.id))
 
 
 def _count(n: int, word: str) -> str:

@@ -7,6 +7,7 @@ the worker has loaded TensorFlow and run its probe, so the UI never waits for it
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -17,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tutor import doctor
+from tutor.messages import NeedEngine
 
 PROBING = "probing TensorFlow…"
 
@@ -30,9 +32,10 @@ class DoctorScreen(ModalScreen[None]):
             self.report = report
             self.final = final
 
-    def __init__(self, log_path: Path | None = None) -> None:
+    def __init__(self, log_path: Path | None = None, marker: str | None = None) -> None:
         super().__init__()
         self.log_path = log_path
+        self.marker = marker  # the app's chart marker setting, shown with the terminal
         self.report: doctor.Report | None = None  # the last one shown
         self.done = False
 
@@ -44,15 +47,14 @@ class DoctorScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         # What the running app sees, read here on the UI thread: its size, colour system and marker setting.
-        terminal = {"size": tuple(self.app.size), "color_system": self.app.console.color_system}
-        progress = getattr(self.app, "progress", None)
-        if progress is not None:
-            terminal["marker"] = progress.marker
+        terminal: dict[str, Any] = {"size": tuple(self.app.size), "color_system": self.app.console.color_system}
+        if self.marker is not None:
+            terminal["marker"] = self.marker
         self.query_one("#doctor-box").focus()
         self._probe(terminal)
 
     @work(thread=True, exclusive=True, group="doctor", exit_on_error=False)
-    def _probe(self, terminal: dict) -> None:
+    def _probe(self, terminal: dict[str, Any]) -> None:
         quick = doctor.run_all(with_device=False, terminal=terminal, log_path=self.log_path, skipped_note=PROBING)
         self.post_message(self.Probed(quick, final=False))
         self.post_message(self.Probed(doctor.run_all(terminal=terminal, log_path=self.log_path), final=True))
@@ -63,9 +65,7 @@ class DoctorScreen(ModalScreen[None]):
         self.query_one("#doctor-report", Static).update(doctor.render(message.report))
         if message.final:
             # The probe has imported TensorFlow in this process: let the header say so, not "not loaded yet".
-            need_engine = getattr(self.app, "need_engine", None)
-            if need_engine is not None:
-                need_engine()
+            self.post_message(NeedEngine())
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)

@@ -1,29 +1,47 @@
-"""The ? screen: every key, and where things are kept. It fits 80×24 without scrolling."""
+"""The ? screen: every key, and where things are kept. It fits 80×24 without scrolling.
+
+The key table is built from the bindings themselves (the App's and the lesson screen's), so it cannot drift
+from them: one row per action or binding group, its keys as the footer shows them, and the binding's tooltip
+(else its description). Only the keys that Textual's own widgets handle are written here.
+"""
 
 from __future__ import annotations
+
+from typing import Callable, Iterable
 
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-KEYS = [
-    ("enter", "open a lesson; answer a check; run a lab from one of its fields"),
-    ("n or →  /  p or ←", "next / previous page"),
-    ("t", "start the lab on this page, or stop it while it runs"),
-    (", and .", "step a stepping lab back and forward"),
-    ("c", "clear the runs kept on a lab's chart"),
+from tutor.screens.lesson import LessonScreen
+
+# Keys the widgets handle (fields, option lists, the focus chain), not bindings of this app's own.
+WIDGET_KEYS = [
+    ("enter", "open a lesson; answer a check; run a lab from its fields"),
     ("tab / shift+tab", "move between a lab's fields and a check's answers"),
-    ("escape", "leave a field; again: the contents (a running lab goes on)"),
-    ("↑ ↓ pgup pgdn", "scroll the page"),
-    ("m", "chart marker: braille, blocks, dots or ascii"),
-    ("ctrl+p", "command palette: jump to any lesson; the doctor"),
-    ("?", "this help"),
-    ("q", "quit at once (ctrl+q while typing in a field)"),
 ]
+
+
+def key_rows(bindings: Iterable[BindingType], key_display: Callable[[Binding], str]) -> list[tuple[str, str]]:
+    """One row per binding group, else per action (``page(1)`` and ``page(-1)`` share one): the keys as
+    ``key_display`` shows them, and the group's description, else the bindings' tooltips (else descriptions)."""
+    rows: dict[str, list[Binding]] = {}
+    for binding in bindings:
+        if isinstance(binding, Binding):  # a bare tuple has no tooltip; this app writes every binding as one
+            name = binding.group.description if binding.group else binding.action.partition("(")[0]
+            rows.setdefault(name, []).append(binding)
+    table = []
+    for same in rows.values():
+        keys = [" ".join(key_display(b.with_key(key)) for key in b.key.split(",")) for b in same]
+        group = same[0].group
+        texts = [b.tooltip for b in same if b.tooltip] or [same[0].description]
+        table.append((" ".join(keys) if group else " / ".join(keys),
+                      group.description if group else " / ".join(dict.fromkeys(texts))))
+    return table
 
 
 class HelpScreen(ModalScreen[None]):
@@ -36,10 +54,14 @@ class HelpScreen(ModalScreen[None]):
         self.log_path = log_path
 
     def compose(self) -> ComposeResult:
+        display = self.app.get_key_display
         table = Table.grid(padding=(0, 2))
-        table.add_column(style="bold", no_wrap=True)
+        table.add_column(style="bold", max_width=15)  # the scroll keys take two lines; the rest fit in one
         table.add_column()
-        for key, what in KEYS:
+        palette = display(Binding(self.app.COMMAND_PALETTE_BINDING, "command_palette"))
+        for key, what in [*key_rows(LessonScreen.BINDINGS, display), *WIDGET_KEYS,
+                          (palette, "command palette: jump to any lesson; the doctor"),
+                          *key_rows(self.app.BINDINGS, display)]:
             table.add_row(key, what)
         with Vertical(id="help-box"):
             yield Static("Keys", id="help-title")

@@ -7,8 +7,6 @@ scrolls; each page does (one scroll area), under a bar that is always visible.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,12 +18,11 @@ from textual.widgets import ContentSwitcher, Footer, Header, Input, Markdown, Op
 
 from tutor.curriculum.model import CheckSpec, ExerciseSpec, LabSpec, Lesson, Prose
 from tutor.engine import registry
+from tutor.messages import Answered, NeedEngine, PageSeen
+from tutor.progress import ProgressStore
 from tutor.widgets.check import CheckView
 from tutor.widgets.exercise import ExerciseView
 from tutor.widgets.lab import LabView
-
-if TYPE_CHECKING:
-    from tutor.app import TutorApp
 
 
 class PageView(VerticalScroll, can_focus=False, inherit_bindings=False):
@@ -35,38 +32,48 @@ class PageView(VerticalScroll, can_focus=False, inherit_bindings=False):
     filled = False
 
 
+STEP = Binding.Group("step a stepping lab forward / back")
+SCROLL = Binding.Group("scroll the page")
+
+
 def uses_keras(lesson: Lesson, pages: range) -> bool:
     return any(registry.get(lab.experiment).uses_tensorflow
                for index in pages if 0 <= index < len(lesson.pages) for lab in lesson.pages[index].labs)
 
 
 class LessonScreen(Screen[None]):
-    app: "TutorApp"
+    """Reads earlier answers from the progress it is given; a page seen and a check answered go to the App as
+    :class:`PageSeen` and :class:`Answered` messages."""
 
     # No focus on resume: Textual's default ("*") would focus the first focusable widget in the DOM, which can be
     # a check or a field on a page that is not shown; the scroll keys would then go to that hidden widget.
     AUTO_FOCUS = ""
 
+    # The tooltips are the help screen's key table (tutor/screens/help.py builds it from these bindings).
     BINDINGS = [
-        Binding("n,right", "page(1)", "Next", id="next-page"),
-        Binding("p,left", "page(-1)", "Prev", id="previous-page"),
-        Binding("t", "toggle_lab", "Run/stop lab", id="toggle-lab"),
-        Binding("c", "clear_chart", "Clear kept", show=False),
-        Binding("full_stop", "step(1)", "Step forward", show=False),
-        Binding("comma", "step(-1)", "Step back", show=False),
-        Binding("escape", "back", "Contents", id="contents"),
-        Binding("e", "edit_exercise", "Edit exercise", id="edit-exercise"),
-        Binding("up", "scroll('up')", "Scroll up", show=False),
-        Binding("down", "scroll('down')", "Scroll down", show=False),
-        Binding("pageup", "scroll('page_up')", "Page up", show=False),
-        Binding("pagedown,space", "scroll('page_down')", "Page down", show=False),
-        Binding("home", "scroll('home')", "Top", show=False),
-        Binding("end", "scroll('end')", "Bottom", show=False),
+        Binding("n,right", "page(1)", "Next", id="next-page", tooltip="next page"),
+        Binding("p,left", "page(-1)", "Prev", id="previous-page", tooltip="previous page"),
+        Binding("t", "toggle_lab", "Run/stop lab", id="toggle-lab",
+                tooltip="start the lab on this page, or stop it while it runs"),
+        Binding("c", "clear_chart", "Clear kept", show=False, tooltip="clear the runs kept on a lab's chart"),
+        Binding("full_stop", "step(1)", "Step forward", show=False, group=STEP),
+        Binding("comma", "step(-1)", "Step back", show=False, group=STEP),
+        Binding("escape", "back", "Contents", id="contents",
+                tooltip="leave a field; again: the contents (a running lab goes on)"),
+        Binding("e", "edit_exercise", "Edit exercise", id="edit-exercise",
+                tooltip="open this page's exercise in your editor"),
+        Binding("up", "scroll('up')", "Scroll up", show=False, group=SCROLL),
+        Binding("down", "scroll('down')", "Scroll down", show=False, group=SCROLL),
+        Binding("pageup", "scroll('page_up')", "Page up", show=False, group=SCROLL),
+        Binding("pagedown,space", "scroll('page_down')", "Page down", show=False, group=SCROLL),
+        Binding("home", "scroll('home')", "Top", show=False, group=SCROLL),
+        Binding("end", "scroll('end')", "Bottom", show=False, group=SCROLL),
     ]
 
-    def __init__(self, lesson: Lesson, page: int = 0) -> None:
+    def __init__(self, lesson: Lesson, progress: ProgressStore, page: int = 0) -> None:
         super().__init__()
         self.lesson = lesson
+        self.progress = progress
         self.page = max(0, min(page, len(lesson.pages) - 1))
 
     def compose(self) -> ComposeResult:
@@ -87,9 +94,9 @@ class LessonScreen(Screen[None]):
             if isinstance(block, Prose):
                 widgets.append(Markdown(block.markdown, classes="prose"))
             elif isinstance(block, LabSpec):
-                widgets.append(LabView(block, self.app.progress.marker))
+                widgets.append(LabView(block))
             elif isinstance(block, CheckSpec):
-                widgets.append(CheckView(block, self.app.progress.answer(self.lesson.id, block.id)))
+                widgets.append(CheckView(block, self.progress.answer(self.lesson.id, block.id)))
             elif isinstance(block, ExerciseSpec):
                 widgets.append(ExerciseView(block))
         return widgets
@@ -113,12 +120,11 @@ class LessonScreen(Screen[None]):
         focused = self.focused
         if focused is not None and view not in focused.ancestors:
             self.set_focus(None)  # a field of the page left behind
-        shape = self.app.shape(self.lesson)
-        self.app.record_progress(lambda store: store.see_page(shape, index))
+        self.post_message(PageSeen(self.lesson, index))
         if uses_keras(self.lesson, range(index, index + 2)):
             # TensorFlow loads (about 4 s on a quiet machine, in the background) while the learner reads the
             # page before a Keras lab, not at start: it competes with the UI for the CPU and the GIL.
-            self.app.need_engine(delay=1.0)
+            self.post_message(NeedEngine(delay=1.0))
         self.call_after_refresh(self.refresh_bindings)  # the footer offers e on exercise pages only
 
     def action_page(self, delta: int) -> None:
@@ -204,6 +210,5 @@ class LessonScreen(Screen[None]):
 
     @on(CheckView.Answered)
     def _answered(self, event: CheckView.Answered) -> None:
-        shape = self.app.shape(self.lesson)
-        self.app.record_progress(lambda store: store.record_answer(shape, event.check.id, event.given,
-                                                                   event.correct))
+        event.stop()
+        self.post_message(Answered(self.lesson, event.check.id, event.given, event.correct))

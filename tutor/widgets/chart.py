@@ -14,6 +14,8 @@ from typing import Any, Sequence
 from textual.reactive import Reactive
 from textual_plotext import PlotextPlot
 
+from tutor.engine.experiment import Figure, Series
+
 # Named colours exist in every 16-colour palette; series are also told apart by marker where colour is off.
 COLORS = ("blue", "red", "green", "magenta", "cyan", "yellow", "white")
 ASCII_MARKERS = ("*", "o", "+", "x", "#", "%", "@")
@@ -22,17 +24,17 @@ PLOTEXT_MARKERS = {"braille": "braille", "blocks": "hd", "dots": "dot"}
 
 class FigureChart(PlotextPlot):
     """Owns its figure; ``show()`` replaces it, ``replot()`` draws it. Touch only from the UI thread.
-    The marker follows the app's ``marker`` reactive when the app has one."""
+    The marker follows the app's ``marker`` reactive when the app has one (else it is braille)."""
 
-    def __init__(self, marker: str = "braille", **kwargs: Any) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.marker = marker
-        self._figure: dict[str, Any] | None = None
-        self._extra: list[dict[str, Any]] = []
+        self.marker = "braille"
+        self._figure: Figure | None = None
+        self._extra: list[Series] = []
         self._drawn_size: tuple[int, int] | None = None
         self.placeholder = "Not run yet"
 
-    def show(self, fig: dict[str, Any] | None, extra: Sequence[dict[str, Any]] = ()) -> None:
+    def show(self, fig: Figure | None, extra: Sequence[Series] = ()) -> None:
         self._figure = fig
         self._extra = list(extra)
         self.replot()
@@ -45,8 +47,7 @@ class FigureChart(PlotextPlot):
     def on_mount(self) -> None:
         super().on_mount()
         if isinstance(getattr(type(self.app), "marker", None), Reactive):  # the one setting, on the app
-            self.watch(self.app, "marker", self.set_marker, init=False)
-            self.marker = self.app.marker
+            self.watch(self.app, "marker", self.set_marker)  # and takes its value now
         self.replot()
 
     def on_resize(self) -> None:
@@ -259,5 +260,3 @@ def whole_ticks(low: float, high: float, most: int = 8) -> list[float]:
     start = math.ceil(low / step) * step
     return [float(v) for v in range(int(start), int(math.floor(high)) + 1, step)]
 
-
-_whole_ticks = whole_ticks  # the name earlier callers and tests use

@@ -32,15 +32,7 @@ def editor_command() -> list[str]:
 
 
 class ExerciseView(Vertical):
-    DEFAULT_CSS = """
-    ExerciseView { height: auto; border: round $secondary; padding: 0 1; margin-bottom: 1; }
-    ExerciseView .exercise-title { text-style: bold; }
-    ExerciseView .exercise-task { color: $text-muted; margin-top: 1; }
-    ExerciseView .exercise-where { color: $text-muted; }
-    ExerciseView .exercise-status { height: auto; margin-bottom: 1; }
-    ExerciseView.-passed .exercise-status { color: $success; }
-    ExerciseView.-failed .exercise-status { color: $warning; }
-    """
+    DEFAULT_CSS = "ExerciseView { height: auto; }"  # its colours and border are in app.tcss (.exercise)
 
     def __init__(self, spec: ExerciseSpec, **kwargs: Any) -> None:
         super().__init__(classes="exercise", **kwargs)

@@ -11,7 +11,7 @@ import time
 import traceback
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical
@@ -21,7 +21,9 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from tutor.curriculum.model import LabSpec
 from tutor.engine import registry
-from tutor.engine.experiment import Cancelled, Diverged, Param, ParamError, ParsedParams, Report, RunContext
+from tutor.engine.experiment import (Cancelled, Diverged, Param, ParamError, ParsedParams, Report, Result,
+                                     RunContext, Series)
+from tutor.messages import NeedEngine
 from tutor.widgets.chart import FigureChart
 
 MAX_KEPT_SERIES = 6
@@ -37,7 +39,7 @@ class FieldInput(Input):
     BINDINGS = [Binding("enter", "submit", "Run"), *FIELD_BINDINGS]
 
 
-class FieldSelect(Select):
+class FieldSelect(Select[str]):
     BINDINGS = [Binding("enter,down,space,up", "show_overlay", "Choose", show=False), *FIELD_BINDINGS]
 
 
@@ -45,19 +47,27 @@ class LabView(Vertical):
     """One lab. The screen calls :meth:`toggle`, :meth:`clear_kept` and :meth:`step`."""
 
     class Progress(Message):
+        """A snapshot of the run, posted from its thread."""
+
         def __init__(self, snapshot: Report) -> None:
             super().__init__()
             self.snapshot = snapshot
 
-    def __init__(self, spec: LabSpec, marker: str = "braille", **kwargs: Any) -> None:
+    class Waiting(Message):
+        """The run waits for the training slot (another lab trains, or the previous run is stopping)."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, spec: LabSpec, **kwargs: Any) -> None:
         super().__init__(classes="lab", **kwargs)
         self.spec = spec
         self.experiment = registry.get(spec.experiment)
-        self.marker = marker
-        self.result: dict[str, Any] | None = None
+        self.result: Result | None = None
         self.error: str | None = None
-        self._worker: Worker | None = None
-        self._kept: list[dict[str, Any]] = []
+        self._worker: Worker[Result] | None = None
+        self._kept: list[Series] = []
         self._started = 0.0
         self._stopping = False
         self._pending_step = 0  # , and . pressed while a step was still running: applied when it ends
@@ -79,11 +89,11 @@ class LabView(Vertical):
         yield Static("Tab moves to the fields; each one is described here.", classes="lab-hint", markup=False)
         yield Static(f"Press t to run (enter in a field runs too).{self._keys_hint()}", classes="lab-status",
                      markup=False)
-        yield FigureChart(self.marker, classes="lab-chart")
+        yield FigureChart(classes="lab-chart")
         yield Static("", classes="lab-summary", markup=False)
         yield Static("", classes="lab-text", markup=False)
 
-    def _input_for(self, param: Param):
+    def _input_for(self, param: Param) -> FieldInput | FieldSelect:
         value = self.spec.params[param.name]
         if param.kind in ("choice", "bool"):
             options = param.choices if param.kind == "choice" else ("yes", "no")
@@ -114,11 +124,16 @@ class LabView(Vertical):
         self.query_one(".lab-status", Static).update(text)
 
     # -- form --------------------------------------------------------------------------------------------
+    def _field(self, name: str) -> Input | Select[str]:
+        widget = self.query_one(f"#p-{name}")
+        assert isinstance(widget, (Input, Select))  # what _input_for makes
+        return widget
+
     def raw_values(self) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for param in self.experiment.params:
-            widget = self.query_one(f"#p-{param.name}")
-            value = widget.value
+            widget = self._field(param.name)
+            value: Any = widget.value
             if isinstance(widget, Select) and value in (Select.BLANK, Select.NULL):
                 # A Select mounted during a burst of page keys can report no value while showing its
                 # initial one (seen in a real terminal, not under Pilot): use the lesson's value.
@@ -127,7 +142,7 @@ class LabView(Vertical):
         return values
 
     def set_value(self, name: str, value: Any) -> None:
-        widget = self.query_one(f"#p-{name}")
+        widget = self._field(name)
         widget.value = self.experiment.param(name).format(value) if not isinstance(value, str) else value
 
     def _show_field_errors(self, bad: dict[str, str]) -> None:
@@ -136,7 +151,7 @@ class LabView(Vertical):
             field.set_class(param.name in bad, "-invalid")
             field.query_one(".field-error", Static).update(bad.get(param.name, ""))
 
-    def on_descendant_focus(self, event) -> None:
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         widget_id = getattr(event.widget, "id", None) or ""
         if widget_id.startswith("p-"):
             param = self.experiment.param(widget_id[2:])
@@ -169,7 +184,7 @@ class LabView(Vertical):
         self.error = None
         self._status("Starting…" if not self.experiment.uses_tensorflow else "Starting (TensorFlow)…")
         if self.experiment.uses_tensorflow:
-            self.app.need_engine()
+            self.post_message(NeedEngine())
         if not keep_chart:
             self.chart.show(None, self._kept)
             self._show_text({"summary": "", "text": ""})  # the last run's summary does not describe this one
@@ -211,7 +226,7 @@ class LabView(Vertical):
         self.start(keep_chart=True)
 
     def _work(self, params: ParsedParams, previous_done: threading.Event,
-              done: threading.Event) -> dict[str, Any]:
+              done: threading.Event) -> Result:
         worker = get_current_worker()
         ctx = RunContext(on_progress=lambda snap: self.post_message(self.Progress(snap)),
                          is_cancelled=lambda: worker.is_cancelled)
@@ -221,12 +236,21 @@ class LabView(Vertical):
                 text = "Stopping the previous run…"
             else:
                 text = "Waiting for another lab's training to finish (t stops this one)…"
-            self.post_message(self.Progress({"waiting": text}))
+            self.post_message(self.Waiting(text))
 
         try:
             return registry.run(self.spec.experiment, params, ctx, on_wait=on_wait)
         finally:
             done.set()
+
+    @on(Waiting)
+    def _wait(self, message: Waiting) -> None:
+        message.stop()
+        if not self.running:
+            return
+        self._waiting = True
+        if not self._stopping:
+            self._status(message.text)
 
     @on(Progress)
     def _progress(self, message: Progress) -> None:
@@ -234,11 +258,6 @@ class LabView(Vertical):
         if not self.running:
             return
         snap = message.snapshot
-        if "waiting" in snap:
-            self._waiting = True
-            if not self._stopping:
-                self._status(snap["waiting"])
-            return
         if self._waiting:  # the slot is ours now: the run's time starts here
             self._waiting = False
             self._started = time.monotonic()
@@ -248,7 +267,7 @@ class LabView(Vertical):
             self._status(f"Running… {time.monotonic() - self._started:.0f} s   (t stops)")
         self._show_text(snap)
 
-    def _show_text(self, snap: Report) -> None:
+    def _show_text(self, snap: Report | Result) -> None:
         if "summary" in snap:
             self.query_one(".lab-summary", Static).update(snap["summary"])
         text = self.query_one(".lab-text", Static)
@@ -257,13 +276,14 @@ class LabView(Vertical):
 
     @on(Worker.StateChanged)
     def _state(self, event: Worker.StateChanged) -> None:
-        if event.worker is not self._worker:
+        worker = self._worker
+        if worker is None or event.worker is not worker:
             return
         event.stop()
         state = event.state
         seconds = time.monotonic() - self._started
-        if state == WorkerState.SUCCESS:
-            self.result = event.worker.result
+        if state == WorkerState.SUCCESS and worker.result is not None:
+            self.result = worker.result
             self._finish(self.result, seconds)
             return
         if state == WorkerState.CANCELLED:
@@ -286,7 +306,7 @@ class LabView(Vertical):
                 self.query_one(".lab-summary", Static).update(self.error)
                 self.log.error("".join(traceback.format_exception(err)))
 
-    def _finish(self, result: dict[str, Any], seconds: float) -> None:
+    def _finish(self, result: Result, seconds: float) -> None:
         for name, value in result.get("set_params", {}).items():  # e.g. a step clamped to the sequence's end
             self.set_value(name, value)
         fig = result.get("figure")
