@@ -24,14 +24,14 @@ import sys
 import traceback
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 MAX_ELEMENTS = 1_000_000  # entries of one returned array that are kept; more is reported as too large
 
 
-def tanh_cubes(a: np.ndarray, c: np.ndarray):  # noqa: ANN201 - a function of w for numerical_gradient
+def tanh_cubes(a: np.ndarray, c: np.ndarray) -> Callable[[np.ndarray], float]:
     """The function whose gradient exercise 6 estimates (the parent computes its reference with this too)."""
     def f(w: np.ndarray) -> float:
         return float(np.sum(np.tanh(3.0 * np.atleast_2d(w) @ a) * c) + np.sum(np.atleast_2d(w) ** 3))
@@ -73,7 +73,7 @@ class _Writer:
     """Collects returned arrays under short keys; everything else goes into the JSON as plain values."""
 
     def __init__(self) -> None:
-        self.arrays: dict[str, np.ndarray] = {}
+        self.arrays: dict[str, Any] = {}  # Any: np.savez's stubs read a ** of ndarrays as its allow_pickle
 
     def encode(self, value: Any, depth: int = 0) -> dict[str, Any]:
         if depth > 3:
@@ -167,7 +167,10 @@ def call(fn: Any, case: dict[str, Any], inputs: Any, path: Path, writer: _Writer
     """One case: the call, what it returned, what it changed and what NumPy said while it ran."""
     seeds = case.get("seeds")
     runs = seeds if seeds is not None else [None]
-    outputs, changed, said, dtypes = [], set(), [], set()
+    outputs: list[Any] = []
+    changed: set[int] = set()
+    said: list[str] = []
+    dtypes: set[str] = set()
     for seed in runs:
         args = _arguments(case["args"], inputs, dtypes)
         if seed is not None:
