@@ -115,3 +115,20 @@ def test_a_folder_or_a_pipe_is_named_as_the_problem(tmp_path):
 def test_a_time_limit_that_is_not_positive_is_refused(tmp_path, limit):
     with pytest.raises(ValueError, match="more than 0 seconds"):
         check("rnn_step", write(tmp_path, RIGHT), timeout=limit)
+
+
+async def test_leaving_the_tutor_stops_the_checks(make_app, monkeypatch):
+    # The one exit path (q, and SIGTERM/SIGHUP after their watchdog) stops running checks before os._exit.
+    calls = []
+    monkeypatch.setattr(checker, "stop_all", lambda: calls.append("stop_all"))
+
+    def fake_exit(code: int) -> None:
+        calls.append(code)
+        raise SystemExit(code)
+
+    monkeypatch.setattr("tutor.app.os._exit", fake_exit)
+    app = make_app()
+    async with app.run_test():
+        with pytest.raises(SystemExit):
+            app.leave(0)
+    assert calls == ["stop_all", 0]

@@ -17,11 +17,12 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, NoReturn
 
 from textual import events, on, work
 from textual.app import App, SystemCommand
@@ -35,6 +36,7 @@ from textual.timer import Timer
 
 from tutor.curriculum import Curriculum, Lesson, load_curriculum
 from tutor.engine import runtime
+from tutor.exercises import checker
 from tutor.messages import Answered, EngineStatus, NeedEngine, OpenLesson, PageSeen, ProgressSaveError
 from tutor.progress import MARKERS, LessonShape, ProgressStore, state_dir
 from tutor.screens.contents import ContentsScreen
@@ -126,12 +128,21 @@ class TutorApp(App[None]):
         self.signal_received = signum
         self.exit(return_code=128 + signum)
         # If restoring the terminal hangs (its connection is gone after SIGHUP), leave anyway, progress saved.
-        watchdog = threading.Timer(1.0, self._leave_now, args=(128 + signum,))
+        watchdog = threading.Timer(1.0, self.leave, args=(128 + signum, 0.5))
         watchdog.daemon = True
         watchdog.start()
 
-    def _leave_now(self, code: int) -> None:
-        self.progress.flush(timeout=0.5)
+    def leave(self, code: int, timeout: float = 1.0) -> NoReturn:
+        """Quit means quit: stop the exercise checks still running (with whatever they started), put progress
+        on disk, and leave now, without waiting for worker threads (a training step, TensorFlow's import) or
+        TensorFlow's own teardown, which takes seconds. The one exit path, for `q` and for signals."""
+        checker.stop_all()
+        self.progress.flush(timeout=timeout)
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
         os._exit(code)
 
     # -- progress: the store applies a change in memory at once; its writer thread puts it on disk ---------

@@ -360,21 +360,7 @@ def _app(lesson: str | None) -> int:
             os.dup2(saved_stderr, 2)
             os.close(saved_stderr)
     code = app.return_code or 0
-    _leave(app, code)
-    return code
-
-
-def _leave(app, code: int) -> None:
-    """Quit means quit: the terminal is restored and progress is on disk when app.run returns, so leave now,
-    without waiting for worker threads (a training step, TensorFlow's import) or TensorFlow's own teardown,
-    which takes seconds."""
-    app.progress.flush(timeout=1.0)
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            pass
-    os._exit(code)
+    app.leave(code)
 
 
 def _doctor(args: argparse.Namespace) -> int:
