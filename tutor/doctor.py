@@ -25,7 +25,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-MIN_WIDTH, MIN_HEIGHT = 80, 24  # the same bound as the app's "too small" notice (tutor/screens/too_small.py)
+from tutor.paths import MIN_TERMINAL, data_dir, exercises_dir, progress_file, tensorflow_log
+
+MIN_WIDTH, MIN_HEIGHT = MIN_TERMINAL  # the same bound as the app's "too small" notice
 
 # distribution name -> JSON key
 PACKAGES = {
@@ -297,7 +299,7 @@ def probe_terminal(probe: Probe, env: Mapping[str, str] | None = None, size: tup
 
     # The Linux text console's fonts have no braille; dumb terminals draw nothing special.
     braille = utf8_locale and term not in ("linux", "dumb", "vt100", "vt220", "")
-    marker = marker or read_marker(_progress_path())
+    marker = marker or read_marker(progress_file())
     data["braille_likely"] = braille
     data["marker"] = marker
     setting = f"; chart marker: {marker or 'braille'} (m cycles braille, blocks, dots, ascii)"
@@ -321,19 +323,6 @@ def probe_terminal(probe: Probe, env: Mapping[str, str] | None = None, size: tup
 
 
 # -- paths ---------------------------------------------------------------------------------------------------
-def _progress_path() -> Path:
-    from tutor.progress import data_dir
-
-    return data_dir() / "progress.json"
-
-
-def exercises_dir() -> Path:
-    """Where learners' exercise files live: beside the progress file (``$RNN_TUTOR_HOME`` or the XDG data dir)."""
-    from tutor.progress import data_dir
-
-    return data_dir() / "exercises"
-
-
 def _writable(path: Path) -> bool:
     """Whether the path can be created or written: test the nearest folder that exists."""
     for folder in (path, *path.parents):
@@ -352,14 +341,12 @@ def _describe_file(path: Path) -> str:
 
 def probe_paths(probe: Probe) -> None:
     from tutor.curriculum.loader import default_lessons_dir
-    from tutor.progress import data_dir, state_dir
-
-    progress = _progress_path()
+    progress = progress_file()
     paths = {
         "home": data_dir(),
         "progress": progress,
         "settings": progress,  # the settings (chart marker) are kept in the progress file
-        "tensorflow_log": state_dir() / "tensorflow.log",
+        "tensorflow_log": tensorflow_log(),
         "exercises": exercises_dir(),
         "lessons": default_lessons_dir(),
     }
@@ -384,9 +371,7 @@ def run_all(with_device: bool = True, terminal: dict[str, Any] | None = None,
             log_path: Path | None = None, skipped_note: str = "not probed (TensorFlow not loaded)") -> Report:
     """Every probe, in the order the report shows them. ``terminal`` passes the app's own view (size,
     color_system, marker) to the terminal probe; ``with_device=False`` skips TensorFlow (quick checks)."""
-    from tutor.progress import state_dir
-
-    log_path = log_path or state_dir() / "tensorflow.log"
+    log_path = log_path or tensorflow_log()
     probes = [run_probe("versions", "Versions", probe_versions)]
     if with_device:
         probes.append(run_probe("device", "Device", lambda p: probe_device(p, log_path)))

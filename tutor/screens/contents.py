@@ -12,6 +12,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tutor.progress import lesson_shape
+
 if TYPE_CHECKING:
     from tutor.app import TutorApp
 
@@ -52,7 +54,7 @@ class ContentsScreen(Screen[None]):
         lessons = self.app.curriculum.lessons
         options.clear_options()
         for lesson in lessons:
-            status = self.app.progress.status(self.app.shape(lesson))
+            status = self.app.progress.status(lesson_shape(lesson))
             label = f"{MARKS[status]} {lesson.order:>2}. {lesson.title:<44} {status}"
             options.add_option(Option(Text(label), id=lesson.id))  # Text: a title's [brackets] are literal
         if not lessons:
@@ -67,7 +69,7 @@ class ContentsScreen(Screen[None]):
             if lesson.id == last:
                 return i
         for i, lesson in enumerate(lessons):
-            if self.app.progress.status(self.app.shape(lesson)) != "done":
+            if self.app.progress.status(lesson_shape(lesson)) != "done":
                 return i
         return 0
 

@@ -20,6 +20,7 @@ from textual.widgets import ContentSwitcher, Footer, Header, Input, Markdown, Op
 
 from tutor.curriculum.model import CheckSpec, ExerciseSpec, LabSpec, Lesson, Prose
 from tutor.engine import registry
+from tutor.progress import lesson_shape
 from tutor.widgets.check import CheckView
 from tutor.widgets.exercise import ExerciseView
 from tutor.widgets.lab import LabView
@@ -91,7 +92,7 @@ class LessonScreen(Screen[None]):
             elif isinstance(block, CheckSpec):
                 widgets.append(CheckView(block, self.app.progress.answer(self.lesson.id, block.id)))
             elif isinstance(block, ExerciseSpec):
-                widgets.append(ExerciseView(block))
+                widgets.append(ExerciseView(block, self.app.progress))
         return widgets
 
     # -- pages -------------------------------------------------------------------------------------------
@@ -113,7 +114,7 @@ class LessonScreen(Screen[None]):
         focused = self.focused
         if focused is not None and view not in focused.ancestors:
             self.set_focus(None)  # a field of the page left behind
-        shape = self.app.shape(self.lesson)
+        shape = lesson_shape(self.lesson)
         self.app.record_progress(lambda store: store.see_page(shape, index))
         if uses_keras(self.lesson, range(index, index + 2)):
             # TensorFlow loads (about 4 s on a quiet machine, in the background) while the learner reads the
@@ -204,6 +205,6 @@ class LessonScreen(Screen[None]):
 
     @on(CheckView.Answered)
     def _answered(self, event: CheckView.Answered) -> None:
-        shape = self.app.shape(self.lesson)
+        shape = lesson_shape(self.lesson)
         self.app.record_progress(lambda store: store.record_answer(shape, event.check.id, event.given,
                                                                    event.correct))

@@ -3,7 +3,8 @@
 ``e`` (bound on the lesson screen) opens the file in ``$VISUAL``, else ``$EDITOR``, else ``vi`` — git's order —
 with the app suspended. The widget looks at the file's modification time every second; when it changes (saved
 from this editor or from another window) it checks the file again in a thread worker (the check itself runs in
-a subprocess with a time limit), shows the result and records a pass.
+a subprocess with a time limit), shows the result and records a pass in the progress store it was given (on the
+UI thread, which owns the store's in-memory copy).
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from textual.worker import Worker, WorkerState
 from tutor.curriculum.model import ExerciseSpec
 from tutor.exercises import workspace
 from tutor.exercises.catalogue import BY_NAME, EXERCISES
+from tutor.exercises import checker
 from tutor.exercises.checker import CheckResult
+from tutor.progress import ProgressStore
 
 POLL_SECONDS = 1.0
 
@@ -42,9 +45,10 @@ class ExerciseView(Vertical):
     ExerciseView.-failed .exercise-status { color: $warning; }
     """
 
-    def __init__(self, spec: ExerciseSpec, **kwargs: Any) -> None:
+    def __init__(self, spec: ExerciseSpec, store: ProgressStore, **kwargs: Any) -> None:
         super().__init__(classes="exercise", **kwargs)
         self.spec = spec
+        self.store = store
         self.exercise = BY_NAME[spec.name]
         self.path = workspace.path(spec.name)
         self.result: CheckResult | None = None
@@ -72,7 +76,7 @@ class ExerciseView(Vertical):
             self._status(f"The exercise folder could not be prepared: {err}", None)
             return
         self._mtime = self._stat()
-        if workspace.passed(self.exercise.name):
+        if self.store.exercise_passed(self.exercise.name):
             self._status("✓ Passed before. Edit it again if you like; it is re-checked on save.", True)
         else:
             self._status("Not passed yet. Press e to open the file in your editor.", None)
@@ -97,12 +101,15 @@ class ExerciseView(Vertical):
 
     # -- checking ----------------------------------------------------------------------------------------
     def check(self) -> None:
-        from tutor.exercises.cli import run_check  # records the pass in the exercise folder
-
         self._status("Checking…", None)
-        self._worker = self.run_worker(lambda: run_check(self.exercise.name), name=f"check-{self.exercise.name}",
+        self._worker = self.run_worker(self._check_file, name=f"check-{self.exercise.name}",
                                        group=f"exercise-{self.exercise.name}", thread=True, exclusive=True,
                                        exit_on_error=False)
+
+    def _check_file(self) -> CheckResult:
+        """In the worker thread: a file deleted meanwhile is copied again, as ``rnn-tutor check`` does."""
+        workspace.ensure()
+        return checker.check(self.exercise.name, self.path)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is not self._worker:
@@ -116,7 +123,8 @@ class ExerciseView(Vertical):
     def show(self, result: CheckResult) -> None:
         self.result = result
         if result.passed:
-            following = workspace.first_unsolved()
+            self.store.record_pass(self.exercise.name)
+            following = workspace.first_unsolved(self.store)
             then = (f"Next: {following.name} ({following.title})." if following else "Every exercise passes.")
             text = (f"✓ {result.message}\n{then} `rnn-tutor solution {self.exercise.name}` shows the reference "
                     f"solution.")
