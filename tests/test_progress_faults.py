@@ -443,3 +443,40 @@ def test_the_valid_part_of_a_damaged_status_file_is_imported(tmp_path):
     assert store.warning and "2 passes and 1 hint level were moved" in store.warning
     assert store.exercise_passed("gru_step") and store.exercise_passed("lstm_step")
     assert not store.exercise_passed("rnn_step") and store.hint_level("clip_norm") == 2
+
+
+# -- QA b1e7222 row 4: a home that is a file (or cannot be written): one notice, and everything goes on ------
+def test_a_home_that_is_a_file_starts_fresh_and_says_why_at_the_first_write(tmp_path):
+    home = tmp_path / "home"
+    home.write_text("a file where the folder should be")
+    store = ProgressStore(home / "progress.json")
+    assert store.warning is None, "nothing was there to read: no file was damaged"
+    store.see_page(SHAPE, 0)
+    assert not store.flush()
+    assert store.save_error == f"Progress could not be saved in {home} (it is a file, not a folder)."
+
+
+def test_the_tensorflow_log_falls_back_to_none_when_its_folder_cannot_be_made(tmp_path):
+    from tutor.engine.runtime import NativeStderrToLog
+
+    blocker = tmp_path / "home"
+    blocker.write_text("x")
+    before = os.fstat(2)
+    with NativeStderrToLog(blocker / "state" / "tensorflow.log"):
+        os.write(2, b"native chatter\n")
+    after = os.fstat(2)
+    assert (before.st_dev, before.st_ino) == (after.st_dev, after.st_ino), "stderr is put back"
+
+
+def test_run_and_doctor_go_on_and_doctor_names_the_folder(tmp_path):
+    home = tmp_path / "home"
+    home.write_text("x")
+    env = {**os.environ, "RNN_TUTOR_HOME": str(home)}
+    run = subprocess.run([sys.executable, "-m", "tutor", "run", "windowing", "--json"], capture_output=True,
+                         text=True, env=env, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["pairs"] > 0
+    doctor = subprocess.run([sys.executable, "-m", "tutor", "doctor", "--no-device", "--json"], capture_output=True,
+                            text=True, env=env, timeout=120)
+    assert doctor.returncode == 0, doctor.stderr
+    assert f"{home} is a file, not a folder" in doctor.stdout

@@ -20,6 +20,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -323,12 +324,21 @@ def probe_terminal(probe: Probe, env: Mapping[str, str] | None = None, size: tup
 
 
 # -- paths ---------------------------------------------------------------------------------------------------
-def _writable(path: Path) -> bool:
-    """Whether the path can be created or written: test the nearest folder that exists."""
-    for folder in (path, *path.parents):
-        if folder.exists():
-            return os.access(folder if folder.is_dir() else folder.parent, os.W_OK)
-    return False
+def _unwritable(path: Path) -> str | None:
+    """Why the path cannot be created or written, naming the folder at fault; None when it can. A temporary
+    file is made in the nearest folder that exists: os.access misses read-only mounts and immutable folders."""
+    existing = next((p for p in (path, *path.parents) if p.exists()), None)
+    if existing is None:
+        return f"none of the folders of {path} exists"
+    if existing != path and not existing.is_dir():
+        return f"{existing} is a file, not a folder"
+    folder = existing if existing.is_dir() else existing.parent
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as err:
+        return f"{folder} cannot be written ({err.strerror or err})"
+    return None
 
 
 def _describe_file(path: Path) -> str:
@@ -352,13 +362,15 @@ def probe_paths(probe: Probe) -> None:
     }
     probe.data.update({key: str(path) for key, path in paths.items()})
     probe.data["rnn_tutor_home"] = os.environ.get("RNN_TUTOR_HOME")
-    fix = "set RNN_TUTOR_HOME to a folder you can write"
-    probe.add("progress", _describe_file(progress), None if _writable(progress) else f"cannot write here; {fix}")
+    def advice(path: Path) -> str | None:
+        problem = _unwritable(path)
+        return problem and f"{problem}; set RNN_TUTOR_HOME to a folder you can write"
+
+    probe.add("progress", _describe_file(progress), advice(progress))
     probe.add("settings", "in the progress file (chart marker)")
     log = paths["tensorflow_log"]
-    probe.add("TensorFlow log", _describe_file(log), None if _writable(log) else f"cannot write here; {fix}")
-    probe.add("exercises", _describe_file(paths["exercises"]),
-              None if _writable(paths["exercises"]) else f"cannot write here; {fix}")
+    probe.add("TensorFlow log", _describe_file(log), advice(log))
+    probe.add("exercises", _describe_file(paths["exercises"]), advice(paths["exercises"]))
     lessons = paths["lessons"]
     count = len(list(lessons.glob("*.md"))) if lessons.is_dir() else 0
     probe.data["lesson_files"] = count

@@ -87,7 +87,9 @@ class ProgressStore:
         self.lock_path = self.path.with_name(self.path.name + ".lock")
         self.notes: list[str] = []  # what the learner should be told once: damaged files moved aside, imports
         self.save_error: str | None = None  # the current write failure, None once a write succeeds
-        self.on_error: ErrorHook | None = None  # called from the writer thread: a message, then None on recovery
+        # Called from the writer thread: a message (the failure, and that the change waits in memory), then None
+        # on recovery.
+        self.on_error: ErrorHook | None = None
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._pending: list[Op] = []
@@ -111,7 +113,7 @@ class ProgressStore:
     def _load(self, shapes: list[LessonShape]) -> None:
         try:
             text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # not saved yet, or the home is a file (said at a write)
             return
         except (OSError, UnicodeDecodeError) as err:
             self._set_aside(str(err), kept_valid=False)
@@ -148,7 +150,7 @@ class ProgressStore:
         legacy = self.path.with_name("exercises") / LEGACY_STATUS
         try:
             text = legacy.read_bytes().decode("utf-8", errors="replace")
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return
         except OSError as err:
             self.notes.append(f"The exercise status in {legacy} could not be read ({err.strerror or err}); "
@@ -298,14 +300,13 @@ class ProgressStore:
                     self._wake.wait(timeout=5.0)
 
     def _report(self, error: str | None) -> None:
-        message = None if error is None else (
-            f"Progress could not be saved in {self.path.parent} ({error}). It is kept in memory, and saving "
-            "is tried again with each change.")
+        message = None if error is None else f"Progress could not be saved in {self.path.parent} ({error})."
         changed = (message is None) != (self.save_error is None)
         self.save_error = message
         if changed and self.on_error is not None:
             try:
-                self.on_error(message)
+                self.on_error(message and f"{message} It is kept in memory, and saving is tried again with each "
+                                          "change.")
             except Exception:  # noqa: BLE001 - a failing hook (the app has quit) must not stop saving
                 pass
 
@@ -315,6 +316,9 @@ class ProgressStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             lock_fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as err:
+            blocker = next((p for p in (self.path.parent, *self.path.parent.parents) if p.exists()), None)
+            if blocker is not None and not blocker.is_dir():
+                return "it is a file, not a folder" if blocker == self.path.parent else f"{blocker} is a file"
             return err.strerror or str(err)
         try:
             if not _take_lock(lock_fd):
