@@ -331,7 +331,7 @@ class ProgressStore:
             else:
                 for op in ops:
                     op.apply(merged)
-            write_atomic(self.path, dump(merged))
+            self._replace(dump(merged))
             with self._lock:
                 # What another instance saved becomes visible here too; changes made since `ops` were taken
                 # are replayed on top so that nothing this instance did is undone.
@@ -360,6 +360,9 @@ class ProgressStore:
             except OSError:
                 pass
         return data
+
+    def _replace(self, text: str) -> None:
+        write_atomic(self.path, text)
 
 
 def _take_lock(fd: int) -> bool:
