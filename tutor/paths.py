@@ -1,5 +1,5 @@
 """Where the tutor keeps things, named once: the learner's data folder and what is in it, the log folder, the
-smallest terminal the app draws in, and the one way a file is replaced on disk.
+smallest terminal the app draws in, and the ways a file is replaced or set aside on disk.
 
 The data folder is ``$RNN_TUTOR_HOME`` when that is set, else the platform's data folder
 (``$XDG_DATA_HOME/rnn-tutor`` on Linux). Logs go to ``$RNN_TUTOR_HOME/state``, else the platform's state
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from platformdirs import user_data_dir, user_state_dir
@@ -59,3 +60,16 @@ def write_atomic(dest: Path, text: str) -> None:
         except OSError:
             pass
         raise
+
+
+def move_aside(path: Path, label: str) -> Path:
+    """Rename a damaged or superseded file to ``NAME.<label>-<time>`` beside it (kept, never deleted) and
+    return the new path; a second one in the same second gets ``-2``, and so on."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    kept = path.with_name(f"{path.name}.{label}-{stamp}")
+    n = 1
+    while kept.exists():
+        n += 1
+        kept = path.with_name(f"{path.name}.{label}-{stamp}-{n}")
+    os.replace(path, kept)
+    return kept

@@ -2,7 +2,7 @@
 
 ``schema`` says what the file holds and parses it; ``ops`` holds the changes, as operations that can be
 replayed on what another instance wrote; ``store`` keeps the data in memory and writes it in the background,
-merged under a lock.
+merged under a lock; ``legacy`` imports the exercise status of version 1 once.
 """
 
 from tutor.progress.ops import LessonShape, lesson_shape

@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from typing import Any
 
 VERSION = 2
 MARKERS = ("braille", "blocks", "dots", "ascii")
 _MAX_PAGE = 10_000  # no lesson has this many pages; a bigger number is damage, not progress
-_MAX_HINTS = 100
+MAX_HINTS = 100
 
 
 class DamagedFile(ValueError):
@@ -49,7 +48,7 @@ def is_number(value: Any) -> bool:
             and math.isfinite(value) and abs(value) < 1e300)
 
 
-def _reject_constant(name: str) -> Any:
+def reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
@@ -62,7 +61,7 @@ def parse(text: str) -> tuple[dict[str, Any], list[str]]:
     """A progress file's text as clean data, with what had to be dropped. Raises ``ValueError`` (or
     ``DamagedFile``) when nothing of it can be used."""
     try:
-        raw = json.loads(text, parse_constant=_reject_constant)
+        raw = json.loads(text, parse_constant=reject_constant)
     except RecursionError:
         raise ValueError("nested too deeply") from None
     if not isinstance(raw, dict):
@@ -160,7 +159,7 @@ def _exercise(name: str, entry: dict[str, Any], problems: list[str]) -> dict[str
         else:
             problems.append(f"{where}: passed_at is not a time")
     if "hints" in entry:
-        if is_int(entry["hints"]) and 0 <= entry["hints"] <= _MAX_HINTS:
+        if is_int(entry["hints"]) and 0 <= entry["hints"] <= MAX_HINTS:
             clean["hints"] = entry["hints"]
         else:
             problems.append(f"{where}: hints {entry['hints']!r} is not a hint level")
@@ -171,46 +170,7 @@ def dump(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=1, sort_keys=True, allow_nan=False)
 
 
-# -- the exercise status of version 1, kept in exercises/.status.json until it is imported once -------------
-LEGACY_STATUS = ".status.json"
 
-
-def parse_legacy_status(text: str, now: float) -> tuple[dict[str, float], dict[str, int], list[str]]:
-    """What can be used of an old ``.status.json`` (``{"passed": {NAME: {"at": "2026-11-29T10:00:00"}},
-    "hints": {NAME: level}}``): the passes with their times (``now`` where the time cannot be read), the hint
-    levels, and what had to be dropped. Never raises: a file with nothing usable gives empty results."""
-    try:
-        raw = json.loads(text, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as err:
-        return {}, {}, [f"it is not JSON ({str(err)[:80]})"]
-    if not isinstance(raw, dict):
-        return {}, {}, [f"expected an object, found {type(raw).__name__}"]
-    passes: dict[str, float] = {}
-    hints: dict[str, int] = {}
-    problems: list[str] = []
-    passed = raw.get("passed", {})
-    if isinstance(passed, dict):
-        for name, record in passed.items():
-            if isinstance(record, dict):
-                passes[name] = _legacy_time(record.get("at"), now)
-            else:
-                problems.append(f"the pass of {name!r} is not an object")
-    else:
-        problems.append("passed is not an object")
-    levels = raw.get("hints", {})
-    if isinstance(levels, dict):
-        for name, level in levels.items():
-            if is_int(level) and 0 <= level <= _MAX_HINTS:
-                hints[name] = level
-            else:
-                problems.append(f"the hint level of {name!r} is not a number of hints")
-    else:
-        problems.append("hints is not an object")
-    return passes, hints, problems
-
-
-def _legacy_time(stamp: Any, now: float) -> float:
-    try:
-        return time.mktime(time.strptime(stamp, "%Y-%m-%dT%H:%M:%S"))
-    except (TypeError, ValueError, OverflowError):
-        return now
+def summarize(problems: list[str]) -> str:
+    """The first few problems, for a notice."""
+    return "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")

@@ -30,12 +30,13 @@ import weakref
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal
 
-from tutor.paths import progress_file, write_atomic
+from tutor.paths import move_aside, progress_file, write_atomic
+from tutor.progress.legacy import import_legacy_status
 from tutor.progress.ops import (
     Answered, ExercisePassed, ExerciseReset, HintShown, LessonsReset, LessonShape, MarkerSet, Op, PageSeen,
     Saved, UnfitAnswersDropped, answer_fits,
 )
-from tutor.progress.schema import LEGACY_STATUS, MARKERS, dump, fresh, is_number, parse, parse_legacy_status
+from tutor.progress.schema import MARKERS, dump, fresh, is_number, parse, summarize
 
 try:  # POSIX only; elsewhere two instances fall back to last-writer-wins for the same instant
     import fcntl
@@ -46,26 +47,6 @@ Status = Literal["not started", "in progress", "done"]
 ErrorHook = Callable[[str | None], None]
 LOCK_TIMEOUT = 10.0  # seconds a write waits for another instance's lock before it reports and retries later
 _LOCK_POLL = 0.05
-
-
-def _summary(problems: list[str]) -> str:
-    return "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
-def _move_aside(path: Path, label: str) -> Path:
-    """Rename ``path`` to ``path.<label>-<time>`` (a new name if that exists) and return the new path."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    kept = path.with_name(f"{path.name}.{label}-{stamp}")
-    n = 1
-    while kept.exists():  # two in one second: keep both
-        n += 1
-        kept = path.with_name(f"{path.name}.{label}-{stamp}-{n}")
-    os.replace(path, kept)
-    return kept
 
 
 _LIVE: "weakref.WeakSet[ProgressStore]" = weakref.WeakSet()
@@ -102,7 +83,7 @@ class ProgressStore:
         self.data = fresh()
         _LIVE.add(self)
         self._load(list(lessons))
-        self._import_legacy_status()
+        import_legacy_status(self)
 
     @property
     def warning(self) -> str | None:
@@ -132,50 +113,19 @@ class ProgressStore:
                 unfit.append(UnfitAnswersDropped(shape))
         self.data = data
         if problems:
-            self._set_aside(_summary(problems), kept_valid=True)
+            self._set_aside(summarize(problems), kept_valid=True)
         for op in unfit:  # replayed at the merge too, in case the file could not be moved aside
-            self._change(op)
+            self.change(op)
 
     def _set_aside(self, why: str, kept_valid: bool) -> None:
         try:
-            kept = _move_aside(self.path, "damaged")
+            kept = move_aside(self.path, "damaged")
             where = f"It was kept as {kept}."
-            self._change(Saved())  # write what was kept of it at once
+            self.change(Saved())  # write what was kept of it at once
         except OSError as move_err:
             where = f"It could not be moved aside ({move_err.strerror or move_err}); it was left in place."
         rest = "The rest of your progress was kept." if kept_valid else "A fresh one was started."
         self.notes.append(f"Your progress file could not be read ({why}). {where} {rest}")
-
-    def _import_legacy_status(self) -> None:
-        legacy = self.path.with_name("exercises") / LEGACY_STATUS
-        try:
-            text = legacy.read_bytes().decode("utf-8", errors="replace")
-        except (FileNotFoundError, NotADirectoryError):
-            return
-        except OSError as err:
-            self.notes.append(f"The exercise status in {legacy} could not be read ({err.strerror or err}); "
-                              "it was left in place.")
-            return
-        passes, hints, problems = parse_legacy_status(text, now=time.time())
-        for name, at in passes.items():
-            self._change(ExercisePassed(name, at))
-        for name, level in hints.items():
-            self._change(HintShown(name, level))
-        if (passes or hints) and not self.flush(timeout=5.0):
-            self.notes.append(f"The exercise status in {legacy} could not be moved into your progress file yet "
-                              f"({self.save_error or 'saving is slow'}); it is read again at the next start.")
-            return
-        try:
-            kept = _move_aside(legacy, "damaged" if problems else "imported")
-        except OSError as err:
-            self.notes.append(f"The exercise status in {legacy} was moved into your progress file, but the old "
-                              f"file could not be renamed ({err.strerror or err}).")
-            return
-        if problems:
-            moved = (f"{_count(len(passes), 'pass', 'passes')} and {_count(len(hints), 'hint level', 'hint levels')} "
-                     "were" if passes or hints else "Nothing was")
-            self.notes.append(f"The exercise status file could not be read entirely ({_summary(problems)}). "
-                              f"{moved} moved into your progress file; the file was kept as {kept}.")
 
     def lesson(self, lesson_id: str) -> dict[str, Any]:
         entry: dict[str, Any] = self.data["lessons"].get(lesson_id, {})
@@ -215,7 +165,7 @@ class ProgressStore:
 
     # -- changing ----------------------------------------------------------------------------------------
     def see_page(self, shape: LessonShape, page: int) -> None:
-        self._change(PageSeen(shape, int(page), time.time()))
+        self.change(PageSeen(shape, int(page), time.time()))
 
     def record_answer(self, shape: LessonShape, check_id: str, given: float | int, correct: bool) -> None:
         """Raises ``ValueError`` for what the file cannot hold (NaN, infinity, 1e300 and beyond) or what cannot
@@ -224,33 +174,34 @@ class ProgressStore:
             raise ValueError(f"an answer must be a finite number below 1e300, got {given!r}")
         if not answer_fits(shape, check_id, given):
             raise ValueError(f"{given!r} is not one of the {shape.choices[check_id]} choices of {check_id!r}")
-        self._change(Answered(shape, check_id, given, bool(correct)))
+        self.change(Answered(shape, check_id, given, bool(correct)))
 
     def set_marker(self, marker: str) -> None:
         if marker not in MARKERS:
             raise ValueError(f"unknown marker {marker!r}")
-        self._change(MarkerSet(marker))
+        self.change(MarkerSet(marker))
 
     def reset(self, lesson_id: str | None = None) -> None:
         """Forget one lesson's progress, or every lesson's (settings and exercises stay)."""
-        self._change(LessonsReset(lesson_id))
+        self.change(LessonsReset(lesson_id))
 
     def record_pass(self, name: str) -> None:
-        self._change(ExercisePassed(name, time.time()))
+        self.change(ExercisePassed(name, time.time()))
 
     def forget_pass(self, name: str) -> None:
-        self._change(ExerciseReset(name))
+        self.change(ExerciseReset(name))
 
     def record_hint(self, name: str, level: int) -> None:
         """Hint ``level`` (1-based) was shown; the level kept is the highest shown."""
-        self._change(HintShown(name, int(level)))
+        self.change(HintShown(name, int(level)))
 
     def save(self) -> bool:
         """Write now and wait (for callers that exit right after, like the CLI). True when it is on disk."""
-        self._change(Saved())
+        self.change(Saved())
         return self.flush(timeout=LOCK_TIMEOUT + 2.0)
 
-    def _change(self, op: Op) -> None:
+    def change(self, op: Op) -> None:
+        """Apply ``op`` here at once and queue it for the writer (the typed methods above are the usual way)."""
         with self._wake:  # applied and queued together, so the writer's replay never misses it
             op.apply(self.data)
             self._pending.append(op)
@@ -356,7 +307,7 @@ class ProgressStore:
             data, problems = None, ["unreadable"]
         if problems:  # damaged since this instance started: keep the original before writing over it
             try:
-                _move_aside(self.path, "damaged")
+                move_aside(self.path, "damaged")
             except OSError:
                 pass
         return data
