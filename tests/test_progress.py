@@ -86,19 +86,20 @@ def test_an_older_instance_keeps_what_a_newer_one_wrote(tmp_path):
     path = tmp_path / "progress.json"
     newer = {**VERSION_1, "version": VERSION + 1,
              "reviews": {"cards": [{"check": "a", "due": 1764500000.0}]},
-             "settings": {"marker": "dots", "theme": "dark"}}
+             "settings": {"marker": "sextants", "theme": "dark"}}
     newer["lessons"] = {"vanishing-gradients": {**VERSION_1["lessons"]["vanishing-gradients"],
                                                 "predictions": {"flow": {"choice": 2}}}}
     newer["exercises"] = {"rnn_step": {"hints": 1, "attempts": 3}}
     path.write_text(json.dumps(newer))
     store = ProgressStore(path)
     assert store.warning is None
+    assert store.marker == "braille", "a marker this version does not draw"
     store.see_page(SHAPE, 2)
     store.record_hint("rnn_step", 2)
     assert store.flush()
     saved = json.loads(path.read_text())
     assert saved["version"] == VERSION + 1, "the version is never lowered"
-    assert saved["reviews"] == newer["reviews"] and saved["settings"]["theme"] == "dark"
+    assert saved["reviews"] == newer["reviews"] and saved["settings"] == newer["settings"]
     lesson = saved["lessons"]["vanishing-gradients"]
     assert lesson["predictions"] == {"flow": {"choice": 2}} and lesson["pages_seen"] == [0, 1, 2]
     assert saved["exercises"]["rnn_step"] == {"hints": 2, "attempts": 3}

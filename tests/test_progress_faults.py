@@ -305,21 +305,21 @@ def test_a_stored_choice_out_of_range_is_set_aside_at_load(tmp_path, bad):
     assert again.warning is None and again.answer("gru", "a") is None and again.last_page("gru") == 1
 
 
-async def test_the_app_opens_a_lesson_whose_stored_choice_is_out_of_range(make_app, tmp_path):
-    from tutor.progress import lesson_shape
+async def test_the_app_opens_a_lesson_whose_stored_choice_is_out_of_range(private_home, tmp_path):
+    """QA b1e7222 row 2: the app crashed opening the page (chr() of -1000), at every start."""
+    from tutor.app import TutorApp
+    from tutor.curriculum import load_curriculum
     from tutor.widgets.check import CheckView
 
     from .conftest import LESSONS
-    from tutor.curriculum import load_curriculum
 
-    lessons = load_curriculum(LESSONS).lessons
-    lesson = next(item for item in lessons if any(c.choices for c in item.checks))
+    curriculum = load_curriculum(LESSONS)
+    lesson = next(item for item in curriculum.lessons if any(c.choices for c in item.checks))
     check = next(c for c in lesson.checks if c.choices)
-    path = tmp_path / "progress.json"
-    path.write_text(json.dumps({"last_lesson": lesson.id, "lessons": {lesson.id: {
+    private_home.mkdir()
+    (private_home / "progress.json").write_text(json.dumps({"last_lesson": lesson.id, "lessons": {lesson.id: {
         "pages_seen": [0], "last_page": 0, "checks": {check.id: {"answer": -1000, "correct": False}}}}}))
-    store = ProgressStore(path, lessons=map(lesson_shape, lessons))
-    app = make_app(progress=store, start_lesson=lesson.id)
+    app = TutorApp(curriculum=curriculum, start_lesson=lesson.id, load_engine=False, log_path=tmp_path / "tf.log")
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         page = next(i for i, p in enumerate(lesson.pages) if any(b is check for b in p.blocks))
         app.screen.show_page(page)
@@ -327,6 +327,7 @@ async def test_the_app_opens_a_lesson_whose_stored_choice_is_out_of_range(make_a
         view = next(v for v in app.screen.query(CheckView) if v.check.id == check.id)
         assert view.previous is None, "the answer that was set aside is not shown"
         assert any("not one of its choices" in n.message for n in app._notifications)
+    assert len(list(private_home.glob("progress.json.damaged-*"))) == 1
 
 
 # -- the lock: a hung instance cannot block this one forever ------------------------------------------------

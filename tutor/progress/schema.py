@@ -80,7 +80,8 @@ def parse(text: str) -> tuple[dict[str, Any], list[str]]:
     if isinstance(settings, dict):
         data["settings"].update(_unknown(settings, ("marker",)))
         if "marker" in settings:
-            if settings["marker"] in MARKERS:
+            # A newer version may offer a marker this one does not: kept for it (this one draws braille).
+            if settings["marker"] in MARKERS or (isinstance(settings["marker"], str) and data["version"] > VERSION):
                 data["settings"]["marker"] = settings["marker"]
             else:
                 problems.append(f"unknown chart marker {settings['marker']!r}")
