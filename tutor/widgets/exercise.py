@@ -20,9 +20,8 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from tutor.curriculum.model import ExerciseSpec
-from tutor.exercises import workspace
+from tutor.exercises import checker, workspace
 from tutor.exercises.catalogue import BY_NAME, EXERCISES
-from tutor.exercises import checker
 from tutor.exercises.checker import CheckResult
 from tutor.progress import ProgressStore
 
@@ -53,7 +52,7 @@ class ExerciseView(Vertical):
         self.path = workspace.path(spec.name)
         self.result: CheckResult | None = None
         self._mtime: int | None = None
-        self._worker: Worker | None = None
+        self._worker: Worker[CheckResult] | None = None
 
     def compose(self) -> ComposeResult:
         number = [e.name for e in EXERCISES].index(self.exercise.name) + 1
@@ -115,15 +114,17 @@ class ExerciseView(Vertical):
         if event.worker is not self._worker:
             return
         event.stop()
-        if event.state == WorkerState.SUCCESS:
-            self.show(event.worker.result)
+        if event.state == WorkerState.SUCCESS and self._worker.result is not None:
+            result = self._worker.result
+            if result.passed:  # here, on the UI thread, like every other change to the store
+                self.store.record_pass(self.exercise.name)
+            self.show(result)
         elif event.state == WorkerState.ERROR:
             self._status(f"The check could not run: {event.worker.error}", False)
 
     def show(self, result: CheckResult) -> None:
         self.result = result
         if result.passed:
-            self.store.record_pass(self.exercise.name)
             following = workspace.first_unsolved(self.store)
             then = (f"Next: {following.name} ({following.title})." if following else "Every exercise passes.")
             text = (f"✓ {result.message}\n{then} `rnn-tutor solution {self.exercise.name}` shows the reference "
