@@ -273,8 +273,7 @@ class ProgressStore:
             return err.strerror or str(err)
         try:
             if not _take_lock(lock_fd):
-                return (f"another rnn-tutor has held {self.lock_path.name} for more than {LOCK_TIMEOUT:g} s; "
-                        "if none is running, delete that file")
+                return f"another rnn-tutor process has held {self.lock_path.name} for more than {LOCK_TIMEOUT:g} s"
             merged = self._read_for_merge()
             if merged is None:
                 with self._lock:
