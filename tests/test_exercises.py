@@ -21,6 +21,7 @@ from tutor.exercises import workspace
 from tutor.exercises.catalogue import EXERCISES
 from tutor.exercises.checker import check
 from tutor.engine.scratch import GRU, LSTM, SimpleRNN, init_weights
+from tutor.progress import ProgressStore
 
 NAMES = [e.name for e in EXERCISES]
 
@@ -34,6 +35,11 @@ def write(name: str, text: str) -> Path:
 
 def solution_text(name: str) -> str:
     return workspace.solution(name).read_text(encoding="utf-8")
+
+
+def passed(name: str) -> bool:
+    """As the next command or the app would see it: the learner's progress store, read afresh."""
+    return ProgressStore().exercise_passed(name)
 
 
 def test_at_least_six_exercises_each_with_template_solution_and_hints():
@@ -163,9 +169,9 @@ def test_learners_file_is_never_overwritten():
 def test_reset_forgets_the_pass_of_the_file_it_replaces():
     workspace.ensure()
     workspace.path("rnn_step").write_text(solution_text("rnn_step"), encoding="utf-8")
-    assert main(["check", "rnn_step"]) == 0 and workspace.passed("rnn_step")
+    assert main(["check", "rnn_step"]) == 0 and passed("rnn_step")
     assert main(["reset", "rnn_step"]) == 0
-    assert not workspace.passed("rnn_step"), "the stub is back: its status is 'to do' again"
+    assert not passed("rnn_step"), "the stub is back: its status is 'to do' again"
 
 
 def test_workspace_follows_rnn_tutor_home(private_home):
@@ -204,6 +210,58 @@ def test_check_via_the_installed_command_exits_0_1_2(private_home):
     assert subprocess.run(cmd + ["check", "nope"], env=env, capture_output=True).returncode == 2
 
 
+# -- the status, kept in the progress store (QA b1e7222 rows 3, 8, 9) -----------------------------------------
+BAD_STATUS = {
+    "passed-null": '{"passed": null}',
+    "passed-list": '{"passed": []}',
+    "passed-string": '{"passed": "rnn_step lstm_step gru_step"}',
+    "hints-string": '{"passed": {}, "hints": {"rnn_step": "x"}}',
+    "hints-list": '{"passed": {}, "hints": []}',
+    "hints-huge": '{"passed": {}, "hints": {"rnn_step": 1e400}}',
+}
+
+
+@pytest.mark.parametrize("text", BAD_STATUS.values(), ids=BAD_STATUS.keys())
+def test_every_command_works_on_a_damaged_status_file(private_home, capsys, text):
+    workspace.ensure()
+    (private_home / "exercises" / ".status.json").write_text(text)
+    assert main(["exercises"]) == 0
+    out = capsys.readouterr()
+    assert "0 of 8 passed" in out.out, "a string is not read as the names it contains"
+    assert "could not be read entirely" in out.err and ".status.json.damaged-" in out.err
+    assert main(["hint", "rnn_step"]) == 0 and "Hint 1 of 3" in capsys.readouterr().out
+    assert main(["solution", "gru_step"]) == 1, "no reference before a pass"
+    write("rnn_step", solution_text("rnn_step"))
+    assert main(["check", "rnn_step"]) == 0
+    assert main(["list"]) == 0 and "exercises: 1 of 8" in capsys.readouterr().out
+    assert "could not be read" not in capsys.readouterr().err, "said once"
+
+
+def test_garbage_in_the_status_file_loses_no_pass(private_home, capsys):
+    for name in ("rnn_step", "clip_norm"):
+        write(name, solution_text(name))
+        assert main(["check", name]) == 0
+    (private_home / "exercises" / ".status.json").write_text("garbage{")
+    capsys.readouterr()
+    assert main(["exercises"]) == 0
+    out = capsys.readouterr()
+    assert "2 of 8 passed" in out.out and "could not be read entirely" in out.err
+    assert [p.read_text() for p in (private_home / "exercises").glob(".status.json.damaged-*")] == ["garbage{"]
+
+
+def test_eight_checks_at_once_are_all_recorded(private_home):
+    """QA row 8: eight `rnn-tutor check` processes at once; before the one store, 2 of 3 trials lost passes."""
+    for e in EXERCISES:
+        write(e.name, solution_text(e.name))
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    procs = [subprocess.Popen([sys.executable, "-m", "tutor", "check", e.name], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for e in EXERCISES]
+    errors = [proc.communicate(timeout=120)[1] for proc in procs]
+    assert [proc.returncode for proc in procs] == [0] * len(procs), errors
+    store = ProgressStore()
+    assert [e.name for e in EXERCISES if store.exercise_passed(e.name)] == NAMES
+
+
 def test_watch_rechecks_on_save_and_moves_on(private_home):
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]), PYTHONUNBUFFERED="1")
     proc = subprocess.Popen([sys.executable, "-m", "tutor", "watch", "--interval", "0.2"], env=env,
@@ -230,7 +288,7 @@ def test_watch_rechecks_on_save_and_moves_on(private_home):
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=20)
     assert code in (0, 130)
-    assert workspace.passed("rnn_step")
+    assert passed("rnn_step")
 
 
 # -- the reference is the engine ------------------------------------------------------------------------

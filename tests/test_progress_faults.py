@@ -134,7 +134,7 @@ def test_saving_does_not_block_and_bursts_coalesce(tmp_path, monkeypatch):
         writes.append(fd)
         slow_fsync(fd)
 
-    monkeypatch.setattr("tutor.progress.os.fsync", fsync)
+    monkeypatch.setattr("tutor.paths.os.fsync", fsync)
     started = time.perf_counter()
     for page in range(4):
         store.see_page(SHAPE, page)
@@ -261,3 +261,223 @@ def test_a_file_damaged_while_running_is_kept_before_it_is_written_over(tmp_path
     assert store.flush()
     assert [p.read_bytes() for p in tmp_path.glob("progress.json.damaged-*")] == [b"\xff\xfe garbage"]
     assert ProgressStore(path).lesson("gru")["pages_seen"] == [0, 1]
+
+
+# -- QA b1e7222 rows 1 and 2: answers the store cannot hold -----------------------------------------------
+CHOICE = LessonShape("gru", pages=4, check_ids=("a", "n"), choices={"a": 3})  # "a": 3 choices; "n" numeric
+
+
+@pytest.mark.parametrize("bad", [1e300, 1e301, -1e300, float("nan"), float("-inf"), True])
+def test_a_number_the_file_cannot_hold_is_refused_and_nothing_changes(tmp_path, bad):
+    path = tmp_path / "progress.json"
+    store = ProgressStore(path)
+    store.record_answer(CHOICE, "n", 2.5, False)
+    assert store.flush()
+    with pytest.raises(ValueError, match="finite number below 1e300"):
+        store.record_answer(CHOICE, "n", bad, False)
+    assert store.answer("gru", "n") == {"answer": 2.5, "correct": False}
+    assert store.flush() and ProgressStore(path).answer("gru", "n") == {"answer": 2.5, "correct": False}
+
+
+@pytest.mark.parametrize("bad", [-1, 3, 1.5, 1e200])
+def test_a_choice_out_of_range_is_refused(tmp_path, bad):
+    store = ProgressStore(tmp_path / "progress.json")
+    with pytest.raises(ValueError, match="not one of the 3 choices"):
+        store.record_answer(CHOICE, "a", bad, False)
+    store.record_answer(CHOICE, "a", 2, True)
+    assert store.answer("gru", "a") == {"answer": 2, "correct": True}
+
+
+@pytest.mark.parametrize("bad", [-1000, 1e200, -97.5, 3])
+def test_a_stored_choice_out_of_range_is_set_aside_at_load(tmp_path, bad):
+    path = tmp_path / "progress.json"
+    text = json.dumps({"lessons": {"gru": {"pages_seen": [0, 1], "last_page": 1, "checks": {
+        "a": {"answer": bad, "correct": False}, "n": {"answer": -1000, "correct": False}}}}})
+    path.write_text(text)
+    store = ProgressStore(path, lessons=[CHOICE])
+    assert store.warning and "check 'a' is not one of its choices" in store.warning
+    assert [p.read_text() for p in tmp_path.glob("progress.json.damaged-*")] == [text], "the original is kept"
+    assert store.answer("gru", "a") is None
+    assert store.answer("gru", "n") == {"answer": -1000, "correct": False}, "a numeric answer may be -1000"
+    assert store.last_page("gru") == 1, "the rest is kept"
+    assert store.flush()
+    again = ProgressStore(path, lessons=[CHOICE])
+    assert again.warning is None and again.answer("gru", "a") is None and again.last_page("gru") == 1
+
+
+async def test_the_app_opens_a_lesson_whose_stored_choice_is_out_of_range(private_home, tmp_path):
+    """QA b1e7222 row 2: the app crashed opening the page (chr() of -1000), at every start."""
+    from tutor.app import TutorApp
+    from tutor.curriculum import load_curriculum
+    from tutor.widgets.check import CheckView
+
+    from .conftest import LESSONS
+
+    curriculum = load_curriculum(LESSONS)
+    lesson = next(item for item in curriculum.lessons if any(c.choices for c in item.checks))
+    check = next(c for c in lesson.checks if c.choices)
+    private_home.mkdir()
+    (private_home / "progress.json").write_text(json.dumps({"last_lesson": lesson.id, "lessons": {lesson.id: {
+        "pages_seen": [0], "last_page": 0, "checks": {check.id: {"answer": -1000, "correct": False}}}}}))
+    app = TutorApp(curriculum=curriculum, start_lesson=lesson.id, load_engine=False, log_path=tmp_path / "tf.log")
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        page = next(i for i, p in enumerate(lesson.pages) if any(b is check for b in p.blocks))
+        app.screen.show_page(page)
+        await pilot.pause()
+        view = next(v for v in app.screen.query(CheckView) if v.check.id == check.id)
+        assert view.previous is None, "the answer that was set aside is not shown"
+        assert any("not one of its choices" in n.message for n in app._notifications)
+    assert len(list(private_home.glob("progress.json.damaged-*"))) == 1
+
+
+# -- the lock: a hung instance cannot block this one forever ------------------------------------------------
+def test_a_lock_held_too_long_is_reported_and_the_write_made_later(tmp_path, monkeypatch):
+    import fcntl
+
+    monkeypatch.setattr("tutor.progress.store.LOCK_TIMEOUT", 0.2)
+    path = tmp_path / "progress.json"
+    store = ProgressStore(path)
+    seen: list[str | None] = []
+    store.on_error = seen.append
+    with open(tmp_path / "progress.json.lock", "w") as hung:  # another instance, stopped while it holds it
+        fcntl.flock(hung, fcntl.LOCK_EX)
+        store.see_page(SHAPE, 1)
+        assert not store.flush(5.0)
+        assert seen and seen[-1] is not None and "progress.json.lock" in seen[-1]
+        assert store.status(SHAPE) == "in progress", "the change waits in memory"
+    assert store.flush(5.0), "released: the next attempt writes it"
+    assert seen[-1] is None and ProgressStore(path).lesson("gru")["pages_seen"] == [1]
+
+
+# -- the exercise status lives here too (QA b1e7222 rows 3, 8, 9) ---------------------------------------------
+def _pass(path: str, name: str, go: multiprocessing.Event) -> None:  # type: ignore[valid-type]
+    store = ProgressStore(Path(path))
+    go.wait(10)
+    store.record_pass(name)
+    assert store.save()
+
+
+def test_passes_recorded_by_eight_processes_at_once_are_all_kept(tmp_path):
+    path = tmp_path / "progress.json"
+    ctx = multiprocessing.get_context("spawn")
+    go = ctx.Event()
+    names = [f"exercise_{n}" for n in range(8)]
+    procs = [ctx.Process(target=_pass, args=(str(path), name, go)) for name in names]
+    for proc in procs:
+        proc.start()
+    time.sleep(1.0)
+    go.set()
+    for proc in procs:
+        proc.join(60)
+    assert [proc.exitcode for proc in procs] == [0] * 8
+    store = ProgressStore(path)
+    assert [name for name in names if store.exercise_passed(name)] == names
+
+
+def test_a_damaged_exercises_section_is_set_aside_and_the_rest_kept(tmp_path):
+    path = tmp_path / "progress.json"
+    text = json.dumps({"lessons": {"gru": {"pages_seen": [0]}}, "exercises": {
+        "rnn_step": {"passed_at": 1764400000.0, "hints": 1}, "lstm_step": {"passed_at": "yes", "hints": -2},
+        "gru_step": [], "clip_norm": {"hints": 1e400}}})
+    path.write_text(text.replace("Infinity", "1e400"))
+    store = ProgressStore(path)
+    assert store.warning and "exercise 'lstm_step': passed_at is not a time" in store.warning
+    assert len(list(tmp_path.glob("progress.json.damaged-*"))) == 1
+    assert store.exercise_passed("rnn_step") and store.hint_level("rnn_step") == 1
+    assert not store.exercise_passed("lstm_step") and store.hint_level("lstm_step") == 0
+    assert store.lesson("gru")["pages_seen"] == [0]
+
+
+def _legacy(tmp_path: Path, text: str) -> Path:
+    folder = tmp_path / "exercises"
+    folder.mkdir()
+    (folder / ".status.json").write_text(text)
+    return folder
+
+
+def test_the_old_status_file_is_imported_once(tmp_path):
+    folder = _legacy(tmp_path, json.dumps({"passed": {"rnn_step": {"at": "2026-11-28T10:00:00"}},
+                                           "hints": {"lstm_step": 2}}))
+    path = tmp_path / "progress.json"
+    store = ProgressStore(path)
+    assert store.warning is None
+    assert store.exercise_passed("rnn_step") and store.hint_level("lstm_step") == 2
+    assert not (folder / ".status.json").exists() and len(list(folder.glob(".status.json.imported-*"))) == 1
+    saved = json.loads(path.read_text())["exercises"]
+    assert saved["rnn_step"]["passed_at"] == time.mktime((2026, 11, 28, 10, 0, 0, 0, 0, -1))
+    store.forget_pass("rnn_step")
+    assert store.flush() and not ProgressStore(path).exercise_passed("rnn_step"), "not imported a second time"
+
+
+QA_STATUS = {  # QA b1e7222 rows 3 and 9: every one crashed a command or lost passes silently
+    "passed-null": '{"passed": null}',
+    "passed-list": '{"passed": []}',
+    "passed-string": '{"passed": "rnn_step lstm_step gru_step"}',
+    "hints-string": '{"passed": {}, "hints": {"rnn_step": "x"}}',
+    "hints-list": '{"passed": {}, "hints": []}',
+    "hints-huge": '{"passed": {}, "hints": {"rnn_step": 1e400}}',
+    "garbage": "garbage{",
+}
+
+
+@pytest.mark.parametrize("text", QA_STATUS.values(), ids=QA_STATUS.keys())
+def test_a_damaged_status_file_is_kept_reported_and_loses_no_pass(tmp_path, text):
+    path = tmp_path / "progress.json"
+    earlier = ProgressStore(path)
+    earlier.record_pass("clip_norm")  # passes already in the store (this version) stay whatever the old file holds
+    assert earlier.flush()
+    folder = _legacy(tmp_path, text)
+    store = ProgressStore(path)
+    assert store.warning and "exercise status file could not be read entirely" in store.warning
+    assert [p.read_text() for p in folder.glob(".status.json.damaged-*")] == [text], "the original is kept"
+    assert store.exercise_passed("clip_norm")
+    assert [name for name in ("rnn_step", "lstm_step", "gru_step") if store.exercise_passed(name)] == []
+    assert store.hint_level("rnn_step") == 0
+    assert ProgressStore(path).warning is None, "reported once"
+
+
+def test_the_valid_part_of_a_damaged_status_file_is_imported(tmp_path):
+    _legacy(tmp_path, json.dumps({"passed": {"gru_step": {"at": "2026-11-28T10:00:00"}, "rnn_step": 5,
+                                             "lstm_step": {"at": "not a time"}},
+                                  "hints": {"clip_norm": 2, "rnn_step": "x"}}))
+    store = ProgressStore(tmp_path / "progress.json")
+    assert store.warning and "2 passes and 1 hint level were moved" in store.warning
+    assert store.exercise_passed("gru_step") and store.exercise_passed("lstm_step")
+    assert not store.exercise_passed("rnn_step") and store.hint_level("clip_norm") == 2
+
+
+# -- QA b1e7222 row 4: a home that is a file (or cannot be written): one notice, and everything goes on ------
+def test_a_home_that_is_a_file_starts_fresh_and_says_why_at_the_first_write(tmp_path):
+    home = tmp_path / "home"
+    home.write_text("a file where the folder should be")
+    store = ProgressStore(home / "progress.json")
+    assert store.warning is None, "nothing was there to read: no file was damaged"
+    store.see_page(SHAPE, 0)
+    assert not store.flush()
+    assert store.save_error == f"Progress could not be saved in {home} (it is a file, not a folder)."
+
+
+def test_the_tensorflow_log_falls_back_to_none_when_its_folder_cannot_be_made(tmp_path):
+    from tutor.engine.runtime import NativeStderrToLog
+
+    blocker = tmp_path / "home"
+    blocker.write_text("x")
+    before = os.fstat(2)
+    with NativeStderrToLog(blocker / "state" / "tensorflow.log"):
+        os.write(2, b"native chatter\n")
+    after = os.fstat(2)
+    assert (before.st_dev, before.st_ino) == (after.st_dev, after.st_ino), "stderr is put back"
+
+
+def test_run_and_doctor_go_on_and_doctor_names_the_folder(tmp_path):
+    home = tmp_path / "home"
+    home.write_text("x")
+    env = {**os.environ, "RNN_TUTOR_HOME": str(home)}
+    run = subprocess.run([sys.executable, "-m", "tutor", "run", "windowing", "--json"], capture_output=True,
+                         text=True, env=env, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["pairs"] > 0
+    doctor = subprocess.run([sys.executable, "-m", "tutor", "doctor", "--no-device", "--json"], capture_output=True,
+                            text=True, env=env, timeout=120)
+    assert doctor.returncode == 0, doctor.stderr
+    assert f"{home} is a file, not a folder" in doctor.stdout

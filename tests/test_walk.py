@@ -112,11 +112,12 @@ def test_exercise_task_starts_after_the_title_paragraph(name):
 
     from tutor.curriculum.model import ExerciseSpec
     from tutor.exercises import workspace
+    from tutor.progress import ProgressStore
     from tutor.widgets.exercise import ExerciseView
 
     spec = next(block for lesson in load_curriculum(LESSONS).lessons for page in lesson.pages
                 for block in page.blocks if isinstance(block, ExerciseSpec) and block.name == name)
-    view = ExerciseView(spec)
+    view = ExerciseView(spec, ProgressStore())
     task = next(w for w in view.compose() if isinstance(w, Static) and "exercise-task" in w.classes)
     text = str(task.render())
     title_paragraph = workspace.template(name).read_text(encoding="utf-8").split('"""')[1].strip().split("\n\n")[0]

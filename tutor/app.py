@@ -34,11 +34,12 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 
-from tutor.curriculum import Curriculum, Lesson, load_curriculum
+from tutor.curriculum import Curriculum, load_curriculum
 from tutor.engine import runtime
 from tutor.exercises import checker
 from tutor.messages import Answered, EngineStatus, NeedEngine, OpenLesson, PageSeen, ProgressSaveError
-from tutor.progress import MARKERS, LessonShape, ProgressStore, state_dir
+from tutor.paths import tensorflow_log
+from tutor.progress import MARKERS, ProgressStore, lesson_shape
 from tutor.screens.contents import ContentsScreen
 from tutor.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
 
@@ -70,14 +71,14 @@ class TutorApp(App[None]):
                  log_path: Path | None = None, standalone: bool = False) -> None:
         super().__init__()
         self.curriculum = curriculum if curriculum is not None else load_curriculum()
-        self.progress = progress if progress is not None else ProgressStore()
+        self.progress = progress or ProgressStore(lessons=map(lesson_shape, self.curriculum.lessons))
         self.set_reactive(TutorApp.marker, self.progress.marker)
         self._save_notice: Notification | None = None
         # The writer thread reports here; post_message is thread-safe, the notice is shown on the UI thread.
         self.progress.on_error = self._post_save_error
         self.start_lesson = start_lesson
         self.load_engine = load_engine
-        self.log_path = log_path or state_dir() / "tensorflow.log"
+        self.log_path = log_path or tensorflow_log()
         self.standalone = standalone  # owns the process: handles signals, leaves without joining workers
         self.signal_received: int | None = None
         self.sub_title = "engine: TensorFlow not loaded yet" if load_engine else "engine: not loaded"
@@ -86,11 +87,8 @@ class TutorApp(App[None]):
         self.lesson_screens: dict[str, Screen] = {}
         self._size_checks = False
 
-    def shape(self, lesson: Lesson) -> LessonShape:
-        return LessonShape(lesson.id, len(lesson.pages), tuple(c.id for c in lesson.checks))
-
     def on_mount(self) -> None:
-        self.push_screen(ContentsScreen(self.curriculum, self.progress, self.shape))
+        self.push_screen(ContentsScreen(self.curriculum, self.progress))
         if self.start_lesson:
             self.open_lesson(self.start_lesson)
         if self.progress.warning:
@@ -148,11 +146,11 @@ class TutorApp(App[None]):
     # -- progress: the store applies a change in memory at once; its writer thread puts it on disk ---------
     @on(PageSeen)
     def _page_seen(self, message: PageSeen) -> None:
-        self.progress.see_page(self.shape(message.lesson), message.page)
+        self.progress.see_page(lesson_shape(message.lesson), message.page)
 
     @on(Answered)
     def _answered(self, message: Answered) -> None:
-        self.progress.record_answer(self.shape(message.lesson), message.check_id, message.given, message.correct)
+        self.progress.record_answer(lesson_shape(message.lesson), message.check_id, message.given, message.correct)
 
     def _post_save_error(self, text: str | None) -> None:
         self.post_message(ProgressSaveError(text))

@@ -221,10 +221,10 @@ def _unrecognized(args: argparse.Namespace, extra: list[str]) -> str:
 
 def _list(args: argparse.Namespace) -> int:
     from tutor.curriculum import load_curriculum
-    from tutor.progress import LessonShape, ProgressStore
+    from tutor.progress import ProgressStore, lesson_shape
 
     curriculum = load_curriculum()
-    progress = ProgressStore()
+    progress = ProgressStore(lessons=map(lesson_shape, curriculum.lessons))
     if progress.warning:
         print(progress.warning, file=sys.stderr)
     if not curriculum.lessons and not curriculum.errors:
@@ -234,11 +234,11 @@ def _list(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     width = max((len(lesson.id) for lesson in curriculum.lessons), default=2)
     for lesson in curriculum.lessons:
-        shape = LessonShape(lesson.id, len(lesson.pages), tuple(c.id for c in lesson.checks))
+        shape = lesson_shape(lesson)
         print(f"{lesson.order:>2}  {lesson.id:<{width}}  {lesson.title:<46}  {progress.status(shape)}")
     from tutor.exercises import workspace
 
-    done, total = workspace.passed_count()
+    done, total = workspace.passed_count(progress)
     print(f"    exercises: {done} of {total} passed (rnn-tutor exercises)")
     for error in curriculum.errors:
         print(f"error: {error}", file=sys.stderr)
@@ -337,7 +337,7 @@ def _app(lesson: str | None) -> int:
     from tutor.app import TutorApp
     from tutor.curriculum import load_curriculum
     from tutor.engine import runtime
-    from tutor.progress import state_dir
+    from tutor.paths import tensorflow_log
 
     runtime.prepare_environment()
     curriculum = load_curriculum()
@@ -345,7 +345,7 @@ def _app(lesson: str | None) -> int:
         known = ", ".join(item.id for item in curriculum.lessons)
         print(f"rnn-tutor: no lesson {lesson!r}; lessons: {known}", file=sys.stderr)
         return EXIT_USAGE
-    log_path = state_dir() / "tensorflow.log"
+    log_path = tensorflow_log()
     app = TutorApp(curriculum=curriculum, start_lesson=lesson, log_path=log_path, standalone=True)
     saved_stderr = None
     if not sys.__stderr__.isatty():  # draw on the terminal that stdout is (see _terminal_problem)
@@ -367,9 +367,9 @@ def _doctor(args: argparse.Namespace) -> int:
     """The environment report: text for people, --json for scripts. Works without a terminal."""
     from tutor import doctor
     from tutor.engine import runtime
-    from tutor.progress import state_dir
+    from tutor.paths import tensorflow_log
 
-    log_path = state_dir() / "tensorflow.log"
+    log_path = tensorflow_log()
     runtime.prepare_environment()
     with runtime.NativeStderrToLog(log_path):  # CUDA's and TensorFlow's native chatter goes to the log
         report = doctor.run_all(with_device=not args.no_device, log_path=log_path)
@@ -385,7 +385,7 @@ def _doctor(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from tutor.engine import registry, runtime
     from tutor.engine.experiment import DISPLAY_KEYS, Cancelled, Diverged, Report, RunContext
-    from tutor.progress import state_dir
+    from tutor.paths import tensorflow_log
 
     name, as_json = args.experiment, args.json
     exp = registry.get(name)
@@ -414,7 +414,7 @@ def _run(args: argparse.Namespace) -> int:
     ctx = RunContext(on_progress=progress, is_cancelled=stop.is_set)
     runtime.prepare_environment()
     try:
-        with runtime.NativeStderrToLog(state_dir() / "tensorflow.log"):
+        with runtime.NativeStderrToLog(tensorflow_log()):
             result = registry.run(name, params, ctx)
     except ParamError as err:  # values that are fine alone but not together (a window longer than the series)
         return refuse(err)

@@ -20,12 +20,15 @@ import platform
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-MIN_WIDTH, MIN_HEIGHT = 80, 24  # the same bound as the app's "too small" notice (tutor/screens/too_small.py)
+from tutor.paths import MIN_TERMINAL, data_dir, exercises_dir, progress_file, tensorflow_log
+
+MIN_WIDTH, MIN_HEIGHT = MIN_TERMINAL  # the same bound as the app's "too small" notice
 
 # distribution name -> JSON key
 PACKAGES = {
@@ -297,7 +300,7 @@ def probe_terminal(probe: Probe, env: Mapping[str, str] | None = None, size: tup
 
     # The Linux text console's fonts have no braille; dumb terminals draw nothing special.
     braille = utf8_locale and term not in ("linux", "dumb", "vt100", "vt220", "")
-    marker = marker or read_marker(_progress_path())
+    marker = marker or read_marker(progress_file())
     data["braille_likely"] = braille
     data["marker"] = marker
     setting = f"; chart marker: {marker or 'braille'} (m cycles braille, blocks, dots, ascii)"
@@ -321,25 +324,21 @@ def probe_terminal(probe: Probe, env: Mapping[str, str] | None = None, size: tup
 
 
 # -- paths ---------------------------------------------------------------------------------------------------
-def _progress_path() -> Path:
-    from tutor.progress import data_dir
-
-    return data_dir() / "progress.json"
-
-
-def exercises_dir() -> Path:
-    """Where learners' exercise files live: beside the progress file (``$RNN_TUTOR_HOME`` or the XDG data dir)."""
-    from tutor.progress import data_dir
-
-    return data_dir() / "exercises"
-
-
-def _writable(path: Path) -> bool:
-    """Whether the path can be created or written: test the nearest folder that exists."""
-    for folder in (path, *path.parents):
-        if folder.exists():
-            return os.access(folder if folder.is_dir() else folder.parent, os.W_OK)
-    return False
+def _unwritable(path: Path) -> str | None:
+    """Why the path cannot be created or written, naming the folder at fault; None when it can. A temporary
+    file is made in the nearest folder that exists: os.access misses read-only mounts and immutable folders."""
+    existing = next((p for p in (path, *path.parents) if p.exists()), None)
+    if existing is None:
+        return f"none of the folders of {path} exists"
+    if existing != path and not existing.is_dir():
+        return f"{existing} is a file, not a folder"
+    folder = existing if existing.is_dir() else existing.parent
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as err:
+        return f"{folder} cannot be written ({err.strerror or err})"
+    return None
 
 
 def _describe_file(path: Path) -> str:
@@ -352,26 +351,26 @@ def _describe_file(path: Path) -> str:
 
 def probe_paths(probe: Probe) -> None:
     from tutor.curriculum.loader import default_lessons_dir
-    from tutor.progress import data_dir, state_dir
-
-    progress = _progress_path()
+    progress = progress_file()
     paths = {
         "home": data_dir(),
         "progress": progress,
         "settings": progress,  # the settings (chart marker) are kept in the progress file
-        "tensorflow_log": state_dir() / "tensorflow.log",
+        "tensorflow_log": tensorflow_log(),
         "exercises": exercises_dir(),
         "lessons": default_lessons_dir(),
     }
     probe.data.update({key: str(path) for key, path in paths.items()})
     probe.data["rnn_tutor_home"] = os.environ.get("RNN_TUTOR_HOME")
-    fix = "set RNN_TUTOR_HOME to a folder you can write"
-    probe.add("progress", _describe_file(progress), None if _writable(progress) else f"cannot write here; {fix}")
+    def advice(path: Path) -> str | None:
+        problem = _unwritable(path)
+        return problem and f"{problem}; set RNN_TUTOR_HOME to a folder you can write"
+
+    probe.add("progress", _describe_file(progress), advice(progress))
     probe.add("settings", "in the progress file (chart marker)")
     log = paths["tensorflow_log"]
-    probe.add("TensorFlow log", _describe_file(log), None if _writable(log) else f"cannot write here; {fix}")
-    probe.add("exercises", _describe_file(paths["exercises"]),
-              None if _writable(paths["exercises"]) else f"cannot write here; {fix}")
+    probe.add("TensorFlow log", _describe_file(log), advice(log))
+    probe.add("exercises", _describe_file(paths["exercises"]), advice(paths["exercises"]))
     lessons = paths["lessons"]
     count = len(list(lessons.glob("*.md"))) if lessons.is_dir() else 0
     probe.data["lesson_files"] = count
@@ -384,9 +383,7 @@ def run_all(with_device: bool = True, terminal: dict[str, Any] | None = None,
             log_path: Path | None = None, skipped_note: str = "not probed (TensorFlow not loaded)") -> Report:
     """Every probe, in the order the report shows them. ``terminal`` passes the app's own view (size,
     color_system, marker) to the terminal probe; ``with_device=False`` skips TensorFlow (quick checks)."""
-    from tutor.progress import state_dir
-
-    log_path = log_path or state_dir() / "tensorflow.log"
+    log_path = log_path or tensorflow_log()
     probes = [run_probe("versions", "Versions", probe_versions)]
     if with_device:
         probes.append(run_probe("device", "Device", lambda p: probe_device(p, log_path)))

@@ -152,8 +152,11 @@ class NativeStderrToLog:
             fd = sys.__stderr__.fileno()
         except (AttributeError, ValueError, OSError):
             return self  # no real stderr (embedded, captured): nothing to protect
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = open(self.log_path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115
+        try:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            self._log = open(self.log_path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115
+        except OSError:  # a home that cannot be written: the log is optional, the messages are dropped
+            self._log = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
         self._saved_fd = os.dup(fd)
         terminal = os.fdopen(os.dup(self._saved_fd), "w", buffering=1, encoding=sys.__stderr__.encoding,
                              errors="replace")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Callable
 
 from rich.text import Text
 from textual import on
@@ -12,9 +11,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tutor.curriculum import Curriculum, Lesson
+from tutor.curriculum import Curriculum
 from tutor.messages import OpenLesson
-from tutor.progress import LessonShape, ProgressStore
+from tutor.progress import ProgressStore, lesson_shape
 
 MARKS = {"not started": " ", "in progress": "…", "done": "✓"}
 
@@ -22,12 +21,10 @@ MARKS = {"not started": " ", "in progress": "…", "done": "✓"}
 class ContentsScreen(Screen[None]):
     """Reads the curriculum and the progress it is given; opening a lesson is an :class:`OpenLesson` message."""
 
-    def __init__(self, curriculum: Curriculum, progress: ProgressStore,
-                 shape: Callable[[Lesson], LessonShape]) -> None:
+    def __init__(self, curriculum: Curriculum, progress: ProgressStore) -> None:
         super().__init__()
         self.curriculum = curriculum
         self.progress = progress
-        self.shape = shape
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -60,7 +57,7 @@ class ContentsScreen(Screen[None]):
         lessons = self.curriculum.lessons
         options.clear_options()
         for lesson in lessons:
-            status = self.progress.status(self.shape(lesson))
+            status = self.progress.status(lesson_shape(lesson))
             label = f"{MARKS[status]} {lesson.order:>2}. {lesson.title:<44} {status}"
             options.add_option(Option(Text(label), id=lesson.id))  # Text: a title's [brackets] are literal
         if not lessons:
@@ -75,7 +72,7 @@ class ContentsScreen(Screen[None]):
             if lesson.id == last:
                 return i
         for i, lesson in enumerate(lessons):
-            if self.progress.status(self.shape(lesson)) != "done":
+            if self.progress.status(lesson_shape(lesson)) != "done":
                 return i
         return 0
 

@@ -98,7 +98,7 @@ class LessonScreen(Screen[None]):
             elif isinstance(block, CheckSpec):
                 widgets.append(CheckView(block, self.progress.answer(self.lesson.id, block.id)))
             elif isinstance(block, ExerciseSpec):
-                widgets.append(ExerciseView(block))
+                widgets.append(ExerciseView(block, self.progress))
         return widgets
 
     # -- pages -------------------------------------------------------------------------------------------

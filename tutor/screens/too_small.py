@@ -7,7 +7,9 @@ from textual.geometry import Size
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-MIN_WIDTH, MIN_HEIGHT = 80, 24
+from tutor.paths import MIN_TERMINAL
+
+MIN_WIDTH, MIN_HEIGHT = MIN_TERMINAL
 
 
 class TooSmallScreen(ModalScreen[None]):

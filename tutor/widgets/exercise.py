@@ -3,7 +3,8 @@
 ``e`` (bound on the lesson screen) opens the file in ``$VISUAL``, else ``$EDITOR``, else ``vi`` — git's order —
 with the app suspended. The widget looks at the file's modification time every second; when it changes (saved
 from this editor or from another window) it checks the file again in a thread worker (the check itself runs in
-a subprocess with a time limit), shows the result and records a pass.
+a subprocess with a time limit), shows the result and records a pass in the progress store it was given (on the
+UI thread, which owns the store's in-memory copy).
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from tutor.curriculum.model import ExerciseSpec
-from tutor.exercises import workspace
+from tutor.exercises import checker, workspace
 from tutor.exercises.catalogue import BY_NAME, EXERCISES
 from tutor.exercises.checker import CheckResult
+from tutor.progress import ProgressStore
 
 POLL_SECONDS = 1.0
 
@@ -34,14 +36,15 @@ def editor_command() -> list[str]:
 class ExerciseView(Vertical):
     DEFAULT_CSS = "ExerciseView { height: auto; }"  # its colours and border are in app.tcss (.exercise)
 
-    def __init__(self, spec: ExerciseSpec, **kwargs: Any) -> None:
+    def __init__(self, spec: ExerciseSpec, store: ProgressStore, **kwargs: Any) -> None:
         super().__init__(classes="exercise", **kwargs)
         self.spec = spec
+        self.store = store
         self.exercise = BY_NAME[spec.name]
         self.path = workspace.path(spec.name)
         self.result: CheckResult | None = None
         self._mtime: int | None = None
-        self._worker: Worker | None = None
+        self._worker: Worker[CheckResult] | None = None
 
     def compose(self) -> ComposeResult:
         number = [e.name for e in EXERCISES].index(self.exercise.name) + 1
@@ -64,7 +67,7 @@ class ExerciseView(Vertical):
             self._status(f"The exercise folder could not be prepared: {err}", None)
             return
         self._mtime = self._stat()
-        if workspace.passed(self.exercise.name):
+        if self.store.exercise_passed(self.exercise.name):
             self._status("✓ Passed before. Edit it again if you like; it is re-checked on save.", True)
         else:
             self._status("Not passed yet. Press e to open the file in your editor.", None)
@@ -89,26 +92,32 @@ class ExerciseView(Vertical):
 
     # -- checking ----------------------------------------------------------------------------------------
     def check(self) -> None:
-        from tutor.exercises.cli import run_check  # records the pass in the exercise folder
-
         self._status("Checking…", None)
-        self._worker = self.run_worker(lambda: run_check(self.exercise.name), name=f"check-{self.exercise.name}",
+        self._worker = self.run_worker(self._check_file, name=f"check-{self.exercise.name}",
                                        group=f"exercise-{self.exercise.name}", thread=True, exclusive=True,
                                        exit_on_error=False)
+
+    def _check_file(self) -> CheckResult:
+        """In the worker thread: a file deleted meanwhile is copied again, as ``rnn-tutor check`` does."""
+        workspace.ensure()
+        return checker.check(self.exercise.name, self.path)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is not self._worker:
             return
         event.stop()
-        if event.state == WorkerState.SUCCESS:
-            self.show(event.worker.result)
+        if event.state == WorkerState.SUCCESS and self._worker.result is not None:
+            result = self._worker.result
+            if result.passed:  # here, on the UI thread, like every other change to the store
+                self.store.record_pass(self.exercise.name)
+            self.show(result)
         elif event.state == WorkerState.ERROR:
             self._status(f"The check could not run: {event.worker.error}", False)
 
     def show(self, result: CheckResult) -> None:
         self.result = result
         if result.passed:
-            following = workspace.first_unsolved()
+            following = workspace.first_unsolved(self.store)
             then = (f"Next: {following.name} ({following.title})." if following else "Every exercise passes.")
             text = (f"✓ {result.message}\n{then} `rnn-tutor solution {self.exercise.name}` shows the reference "
                     f"solution.")

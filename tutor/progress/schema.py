@@ -1,0 +1,177 @@
+"""The shape of progress.json, and how its text becomes clean data.
+
+Shape (version 2)::
+
+    {"version": 2, "last_lesson": str | null, "last_lesson_at": float,
+     "settings": {"marker": one of MARKERS},
+     "lessons": {ID: {"pages_seen": [int >= 0], "last_page": int >= 0, "updated": float, "done": bool,
+                      "checks": {CHECK_ID: {"answer": finite number, "correct": bool}}}},
+     "exercises": {NAME: {"passed_at": float, "hints": int >= 0}}}
+
+Version 1 (before 2026-11-29) had no ``exercises`` (their status was kept in ``exercises/.status.json``); it
+loads unchanged. **Versions only add**: a section or key that this version does not know is kept as it is
+and written back, so an older instance running beside a newer one loses nothing of the newer one's, and the
+version number written is never lowered. A later version must therefore not change what an existing key means.
+
+Reading is typed: every known field is checked, what is valid is kept, and what is not is named in the
+problems list (the store then moves the file aside and tells the learner).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+VERSION = 2
+MARKERS = ("braille", "blocks", "dots", "ascii")
+_MAX_PAGE = 10_000  # no lesson has this many pages; a bigger number is damage, not progress
+MAX_HINTS = 100
+
+
+class DamagedFile(ValueError):
+    """The file parsed but is not a progress file at all (not an object, or no lessons object)."""
+
+
+def fresh() -> dict[str, Any]:
+    return {"version": VERSION, "last_lesson": None, "last_lesson_at": 0.0, "lessons": {},
+            "settings": {"marker": "braille"}, "exercises": {}}
+
+
+def is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_number(value: Any) -> bool:
+    """A number the file can hold: finite, and small enough that every reader can use it as one."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value) and abs(value) < 1e300)
+
+
+def reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _unknown(raw: dict[str, Any], known: tuple[str, ...]) -> dict[str, Any]:
+    """The keys a later version added: kept as they are."""
+    return {key: value for key, value in raw.items() if key not in known}
+
+
+def parse(text: str) -> tuple[dict[str, Any], list[str]]:
+    """A progress file's text as clean data, with what had to be dropped. Raises ``ValueError`` (or
+    ``DamagedFile``) when nothing of it can be used."""
+    try:
+        raw = json.loads(text, parse_constant=reject_constant)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    if not isinstance(raw, dict):
+        raise DamagedFile(f"expected an object, found {type(raw).__name__}")
+    if not isinstance(raw.get("lessons"), dict):
+        raise DamagedFile("it has no 'lessons' object")
+    problems: list[str] = []
+    data = fresh()
+    data.update(_unknown(raw, tuple(data)))
+    version = raw.get("version", 1)
+    if is_int(version) and version >= 1:
+        data["version"] = max(version, VERSION)  # a newer instance's file stays marked as its version
+    else:
+        problems.append(f"version {version!r} is not a version number")
+    settings = raw.get("settings", {})
+    if isinstance(settings, dict):
+        data["settings"].update(_unknown(settings, ("marker",)))
+        if "marker" in settings:
+            # A newer version may offer a marker this one does not: kept for it (this one draws braille).
+            if settings["marker"] in MARKERS or (isinstance(settings["marker"], str) and data["version"] > VERSION):
+                data["settings"]["marker"] = settings["marker"]
+            else:
+                problems.append(f"unknown chart marker {settings['marker']!r}")
+    else:
+        problems.append("settings is not an object")
+    last = raw.get("last_lesson")
+    if last is None or isinstance(last, str):
+        data["last_lesson"] = last
+    else:
+        problems.append("last_lesson is not a lesson id")
+    if is_number(raw.get("last_lesson_at")):
+        data["last_lesson_at"] = float(raw["last_lesson_at"])
+    for lesson_id, entry in raw["lessons"].items():
+        if isinstance(entry, dict):
+            data["lessons"][lesson_id] = _lesson(lesson_id, entry, problems)
+        else:
+            problems.append(f"lesson {lesson_id!r} is not an object")
+    exercises = raw.get("exercises", {})
+    if isinstance(exercises, dict):
+        for name, entry in exercises.items():
+            if isinstance(entry, dict):
+                data["exercises"][name] = _exercise(name, entry, problems)
+            else:
+                problems.append(f"exercise {name!r} is not an object")
+    else:
+        problems.append("exercises is not an object")
+    return data, problems
+
+
+_LESSON_KEYS = ("pages_seen", "last_page", "checks", "done", "updated")
+
+
+def _lesson(lesson_id: str, entry: dict[str, Any], problems: list[str]) -> dict[str, Any]:
+    where = f"lesson {lesson_id!r}"
+    clean: dict[str, Any] = {"pages_seen": [], "checks": {}, "done": False, **_unknown(entry, _LESSON_KEYS)}
+    seen = entry.get("pages_seen", [])
+    if isinstance(seen, list):
+        good = sorted({p for p in seen if is_int(p) and 0 <= p < _MAX_PAGE})
+        if len(good) != len(seen):
+            problems.append(f"{where}: pages_seen holds values that are not page numbers")
+        clean["pages_seen"] = good
+    else:
+        problems.append(f"{where}: pages_seen is not a list")
+    if "last_page" in entry:
+        page = entry["last_page"]
+        if is_int(page) and 0 <= page < _MAX_PAGE:
+            clean["last_page"] = page
+        else:
+            problems.append(f"{where}: last_page {page!r} is not a page number")
+    checks = entry.get("checks", {})
+    if isinstance(checks, dict):
+        for check_id, record in checks.items():
+            if (isinstance(record, dict) and is_number(record.get("answer"))
+                    and isinstance(record.get("correct"), bool)):
+                clean["checks"][check_id] = dict(record)
+            else:
+                problems.append(f"{where}: check {check_id!r} has no valid answer and verdict")
+    else:
+        problems.append(f"{where}: checks is not an object")
+    done = entry.get("done", False)
+    if isinstance(done, bool):
+        clean["done"] = done
+    else:
+        problems.append(f"{where}: done is not true or false")
+    if is_number(entry.get("updated")):
+        clean["updated"] = float(entry["updated"])
+    return clean
+
+
+def _exercise(name: str, entry: dict[str, Any], problems: list[str]) -> dict[str, Any]:
+    where = f"exercise {name!r}"
+    clean: dict[str, Any] = _unknown(entry, ("passed_at", "hints"))
+    if "passed_at" in entry:
+        if is_number(entry["passed_at"]):
+            clean["passed_at"] = float(entry["passed_at"])
+        else:
+            problems.append(f"{where}: passed_at is not a time")
+    if "hints" in entry:
+        if is_int(entry["hints"]) and 0 <= entry["hints"] <= MAX_HINTS:
+            clean["hints"] = entry["hints"]
+        else:
+            problems.append(f"{where}: hints {entry['hints']!r} is not a hint level")
+    return clean
+
+
+def dump(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=1, sort_keys=True, allow_nan=False)
+
+
+
+def summarize(problems: list[str]) -> str:
+    """The first few problems, for a notice."""
+    return "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
