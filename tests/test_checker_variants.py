@@ -323,3 +323,21 @@ def test_the_probes_name_a_gate_no_convention_explains(tmp_path):
     result = run(tmp_path, "lstm_step", text)
     assert not result.passed
     assert "the o (output gate) differs; i, f, c are right" in result.message, result.message
+
+
+def test_a_pass_written_into_progress_by_hand_does_not_unlock_the_solution(capsys):
+    # The review's last fake, with the status now in progress.json: a recorded pass whose file does not pass.
+    from tutor.exercises.cli import cmd_solution
+    from tutor.paths import progress_file
+    from tutor.progress import ProgressStore
+
+    workspace.ensure()
+    store = ProgressStore(progress_file())
+    store.record_pass("rnn_step")
+    store.flush(timeout=5)
+    assert ProgressStore(progress_file()).exercise_passed("rnn_step")
+    assert cmd_solution("rnn_step") == 1
+    assert "once your own file passes" in capsys.readouterr().err
+    workspace.path("rnn_step").write_text(solution("rnn_step"), encoding="utf-8")
+    assert cmd_solution("rnn_step") == 0
+    assert "np.tanh" in capsys.readouterr().out

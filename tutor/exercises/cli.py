@@ -161,8 +161,9 @@ def reset_exercise(name: str) -> int:
 
 
 def cmd_solution(name: str) -> int:
-    if not _store().exercise_passed(name):
-        print(f"rnn-tutor solution: the reference solution of {name} is shown once your own passes "
+    # The file is checked again, not only the record of a pass: progress.json is a file anyone can edit.
+    if not _store().exercise_passed(name) or not check(name, workspace.path(name)).passed:
+        print(f"rnn-tutor solution: the reference solution of {name} is shown once your own file passes "
               f"(`rnn-tutor check {name}`). `rnn-tutor hint {name}` helps meanwhile.", file=sys.stderr)
         return EXIT_FAILED
     print(workspace.solution(name).read_text(encoding="utf-8"), end="")
