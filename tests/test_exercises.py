@@ -188,7 +188,7 @@ def test_cli_exit_codes_hints_and_solution(capsys):
     assert main(["watch", "--interval", "soon"]) == 2
     assert main(["hint", "rnn_step", "--level", "7"]) == 2
     assert main(["solution", "rnn_step"]) == 1
-    assert "once your own passes" in capsys.readouterr().err
+    assert "once your own file passes" in capsys.readouterr().err
     assert main(["hint", "rnn_step"]) == 0 and "Hint 1 of 3" in capsys.readouterr().out
     assert main(["hint", "rnn_step"]) == 0 and "Hint 2 of 3" in capsys.readouterr().out
     assert main(["hint", "rnn_step", "--level", "1"]) == 0 and "Hint 1 of 3" in capsys.readouterr().out
