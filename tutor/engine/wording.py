@@ -89,3 +89,12 @@ def length_note(trained: int, given: int) -> str:
         return ""
     return (f" Your input has {given} steps, the network was trained on {trained}: on other lengths its answer "
             "drifts, because its read-out learned the cell state's drift at that length.")
+
+
+def adding_verdict(fraction: float) -> str:
+    """What a test MSE says as a share of the predict-the-mean baseline on the adding problem."""
+    if fraction < 0.05:
+        return "solved"
+    if fraction < 0.5:
+        return "partly learned"
+    return "near the baseline: it did not learn to carry the values"
