@@ -13,14 +13,17 @@ from typing import Any, Callable
 from tutor.engine import runtime
 from tutor.engine.experiment import Experiment, Param, ParsedParams, Result, RunContext
 
-# One module per lesson id (dashes become underscores), in lesson order.
+# One module per lesson id (dashes become underscores), in lesson order; lesson 6 has a package of one
+# module per lab.
 _MODULES = (
     "tutor.engine.experiments.sequential_data",
     "tutor.engine.experiments.vanilla_rnn",
     "tutor.engine.experiments.vanishing_gradients",
     "tutor.engine.experiments.lstm",
     "tutor.engine.experiments.gru",
-    "tutor.engine.experiments.applications",
+    "tutor.engine.experiments.applications.forecast",
+    "tutor.engine.experiments.applications.char_rnn",
+    "tutor.engine.experiments.applications.seq2seq",
     "tutor.engine.experiments.from_scratch",
 )
 _REGISTRY: dict[str, Experiment] = {}
