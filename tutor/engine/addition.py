@@ -77,7 +77,7 @@ def addition_data(digits: int, train_size: int, test_size: int, reverse: bool, s
     train_pairs = train_pairs[rng.permutation(len(train_pairs))[:train_size]]
     seen = np.minimum(train_pairs[:, 0], train_pairs[:, 1]) * top + np.maximum(train_pairs[:, 0], train_pairs[:, 1])
 
-    def encode(p: np.ndarray):
+    def encode(p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         dec_in, tgt = _answers(p, digits)
         return encode_questions(p, digits, reverse), dec_in, tgt
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Literal, Mapping, Sequence, TypedDict
+from typing import Any, Callable, Collection, Iterable, Literal, Mapping, Sequence, TypedDict
 
 ParamKind = Literal["int", "float", "choice", "text", "floats", "bool"]
 
@@ -180,7 +180,7 @@ class Experiment:
 
     name: str
     title: str
-    fn: Callable[[dict[str, Any], "RunContext"], dict[str, Any]]
+    fn: Callable[[ParsedParams, "RunContext"], "Result"]
     params: tuple[Param, ...]
     uses_tensorflow: bool  # such a run waits for TensorFlow to load and for the one training slot
     # Checks parameters that are only wrong together (a window longer than the series); raises ParamError
@@ -253,13 +253,16 @@ class RunContext:
             raise Cancelled()
 
 
+SeriesStyle = Literal["line", "scatter", "bar"]  # the chart widget draws all three
+
+
 class Series(TypedDict):
     """One plotted line (or scatter): x and y of equal length; a non-finite y is None (JSON has no NaN)."""
 
     label: str
     x: list[float]
     y: list[float | None]
-    style: Literal["line", "scatter"]
+    style: SeriesStyle
 
 
 class Figure(TypedDict):
@@ -285,10 +288,10 @@ DISPLAY_KEYS = frozenset(Report.__annotations__)  # the keys of a result that ar
 Result = dict[str, Any]  # a Report's keys, typed as there, plus the experiment's named values
 
 
-def series(label: str, y: Sequence[float], x: Sequence[float] | None = None,
-           style: Literal["line", "scatter"] = "line") -> Series:
+def series(label: str, y: Collection[float], x: Collection[float] | None = None,
+           style: SeriesStyle = "line") -> Series:
     """One plotted series. Non-finite values are kept as None so JSON stays valid."""
-    xs = list(range(len(y))) if x is None else [float(v) for v in x]
+    xs: list[float] = list(range(len(y))) if x is None else [float(v) for v in x]
     ys = [float(v) if math.isfinite(float(v)) else None for v in y]
     return {"label": label, "x": xs, "y": ys, "style": style}
 

@@ -9,9 +9,9 @@ and targets, the baselines it must beat and the error that compares them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from tutor import data
 
@@ -92,5 +92,5 @@ def seasonal_naive_forecast(history: np.ndarray, horizon: int, season: int) -> n
     return np.array([last[h % season] for h in range(horizon)])
 
 
-def mae(a: Sequence[float], b: Sequence[float]) -> float:
+def mae(a: npt.ArrayLike, b: npt.ArrayLike) -> float:
     return float(np.mean(np.abs(np.asarray(a, dtype=float) - np.asarray(b, dtype=float))))

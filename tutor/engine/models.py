@@ -14,8 +14,6 @@ Everything here runs inside a worker thread and reaches Keras through :mod:`tuto
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
 from typing import Any, Callable, Literal, Sequence, Union
 
 import numpy as np
@@ -34,7 +32,7 @@ def seed_everything(seed: int) -> None:
     runtime.keras().utils.set_random_seed(seed)
 
 
-def recurrent_layer(cell: str, units: int, recurrent_scale: float = 1.0, **kwargs: Any):
+def recurrent_layer(cell: str, units: int, recurrent_scale: float = 1.0, **kwargs: Any) -> Any:
     """A Keras recurrent layer with its default settings, whose recurrent kernel is scaled once built.
 
     Keras initialises the whole recurrent kernel orthogonally, times ``recurrent_scale``. For the vanilla
@@ -48,7 +46,7 @@ def recurrent_layer(cell: str, units: int, recurrent_scale: float = 1.0, **kwarg
     return layer_class(cell)(units, recurrent_initializer=init, **kwargs)
 
 
-def layer_class(cell: str):
+def layer_class(cell: str) -> Any:
     """The Keras class of a cell name in :data:`CELLS`."""
     keras = runtime.keras()
     return {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[cell]
@@ -56,7 +54,7 @@ def layer_class(cell: str):
 
 def build_model(cell: str, units: int, *, input_dim: int, output_dim: int, seq_len: int | None = None,
                 recurrent_scale: float = 1.0, return_sequences: bool = False,
-                output_activation: str | None = None, **layer_kwargs: Any):
+                output_activation: str | None = None, **layer_kwargs: Any) -> Any:
     """``Input((seq_len, input_dim))`` → :func:`recurrent_layer` → ``Dense(output_dim)``, as a Sequential.
 
     ``seq_len=None`` accepts sequences of any length. The recurrent layer is ``model.layers[0]`` and the
@@ -69,7 +67,7 @@ def build_model(cell: str, units: int, *, input_dim: int, output_dim: int, seq_l
                              keras.layers.Dense(output_dim, activation=output_activation)])
 
 
-def hidden_state_gradients(layer, readout, x: np.ndarray, y: np.ndarray, ctx: RunContext) -> np.ndarray:
+def hidden_state_gradients(layer: Any, readout: Any, x: np.ndarray, y: np.ndarray, ctx: RunContext) -> np.ndarray:
     """‖∂L/∂h_t‖ for every step t, by stepping the layer's cell under a GradientTape.
 
     L is the mean squared error of ``readout(h_T)`` against ``y``. Because each h_t is an input of step t+1,
@@ -95,7 +93,7 @@ def hidden_state_gradients(layer, readout, x: np.ndarray, y: np.ndarray, ctx: Ru
     return np.array([float(tf.norm(g)) if g is not None else 0.0 for g in grads])
 
 
-def kernel_in_use(layer) -> str:
+def kernel_in_use(layer: Any) -> str:
     """Which implementation Keras runs for a recurrent layer: the fused cuDNN kernel or the generic loop.
 
     Keras (TensorFlow backend) picks cuDNN for an LSTM or GRU when a GPU is visible and the layer keeps the
@@ -176,7 +174,7 @@ class Trainer:
     batches (the race) call ``step`` for each inside one :func:`~tutor.engine.training.train_steps` loop.
     """
 
-    def __init__(self, model, *, loss: LossName | Callable[[Any, Any], Any] = "mse", optimizer: str = "adam",
+    def __init__(self, model: Any, *, loss: LossName | Callable[[Any, Any], Any] = "mse", optimizer: str = "adam",
                  learning_rate: float = 1e-2, clip_norm: float = 1.0, seed: int = 0,
                  clip_per_variable: bool = False) -> None:
         """``clip_norm`` caps the global gradient norm (0: no clipping). ``clip_per_variable`` caps each
@@ -201,7 +199,7 @@ class Trainer:
         loss_fn, clip = self.loss_fn, 0.0 if per_variable else self.clip_norm  # global clipping, in the step
 
         @tf.function
-        def step(xb, yb):
+        def step(xb: Any, yb: Any) -> Any:
             with tf.GradientTape() as tape:
                 value = loss_fn(yb, model(xb, training=True))
             grads = tape.gradient(value, model.trainable_variables)
@@ -212,7 +210,7 @@ class Trainer:
             return value, norm
 
         @tf.function
-        def predict(xb):
+        def predict(xb: Any) -> Any:
             return model(xb, training=False)
 
         self._step, self._predict = step, predict

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -28,7 +28,7 @@ class Vocab:
     def encode(self, text: str) -> np.ndarray:
         return np.array([self.index[c] for c in text], dtype=np.int32)
 
-    def decode(self, ids: Sequence[int]) -> str:
+    def decode(self, ids: Iterable[int]) -> str:
         return "".join(self.chars[int(i)] for i in ids)
 
     def unknown(self, text: str) -> list[str]:
@@ -109,7 +109,8 @@ class LSTMStep:
         c = f * c + i * g
         return o * np.tanh(c), c
 
-    def run(self, ids: np.ndarray, state: tuple[np.ndarray, np.ndarray] | None = None):
+    def run(self, ids: np.ndarray,
+            state: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Feed (batch, T) ids; return the final (h, c)."""
         ids = np.atleast_2d(ids)
         state = self.zero_state(len(ids)) if state is None else state

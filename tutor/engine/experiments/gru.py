@@ -160,7 +160,7 @@ def long_memory_race(p: ParsedParams, ctx: RunContext) -> Result:
 
     recorded(race, lambda: train_steps(step, p["steps"], ctx, deadline=deadline, chunk=CHUNK, on_chunk=progress,
                                        advice=ADVICE))
-    results = {}
+    results: dict[str, dict[str, Any]] = {}
     for run in runs:
         test = run.test_mse()
         results[run.cell] = {"test_mse": test, "fraction_of_baseline": test / baseline, "seconds": run.seconds,

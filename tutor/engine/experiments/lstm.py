@@ -141,9 +141,9 @@ def lstm_gates(p: ParsedParams, ctx: RunContext) -> Result:
              series("cell state c", gates["c"])]
     marker_row = [1.0 if t == p["marked"] else 0.0 for t in range(steps)]
     text = [f"unit {unit} (the one whose final c follows the marked value best: |r| = {corr[unit]:.2f}):",
-            *signed_grid([("x", values), ("mark", marker_row), ("i", gates["input_gate"]),
-                          ("f", gates["forget_gate"]), ("g", gates["candidate"]), ("o", gates["output_gate"]),
-                          ("c", gates["c"])]),
+            *signed_grid([("x", list(values)), ("mark", marker_row), ("i", list(gates["input_gate"])),
+                          ("f", list(gates["forget_gate"])), ("g", list(gates["candidate"])),
+                          ("o", list(gates["output_gate"])), ("c", list(gates["c"]))]),
             "",
             "c_t = f·c_(t-1) + i·g: the forget gate f scales what is kept, i·g is what is written.",
             f"Keras's prediction {keras_answer:.4f}; the NumPy LSTM with the same weights {numpy_answer:.4f}.",

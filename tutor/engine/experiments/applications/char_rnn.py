@@ -99,7 +99,9 @@ class _CharRun:
         if not self.net.evals or self.net.evals[-1][0] != steps:
             self.net.evals.append((steps, text.bits(self.trainer.evaluate(self.x_held, self.y_held))))
         emb, lstm, dense = self.net.model.layers
-        stepper = text.LSTMStep(emb.get_weights()[0], *lstm.get_weights(), dense=tuple(dense.get_weights()))
+        kernel, recurrent, bias = lstm.get_weights()
+        w_out, b_out = dense.get_weights()
+        stepper = text.LSTMStep(emb.get_weights()[0], kernel, recurrent, bias, dense=(w_out, b_out))
         drawn = text.sample_text(stepper, self.vocab, p["prompt"], p["temperatures"], p["sample_length"],
                                  self.sample_rng)
         self.samples = [{"temperature": t, "text": s} for t, s in zip(p["temperatures"], drawn)]

@@ -75,8 +75,10 @@ class _Adder:
     def steppers(self) -> tuple[text.LSTMStep, text.LSTMStep]:
         """The encoder and the decoder as NumPy LSTMs with the current weights."""
         enc_emb, encoder, dec_emb, decoder, dense = self.layers
+        kernel, recurrent, bias = decoder.get_weights()
+        w_out, b_out = dense.get_weights()
         return (text.LSTMStep(enc_emb.get_weights()[0], *encoder.get_weights()),
-                text.LSTMStep(dec_emb.get_weights()[0], *decoder.get_weights(), dense=tuple(dense.get_weights())))
+                text.LSTMStep(dec_emb.get_weights()[0], kernel, recurrent, bias, dense=(w_out, b_out)))
 
 
 _adders: KeptNetworks[_Adder] = KeptNetworks(KEPT)
