@@ -63,3 +63,28 @@ def test_scratch_and_keras_train_in_step():
     assert result["first_steps_gap"] < 1e-3
     assert abs(result["test_mse_numpy"] - result["test_mse_keras"]) < 0.05 * result["baseline_mse"]
     assert result["losses_numpy"][-1] < result["losses_numpy"][0]
+
+
+def test_a_diverged_numpy_step_names_the_step_and_the_network():
+    import numpy as np
+
+    from tutor.engine.experiment import Diverged
+    from tutor.engine.scratch_train import ScratchTrainer, TrainConfig
+
+    trainer = ScratchTrainer(TrainConfig("gru", 4), features=2, where="the NumPy network")
+    x = np.zeros((8, 5, 2))
+    trainer.step(x, np.zeros((8, 1)))
+    with pytest.raises(Diverged) as err:
+        trainer.step(x, np.full((8, 1), np.nan))
+    assert str(err.value) == ("The loss became nan at training step 2 in the NumPy network. Lower the learning "
+                              "rate or clip the gradient norm.")
+    assert trainer.history.steps == 1, "the step that diverged touched neither the weights nor the history"
+
+
+@pytest.mark.slow
+def test_scratch_vs_keras_stops_at_a_small_time_limit_and_says_so():
+    # A limit of a nanosecond has passed once the first step is done, however fast the machine.
+    result = registry.run("scratch-vs-keras", {"steps": 5000, "time_limit": 1e-9}, RunContext())
+    assert result["stopped_by_time_limit"]
+    assert 1 <= len(result["losses_numpy"]) == len(result["losses_keras"]) < 5000
+    assert "It stopped at its time limit of 1e-09 s" in result["summary"]

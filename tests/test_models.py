@@ -23,7 +23,7 @@ def test_loss_falls_on_a_tiny_adding_problem():
     model = build_model("gru", 8, input_dim=2, output_dim=1, seq_len=6)
     trainer = Trainer(model, learning_rate=1e-2)
     before = trainer.evaluate(split.x_test, split.y_test)
-    history = trainer.fit(split.x_train, split.y_train, 150, RunContext(), batch_size=32)
+    history = trainer.fit((split.x_train, split.y_train), 150, RunContext(), batch_size=32)
     after = trainer.evaluate(split.x_test, split.y_test)
     assert history.steps == 150 and len(history.grad_norms) == 150
     assert split.baseline == pytest.approx(1 / 6, rel=0.2) and split.baseline_name == "predict the mean"
@@ -67,7 +67,7 @@ def test_nan_loss_raises_diverged_with_the_step_and_the_advice():
     seen = []
     trainer = Trainer(build_model("lstm", 4, input_dim=2, output_dim=1), learning_rate=1e-2)
     with pytest.raises(Diverged, match=r"at training step 1\. Try less\.") as err:
-        trainer.fit(split.x_train, y, 10, RunContext(), on_chunk=lambda h: seen.append(h.steps), advice="Try less.")
+        trainer.fit((split.x_train, y), 10, RunContext(), on_chunk=lambda h: seen.append(h.steps), advice="Try less.")
     assert "nan" in str(err.value)
     assert seen == [1], "the chart gets the history up to the step that diverged"
 
@@ -84,7 +84,7 @@ def test_cancel_stops_within_a_step():
         return len(calls) > 7
 
     with pytest.raises(Cancelled):
-        trainer.fit(split.x_train, split.y_train, 1000, RunContext(is_cancelled=cancelled))
+        trainer.fit((split.x_train, split.y_train), 1000, RunContext(is_cancelled=cancelled))
     assert trainer.history.steps == 7
 
 
@@ -98,7 +98,7 @@ def test_fit_continues_across_calls_and_reports_in_chunks():
         trainer = Trainer(build_model("simple_rnn", 4, input_dim=2, output_dim=1), seed=3)
         chunks = []
         for steps in plan:
-            trainer.fit(split.x_train, split.y_train, steps, RunContext(), batch_size=64, chunk=10,
+            trainer.fit((split.x_train, split.y_train), steps, RunContext(), batch_size=64, chunk=10,
                         on_chunk=lambda h: chunks.append(h.steps))
         return trainer, chunks
 
@@ -128,7 +128,7 @@ def test_tuple_inputs_train_a_two_input_model():
     out = keras.layers.Dense(1)(keras.layers.Dense(16, activation="tanh")(keras.layers.Concatenate()([h, b])))
     trainer = Trainer(keras.Model([a, b], out), learning_rate=1e-2)
     before = trainer.evaluate((seq, scale), y)
-    trainer.fit((seq, scale), y, 200, RunContext(), batch_size=32)
+    trainer.fit(((seq, scale), y), 200, RunContext(), batch_size=32)
     assert trainer.predict((seq, scale)).shape == (512, 1)
     assert trainer.evaluate((seq, scale), y) < 0.2 * before
 
@@ -140,7 +140,7 @@ def test_classification_losses():
     split = datasets.recall_split(512, 256, 3, np.random.default_rng(0))
     assert split.baseline == pytest.approx(math.log(2), rel=0.05)
     trainer = Trainer(build_model("gru", 8, input_dim=2, output_dim=1), loss="bce_logits", learning_rate=1e-2)
-    trainer.fit(split.x_train, split.y_train, 150, RunContext(), batch_size=32)
+    trainer.fit((split.x_train, split.y_train), 150, RunContext(), batch_size=32)
     assert trainer.evaluate(split.x_test, split.y_test) < 0.5 * split.baseline
     # Three classes from the sign at step 0 and the sign of the noise at the last step.
     labels = ((split.x_train[:, 0, 0] > 0).astype(int) + (split.x_train[:, -1, 1] > 0)).astype(np.int32)
@@ -148,7 +148,7 @@ def test_classification_losses():
     trainer = Trainer(build_model("lstm", 8, input_dim=2, output_dim=3), loss="sparse_ce_logits")
     before = trainer.evaluate(split.x_train, labels)
     assert before == pytest.approx(math.log(3), rel=0.2)
-    trainer.fit(split.x_train, labels, 150, RunContext(), batch_size=32)
+    trainer.fit((split.x_train, labels), 150, RunContext(), batch_size=32)
     assert trainer.evaluate(split.x_train, labels) < 0.5 * before
 
 
@@ -162,3 +162,51 @@ def test_build_model_shapes_and_scale():
     assert out.shape == (4, 7, 2) and np.allclose(out, out[0, 0]) and np.all((out > 0) & (out < 1))
     w = model.layers[0].cell.recurrent_kernel.numpy()
     np.testing.assert_allclose(np.linalg.svd(w, compute_uv=False), 0.5, rtol=1e-5)
+
+
+def test_fit_stops_at_the_deadline_and_says_why():
+    from tutor.engine.limits import Deadline
+    from tutor.engine.models import Trainer, build_model
+
+    split = small_adding()
+    trainer = Trainer(build_model("simple_rnn", 4, input_dim=2, output_dim=1))
+    deadline = Deadline(1.0, started=-1e9)  # a limit long passed: the clock is not part of the test
+    chunks = []
+    history = trainer.fit((split.x_train, split.y_train), 100, RunContext(), deadline=deadline, chunk=10,
+                          on_chunk=lambda h: chunks.append(h.steps))
+    assert history.steps == 10 and chunks == [10], "the first chunk trains; the deadline is checked after it"
+    assert history.stopped == "time limit" and history.stopped_by_time_limit and deadline.reached
+    trainer.fit((split.x_train, split.y_train), 5, RunContext())
+    assert history.steps == 15 and history.stopped == "steps done" and not history.stopped_by_time_limit
+
+
+def test_fit_records_cancelled_and_diverged():
+    from tutor.engine.models import Trainer, build_model
+
+    split = small_adding()
+    trainer = Trainer(build_model("gru", 4, input_dim=2, output_dim=1))
+    with pytest.raises(Cancelled):
+        trainer.fit((split.x_train, split.y_train), 10, RunContext(is_cancelled=lambda: True))
+    assert trainer.history.stopped == "cancelled"
+    with pytest.raises(Diverged):
+        trainer.fit((split.x_train, np.full_like(split.y_train, np.nan)), 10, RunContext())
+    assert trainer.history.stopped == "diverged"
+
+
+def test_fit_takes_a_batch_function():
+    from tutor.engine.models import Trainer, build_model, seed_everything
+
+    seed_everything(0)
+    split = small_adding()
+    rng = np.random.default_rng(0)
+    drawn = []
+
+    def next_batch():
+        idx = rng.integers(0, len(split.x_train), 16)
+        drawn.append(idx)
+        return split.x_train[idx], split.y_train[idx]
+
+    trainer = Trainer(build_model("gru", 8, input_dim=2, output_dim=1, seq_len=6), learning_rate=1e-2)
+    history = trainer.fit(next_batch, 150, RunContext())
+    assert len(drawn) == 150 == history.steps, "one fresh batch per step"
+    assert float(np.mean(history.losses[-20:])) < 0.5 * float(np.mean(history.losses[:20]))

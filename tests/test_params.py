@@ -98,3 +98,17 @@ def test_a_snapshot_is_built_only_when_it_will_be_sent():
         ctx.report(snapshot)
     ctx.report(snapshot, force=True)
     assert len(built) == len(sent) == 2 and sent[-1] == {"summary": "step 2"}
+
+
+def test_every_lab_that_trains_has_the_one_time_limit_and_accepts_0():
+    from tutor.engine.limits import time_limit_param
+
+    experiments = registry.all_experiments()
+    training = {name for name, exp in experiments.items() if exp.uses_tensorflow} | {"scratch-train"}
+    with_limit = {name for name, exp in experiments.items() if any(p.name == "time_limit" for p in exp.params)}
+    assert with_limit == training
+    for name in sorted(training):
+        exp = experiments[name]
+        limit = exp.param("time_limit")
+        assert limit == time_limit_param(limit.default), name
+        assert exp.validate({"time_limit": 0})["time_limit"] == 0, name

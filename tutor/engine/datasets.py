@@ -32,8 +32,9 @@ class Split:
 
     def astype(self, dtype: Any) -> "Split":
         """The same split with every array converted (the NumPy cells train in float64)."""
-        return Split(*(np.asarray(a, dtype=dtype) for a in (self.x_train, self.y_train, self.x_test, self.y_test)),
-                     self.baseline, self.baseline_name)
+        x_train, y_train, x_test, y_test = (np.asarray(a, dtype=dtype)
+                                            for a in (self.x_train, self.y_train, self.x_test, self.y_test))
+        return Split(x_train, y_train, x_test, y_test, self.baseline, self.baseline_name)
 
 
 def mean_baseline(y_train: np.ndarray, y_test: np.ndarray) -> float:

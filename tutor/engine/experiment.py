@@ -262,6 +262,8 @@ class RunContext:
             raise Cancelled()
 
 
+
+
 class Series(TypedDict):
     """One plotted line (or scatter, or bars): x and y of equal length; a non-finite y is None (JSON has no NaN)."""
 
@@ -335,12 +337,13 @@ def signed_grid(rows: Sequence[tuple[str, Numbers]], first_step: int = 0) -> lis
     return step_grid(rows, 6, signed, first_step=first_step)  # never "-0.00"
 
 
-def diverged_message(loss: float, step: int, advice: str) -> str:
-    """The one wording of a stopped run: what the loss became, at which step, and what to change."""
-    return f"The loss became {loss} at training step {step}. {advice}"
+def diverged_message(loss: float, step: int, advice: str, where: str = "") -> str:
+    """The one wording of a stopped run: what the loss became, at which step (``where``: in which network,
+    for a lab that trains two), and what to change."""
+    return f"The loss became {loss} at training step {step}{' in ' + where if where else ''}. {advice}"
 
 
-def check_finite(loss: float, step: int, advice: str) -> None:
+def check_finite(loss: float, step: int, advice: str, where: str = "") -> None:
     """Raise :class:`Diverged` with an explanation when a loss is NaN or infinite."""
     if not math.isfinite(loss):
-        raise Diverged(diverged_message(loss, step, advice))
+        raise Diverged(diverged_message(loss, step, advice, where))

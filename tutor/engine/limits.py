@@ -1,8 +1,9 @@
 """Limits that keep a lab safe to run on a small machine, and the words a summary uses when one is reached.
 
-- :func:`time_limit_param` and :class:`Deadline`: every lab that trains gets a ``time_limit`` parameter; its
-  training loop asks ``deadline.passed()`` between chunks, stops cleanly, and its summary says so
-  (:meth:`Deadline.note`).
+- :func:`time_limit_param` and :class:`Deadline`: every lab that trains gets a ``time_limit`` parameter (0: no
+  limit) and gives its ``Deadline`` to the one training loop (``Trainer.fit``,
+  :func:`tutor.engine.training.train_steps`), which asks ``deadline.passed()`` between chunks and stops
+  cleanly; the summary says so in one sentence (:meth:`Deadline.note`).
 - :func:`check_activation_memory`: backpropagation through time keeps every step's activations, so memory
   grows with batch × steps × units × gate blocks. A combination that would need gigabytes is refused before
   the run — when a lesson loads, when a form is submitted, on the command line — naming the parameter.
@@ -32,7 +33,7 @@ def time_limit_param(default: float) -> Param:
 
 @dataclass
 class Deadline:
-    """When a run must stop training. ``passed()`` is cheap; call it between training chunks."""
+    """When a run must stop training. ``passed()`` is cheap; the training loop calls it between chunks."""
 
     seconds: float  # 0: no limit
     started: float = field(default_factory=time.monotonic)

@@ -4,23 +4,24 @@
 - :func:`recurrent_layer` / :func:`build_model` — input → recurrent layer → read-out, with the recurrent
   kernel's scale as an argument.
 - :class:`Trainer` — a compiled step (the loss and the optimizer as arguments, clipping by global norm) that
-  returns the loss and the gradient norm of every step; :meth:`Trainer.fit` runs it in chunks with a callback,
-  checks for cancellation every step and stops on a NaN or infinite loss. Every experiment that trains a
-  Keras network goes through it.
+  returns the loss and the gradient norm of every step; :meth:`Trainer.fit` runs it through the one training
+  loop (:mod:`tutor.engine.training`): cancellation every step, the time limit every chunk, one callback per
+  chunk, a stop on a NaN or infinite loss, and the reason it stopped in the history. Every experiment that
+  trains a Keras network goes through it, once per run.
 
 Everything here runs inside a worker thread and reaches Keras through :mod:`tutor.engine.runtime`.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, Sequence
+from typing import Any, Callable, Literal, Sequence, Union
 
 import numpy as np
 
 from tutor.engine import runtime
-from tutor.engine.experiment import CELL_NAMES, CELLS, Diverged, RunContext, diverged_message
+from tutor.engine.experiment import CELL_NAMES, CELLS, RunContext
+from tutor.engine.limits import Deadline
+from tutor.engine.training import DEFAULT_ADVICE, TrainHistory, recorded, train_steps
 
 __all__ = ["CELLS", "CELL_NAMES", "LossName", "TrainHistory", "Trainer", "build_model", "chunk_means",
            "hidden_state_gradients", "kernel_in_use", "layer_class", "recurrent_layer", "seed_everything"]
@@ -31,7 +32,7 @@ def seed_everything(seed: int) -> None:
     runtime.keras().utils.set_random_seed(seed)
 
 
-def recurrent_layer(cell: str, units: int, recurrent_scale: float = 1.0, **kwargs: Any):
+def recurrent_layer(cell: str, units: int, recurrent_scale: float = 1.0, **kwargs: Any) -> Any:
     """A Keras recurrent layer with its default settings, whose recurrent kernel is scaled once built.
 
     Keras initialises the whole recurrent kernel orthogonally, times ``recurrent_scale``. For the vanilla
@@ -45,7 +46,7 @@ def recurrent_layer(cell: str, units: int, recurrent_scale: float = 1.0, **kwarg
     return layer_class(cell)(units, recurrent_initializer=init, **kwargs)
 
 
-def layer_class(cell: str):
+def layer_class(cell: str) -> Any:
     """The Keras class of a cell name in :data:`CELLS`."""
     keras = runtime.keras()
     return {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[cell]
@@ -53,7 +54,7 @@ def layer_class(cell: str):
 
 def build_model(cell: str, units: int, *, input_dim: int, output_dim: int, seq_len: int | None = None,
                 recurrent_scale: float = 1.0, return_sequences: bool = False,
-                output_activation: str | None = None, **layer_kwargs: Any):
+                output_activation: str | None = None, **layer_kwargs: Any) -> Any:
     """``Input((seq_len, input_dim))`` → :func:`recurrent_layer` → ``Dense(output_dim)``, as a Sequential.
 
     ``seq_len=None`` accepts sequences of any length. The recurrent layer is ``model.layers[0]`` and the
@@ -66,7 +67,7 @@ def build_model(cell: str, units: int, *, input_dim: int, output_dim: int, seq_l
                              keras.layers.Dense(output_dim, activation=output_activation)])
 
 
-def hidden_state_gradients(layer, readout, x: np.ndarray, y: np.ndarray, ctx: RunContext) -> np.ndarray:
+def hidden_state_gradients(layer: Any, readout: Any, x: np.ndarray, y: np.ndarray, ctx: RunContext) -> np.ndarray:
     """‖∂L/∂h_t‖ for every step t, by stepping the layer's cell under a GradientTape.
 
     L is the mean squared error of ``readout(h_T)`` against ``y``. Because each h_t is an input of step t+1,
@@ -92,7 +93,7 @@ def hidden_state_gradients(layer, readout, x: np.ndarray, y: np.ndarray, ctx: Ru
     return np.array([float(tf.norm(g)) if g is not None else 0.0 for g in grads])
 
 
-def kernel_in_use(layer) -> str:
+def kernel_in_use(layer: Any) -> str:
     """Which implementation Keras runs for a recurrent layer: the fused cuDNN kernel or the generic loop.
 
     Keras (TensorFlow backend) picks cuDNN for an LSTM or GRU when a GPU is visible and the layer keeps the
@@ -153,16 +154,7 @@ def _loss_fn(loss: LossName | Callable[[Any, Any], Any]) -> Callable[[Any, Any],
     raise ValueError(f"unknown loss {loss!r}; use 'mse', 'bce_logits', 'sparse_ce_logits' or a function")
 
 
-@dataclass
-class TrainHistory:
-    """What a :class:`Trainer` has done so far, one entry per step, in order."""
-
-    losses: list[float] = field(default_factory=list)
-    grad_norms: list[float] = field(default_factory=list)  # global gradient norm before clipping
-
-    @property
-    def steps(self) -> int:
-        return len(self.losses)
+Batches = Union[tuple[Any, np.ndarray], Callable[[], tuple[Any, Any]]]  # (x, y), or the next mini-batch
 
 
 def _take(x: Any, idx: Any) -> Any:
@@ -178,16 +170,17 @@ class Trainer:
     clipping by global norm, the loss and the gradient norm returned for every step.
 
     ``fit`` draws seeded, shuffled mini-batches and can be called again to continue with the same model,
-    optimizer and data order; ``history`` grows across calls. Labs that measure between steps, or that
-    interleave several models (the race), call ``fit`` for a few steps at a time.
+    optimizer and data order; ``history`` grows across calls. Labs that step several networks on the same
+    batches (the race) call ``step`` for each inside one :func:`~tutor.engine.training.train_steps` loop.
     """
 
-    def __init__(self, model, *, loss: LossName | Callable[[Any, Any], Any] = "mse", optimizer: str = "adam",
+    def __init__(self, model: Any, *, loss: LossName | Callable[[Any, Any], Any] = "mse", optimizer: str = "adam",
                  learning_rate: float = 1e-2, clip_norm: float = 1.0, seed: int = 0,
                  clip_per_variable: bool = False) -> None:
         """``clip_norm`` caps the global gradient norm (0: no clipping). ``clip_per_variable`` caps each
-        variable's gradient norm separately instead (Keras's ``clipnorm``), as the LSTM and GRU labs were
-        first measured with: their published figures depend on it."""
+        variable's gradient norm separately instead: Keras's own ``clipnorm``, what ``Adam(clipnorm=1.0)``
+        in a learner's Keras code does. The LSTM and GRU labs train with it, and their lessons' figures were
+        measured with it; lesson 3 and the ``clip_norm`` exercise teach the global norm."""
         tf, keras = runtime.tensorflow(), runtime.keras()
         per_variable = {"clipnorm": clip_norm} if clip_per_variable and clip_norm > 0 else {}
         if optimizer == "adam":
@@ -206,7 +199,7 @@ class Trainer:
         loss_fn, clip = self.loss_fn, 0.0 if per_variable else self.clip_norm  # global clipping, in the step
 
         @tf.function
-        def step(xb, yb):
+        def step(xb: Any, yb: Any) -> Any:
             with tf.GradientTape() as tape:
                 value = loss_fn(yb, model(xb, training=True))
             grads = tape.gradient(value, model.trainable_variables)
@@ -217,7 +210,7 @@ class Trainer:
             return value, norm
 
         @tf.function
-        def predict(xb):
+        def predict(xb: Any) -> Any:
             return model(xb, training=False)
 
         self._step, self._predict = step, predict
@@ -242,28 +235,43 @@ class Trainer:
         self._at += batch_size
         return idx
 
-    def fit(self, x: Any, y: np.ndarray, steps: int, ctx: RunContext, *, batch_size: int = 64, chunk: int = 25,
-            on_chunk: Callable[[TrainHistory], None] | None = None,
-            advice: str = "Lower the learning rate, or clip the gradient.", shuffle: bool = True) -> TrainHistory:
-        """``steps`` more updates on mini-batches of ``(x, y)``; ``on_chunk(history)`` every ``chunk`` steps
-        and at the end.
+    def fit(self, data: Batches, steps: int, ctx: RunContext, *, batch_size: int = 64,
+            deadline: Deadline | None = None, chunk: int = 25,
+            on_chunk: Callable[[TrainHistory], None] | None = None, advice: str = DEFAULT_ADVICE,
+            shuffle: bool = True) -> TrainHistory:
+        """``steps`` more updates, through the one training loop (:func:`tutor.engine.training.train_steps`).
 
-        Checks ``ctx`` before every step (raises :class:`Cancelled`). A NaN or infinite loss calls
-        ``on_chunk`` once more (the history ends with that step) and raises :class:`Diverged`, naming the
-        step and giving ``advice``. ``shuffle=False`` takes the batches in order, wrapping around.
+        ``data`` is ``(x, y)``, drawn in seeded, shuffled mini-batches of ``batch_size`` (``shuffle=False``
+        takes them in order, wrapping around), or a function that returns the next mini-batch ``(x, y)`` (a
+        lab that draws fresh windows of a text). Cancellation is checked before every step, ``deadline``
+        before every ``chunk`` steps, and ``on_chunk(history)`` runs after every ``chunk`` steps and the last.
+        A NaN or infinite loss calls ``on_chunk`` once more and raises :class:`Diverged` naming the step and
+        giving ``advice``. ``history.stopped`` says why the call ended. A kept network continues with the
+        same call: ``fit(data, total - trainer.history.steps, ...)``.
         """
-        n = _length(x)
-        for done in range(1, steps + 1):
-            ctx.check()
-            idx = self._batch(n, batch_size, shuffle)
-            loss, _ = self.step(_take(x, idx), y[idx])
-            if not math.isfinite(loss):
-                if on_chunk is not None:
-                    on_chunk(self.history)
-                raise Diverged(diverged_message(loss, self.history.steps, advice))
-            if on_chunk is not None and (done % chunk == 0 or done == steps):
+        next_batch = data if callable(data) else self.batches(*data, batch_size, shuffle)
+
+        def step() -> float:
+            return self.step(*next_batch())[0]
+
+        def report() -> None:
+            if on_chunk is not None:
                 on_chunk(self.history)
+
+        recorded(self.history, lambda: train_steps(step, steps, ctx, deadline=deadline, chunk=chunk,
+                                                   on_chunk=report, advice=advice,
+                                                   first_step=self.history.steps + 1))
         return self.history
+
+    def batches(self, x: Any, y: np.ndarray, batch_size: int, shuffle: bool = True) -> Callable[[], tuple[Any, Any]]:
+        """The next mini-batch of ``(x, y)`` at each call: seeded, shuffled passes, every batch full."""
+        n = _length(x)
+
+        def next_batch() -> tuple[Any, Any]:
+            idx = self._batch(n, batch_size, shuffle)
+            return _take(x, idx), y[idx]
+
+        return next_batch
 
     def predict(self, x: Any, batch_size: int = 1024) -> np.ndarray:
         """The model's outputs (training=False), computed in batches by a compiled call."""
@@ -274,7 +282,7 @@ class Trainer:
     def evaluate(self, x: Any, y: np.ndarray, batch_size: int = 1024) -> float:
         """The training loss on held-out data, over all of it at once."""
         out = self.predict(x, batch_size)
-        if self.loss_name == "mse":  # NumPy's pairwise sum: the figure the labs have always reported
+        if self.loss_name == "mse":  # in NumPy, computed as datasets.mean_baseline computes the baseline
             return float(np.mean((out - y) ** 2))
         tf = runtime.tensorflow()
         return float(self.loss_fn(tf.constant(y), tf.constant(out)))

@@ -1,8 +1,9 @@
 """Experiments by name, and the one function that runs any of them (for the TUI and the command line alike).
 
 Experiment modules are named after the lesson they serve and register themselves with :func:`experiment`;
-:func:`all_experiments` imports them on first use. None of them imports TensorFlow (or NumPy) at module
-level, so listing and validating experiments is cheap: the curriculum validates every lab when the app starts.
+:func:`all_experiments` imports them on first use. None of them imports TensorFlow (or NumPy) when it is
+imported: they bind NumPy and the engine's NumPy modules with :func:`tutor.lazy.lazy`, loaded on first use.
+Listing and validating experiments is cheap: the curriculum validates every lab when the app starts.
 """
 
 from __future__ import annotations
@@ -13,26 +14,32 @@ from typing import Any, Callable
 from tutor.engine import runtime
 from tutor.engine.experiment import Experiment, Param, ParsedParams, Result, RunContext
 
-# One module per lesson id (dashes become underscores), in lesson order.
+# One module per lesson id (dashes become underscores), in lesson order; lesson 6 has a package of one
+# module per lab.
 _MODULES = (
     "tutor.engine.experiments.sequential_data",
     "tutor.engine.experiments.vanilla_rnn",
     "tutor.engine.experiments.vanishing_gradients",
     "tutor.engine.experiments.lstm",
     "tutor.engine.experiments.gru",
-    "tutor.engine.experiments.applications",
+    "tutor.engine.experiments.applications.forecast",
+    "tutor.engine.experiments.applications.char_rnn",
+    "tutor.engine.experiments.applications.seq2seq",
     "tutor.engine.experiments.from_scratch",
 )
 _REGISTRY: dict[str, Experiment] = {}
 _loaded = False
 
 
+ExperimentFn = Callable[[ParsedParams, RunContext], Result]
+
+
 def experiment(name: str, title: str, params: list[Param], uses_tensorflow: bool = False,
-               check: Callable[[dict[str, Any]], None] | None = None):
+               check: Callable[[dict[str, Any]], None] | None = None) -> Callable[[ExperimentFn], ExperimentFn]:
     """Register ``fn(params, ctx) -> result`` under ``name``; ``check(params)`` refuses combinations of
     values that are each in range but wrong together (raising ParamError), wherever parameters are parsed."""
 
-    def register(fn: Callable[[ParsedParams, RunContext], Result]):
+    def register(fn: ExperimentFn) -> ExperimentFn:
         if name in _REGISTRY:
             raise ValueError(f"experiment {name!r} is registered twice")
         exp = Experiment(name, title, fn, tuple(params), uses_tensorflow, check)

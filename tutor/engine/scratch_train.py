@@ -6,13 +6,15 @@ It reports through the same :class:`~tutor.engine.experiment.RunContext` as ever
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from tutor.engine.experiment import RunContext, check_finite
+from tutor.engine.limits import Deadline
 from tutor.engine.scratch import CELL_CLASSES, glorot_uniform, init_weights
+from tutor.engine.training import TrainHistory, recorded, train_steps
 
 
 @dataclass(frozen=True)
@@ -100,25 +102,48 @@ def clip_by_global_norm(grads: list[np.ndarray], clip: float) -> tuple[list[np.n
     return grads, norm
 
 
+ADVICE = "Lower the learning rate or clip the gradient norm."
+
+
+class ScratchTrainer:
+    """The NumPy network of ``config`` and its optimizer (chosen here, once): ``step(xb, yb)`` is one update
+    — forward pass, BPTT, clipping by global norm, the optimizer's step — and returns (loss, gradient norm
+    before clipping). A non-finite loss raises :class:`~tutor.engine.experiment.Diverged` (``where`` names
+    this network in the message) before the weights are touched."""
+
+    def __init__(self, config: TrainConfig, features: int, where: str = "") -> None:
+        self.config, self.where = config, where
+        self.model = ScratchModel(config, features)
+        self.optimizer: Adam | SGD = (Adam(config.learning_rate) if config.optimizer == "adam"
+                                      else SGD(config.learning_rate))
+        self.history = TrainHistory()
+
+    def step(self, xb: np.ndarray, yb: np.ndarray) -> tuple[float, float]:
+        loss, grads = self.model.loss_and_grads(xb, yb)
+        check_finite(loss, self.history.steps + 1, ADVICE, self.where)
+        grads, norm = clip_by_global_norm(grads, self.config.clip_norm)
+        self.optimizer.step(self.model.params, grads)
+        self.history.losses.append(loss)
+        self.history.grad_norms.append(norm)
+        return loss, norm
+
+
 def train(config: TrainConfig, x: np.ndarray, y: np.ndarray, ctx: RunContext,
-          snapshot: Any = None, should_stop: Any = None) -> tuple[ScratchModel, dict[str, list[float]]]:
-    """Train on (x, y) for ``config.steps`` mini-batches; ``snapshot(history)`` builds what ``ctx`` reports.
-    ``should_stop()`` (a time limit) ends training early, keeping what was learned so far."""
-    model = ScratchModel(config, x.shape[-1])
-    opt = Adam(config.learning_rate) if config.optimizer == "adam" else SGD(config.learning_rate)
+          on_step: Callable[[TrainHistory], None] | None = None,
+          deadline: Deadline | None = None) -> tuple[ScratchModel, TrainHistory]:
+    """Train on (x, y) for ``config.steps`` mini-batches drawn at random; ``on_step(history)`` after each.
+    A ``deadline`` ends training early, keeping what was learned so far (``history.stopped`` says so)."""
+    trainer = ScratchTrainer(config, x.shape[-1])
     rng = np.random.default_rng(config.seed + 1)
-    history: dict[str, list[float]] = {"loss": [], "grad_norm": []}
-    for step in range(config.steps):
-        ctx.check()
-        if should_stop is not None and should_stop():
-            break
+
+    def step() -> float:
         idx = rng.integers(0, len(x), config.batch_size)
-        loss, grads = model.loss_and_grads(x[idx], y[idx])
-        check_finite(loss, step + 1, "Lower the learning rate or clip the gradient norm.")
-        grads, norm = clip_by_global_norm(grads, config.clip_norm)
-        opt.step(model.params, grads)
-        history["loss"].append(loss)
-        history["grad_norm"].append(norm)
-        if snapshot is not None:
-            ctx.report(lambda: snapshot(history))
-    return model, history
+        return trainer.step(x[idx], y[idx])[0]
+
+    def report() -> None:
+        if on_step is not None:
+            on_step(trainer.history)
+
+    recorded(trainer.history, lambda: train_steps(step, config.steps, ctx, deadline=deadline, chunk=1,
+                                                  on_chunk=report, advice=ADVICE))
+    return trainer.model, trainer.history

@@ -89,3 +89,47 @@ def length_note(trained: int, given: int) -> str:
         return ""
     return (f" Your input has {given} steps, the network was trained on {trained}: on other lengths its answer "
             "drifts, because its read-out learned the cell state's drift at that length.")
+
+
+def adding_verdict(fraction: float) -> str:
+    """What a test MSE says as a share of the predict-the-mean baseline on the adding problem."""
+    if fraction < 0.05:
+        return "solved"
+    if fraction < 0.5:
+        return "partly learned"
+    return "near the baseline: it did not learn to carry the values"
+
+
+def forecast_verdict(model_mae: float, naive_mae: float, seasonal_mae: float) -> str:
+    """The network's forecast error against the two baselines' (lower is better)."""
+    best = min(naive_mae, seasonal_mae)
+    best_name = "naive" if naive_mae <= seasonal_mae else "seasonal naive"
+    if model_mae < best:
+        return f"It beats both baselines: its error is {model_mae / best:.0%} of the better one ({best_name})."
+    if model_mae < max(naive_mae, seasonal_mae):
+        return (f"It beats only the weaker baseline; {best_name} is better, so this network is not worth using "
+                "here as it is.")
+    return "It loses to both baselines: as trained, it is worth nothing here."
+
+
+def bits_reading(held_out_bits: float, unigram_bits: float) -> str:
+    """What held-out bits per character say against the unigram baseline's (character frequencies alone)."""
+    ratio = held_out_bits / unigram_bits
+    if ratio < 0.6:
+        return "it predicts each character from its context far better than character frequencies alone"
+    if ratio < 0.95:
+        return "it has learned some context beyond character frequencies"
+    if ratio < 1:
+        return "it is barely better yet than knowing how often each character occurs"
+    return "it is no better yet than knowing how often each character occurs"
+
+
+def addition_reading(exact: float, chance: float) -> str:
+    """What an exact-match share of held-out sums says, against guessing a sum uniformly (``chance``)."""
+    if exact >= 0.9:
+        return "it has learned to add"
+    if exact >= 0.3:
+        return "it adds some sums but not reliably yet"
+    if exact > 10 * chance:
+        return "well above guessing, but far from adding"
+    return "no better than guessing yet"

@@ -12,57 +12,77 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tutor.engine.experiment import CELL_NAMES, SEED, Param, Report, RunContext, cell_param, figure, series
+from tutor.engine.experiment import CELL_NAMES, SEED, Param, ParsedParams, Report, Result, RunContext, \
+    cell_param, check_finite, figure, series
 from tutor.engine.limits import Deadline, time_limit_param
 from tutor.engine.registry import experiment
+from tutor.engine.training import TrainHistory, recorded, train_steps
+from tutor.lazy import lazy
+
+if TYPE_CHECKING:  # the checker reads the real modules; at run time they load on first use (tutor.lazy)
+    import numpy as np
+
+    from tutor.engine import datasets, models, scratch, scratch_train
+else:
+    np, datasets, models = lazy("numpy"), lazy("tutor.engine.datasets"), lazy("tutor.engine.models")
+    scratch, scratch_train = lazy("tutor.engine.scratch"), lazy("tutor.engine.scratch_train")
+
+BATCH_SIZE = 32
+
+
+def _training_params(cell: Param, *, seq_len_max: int, units_max: int, steps: int, steps_max: int) -> list[Param]:
+    """The parameters of the two labs that train the NumPy network. ``scratch-vs-keras`` allows shorter
+    sequences, fewer units and fewer steps: each of its steps also runs a Keras step, one at a time."""
+    return [
+        cell,
+        Param("seq_len", "int", 20, "adding problem: sequence length", 2, seq_len_max),
+        Param("units", "int", 16, "hidden units", 1, units_max),
+        Param("steps", "int", steps, f"optimiser steps of {BATCH_SIZE} sequences", 1, steps_max),
+        Param("optimizer", "choice", "adam", "update rule", choices=("adam", "sgd")),
+        Param("learning_rate", "float", 0.01, "step size", 1e-5, 5.0),
+        Param("clip_norm", "float", 1.0, "global gradient-norm cap (0: none)", 0.0, 1000.0),
+    ]
 
 
 @experiment(
     "scratch-train",
     "Train a from-scratch NumPy cell on the adding problem",
     [
-        cell_param("lstm", "recurrent cell (NumPy)"),
-        Param("seq_len", "int", 20, "sequence length", 2, 400),
-        Param("units", "int", 16, "hidden units", 1, 128),
-        Param("steps", "int", 400, "optimiser steps of 32 sequences", 1, 20000),
-        Param("optimizer", "choice", "adam", "update rule", choices=("adam", "sgd")),
-        Param("learning_rate", "float", 0.01, "step size", 1e-5, 5.0),
-        Param("clip_norm", "float", 1.0, "global gradient-norm cap (0: none)", 0.0, 1000.0),
+        *_training_params(cell_param("lstm", "recurrent cell (NumPy)"), seq_len_max=400, units_max=128,
+                          steps=400, steps_max=20000),
         Param("truncate", "int", 0, "truncated BPTT: carry gradients this many steps (0: full BPTT)", 0, 400),
         time_limit_param(300),
         SEED,
     ],
 )
-def scratch_train(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
-    import numpy as np
-
-    from tutor.engine import datasets
-    from tutor.engine.scratch_train import TrainConfig, train
-
+def scratch_train_lab(p: ParsedParams, ctx: RunContext) -> Result:
     split = datasets.adding_split(2048, 512, p["seq_len"], np.random.default_rng(p["seed"])).astype(np.float64)
     x, y, x_test, y_test = split.x_train, split.y_train, split.x_test, split.y_test
-    config = TrainConfig(p["cell"], p["units"], p["steps"], 32, p["optimizer"], p["learning_rate"],
-                         p["clip_norm"], p["truncate"] or None, p["seed"])
+    config = scratch_train.TrainConfig(p["cell"], p["units"], p["steps"], BATCH_SIZE, p["optimizer"],
+                                       p["learning_rate"], p["clip_norm"], p["truncate"] or None, p["seed"])
     baseline = datasets.mean_baseline(y, y_test)  # in float64, like the training
 
-    def snapshot(history: dict[str, list[float]]) -> Report:
+    def snapshot(history: TrainHistory) -> Report:
         return {"figure": figure(f"From-scratch {p['cell']} on the adding problem (T={p['seq_len']})",
-                                 [series("training MSE", history["loss"]),
+                                 [series("training MSE", history.losses),
                                   series("predict-the-mean MSE", [baseline, baseline], [0, p["steps"] - 1])],
                                  "step", "MSE", "log"),
-                "summary": f"step {len(history['loss'])}/{p['steps']}, loss {history['loss'][-1]:.4f}"}
+                "summary": f"step {history.steps}/{p['steps']}, loss {history.losses[-1]:.4f}"}
+
+    def progress(history: TrainHistory) -> None:
+        ctx.report(lambda: snapshot(history))
 
     deadline = Deadline(p["time_limit"])
-    model, history = train(config, x, y, ctx, snapshot, should_stop=deadline.passed)
+    model, history = scratch_train.train(config, x, y, ctx, progress, deadline)
     test_mse = float(np.mean((model.predict(x_test) - y_test) ** 2))
-    result: dict[str, Any] = dict(snapshot(history))
-    result.update(test_mse=test_mse, baseline_mse=baseline, losses=history["loss"],
+    result: Result = dict(snapshot(history))
+    result.update(test_mse=test_mse, baseline_mse=baseline, losses=history.losses,
                   summary=(f"NumPy {CELL_NAMES[p['cell']]}, no TensorFlow: test MSE {test_mse:.4f} against "
                            f"{baseline:.4f} for always predicting the mean ({test_mse / baseline:.1%} of it)."
                            + deadline.note()),
-                  stopped_by_time_limit=deadline.reached)
+                  stopped_by_time_limit=history.stopped_by_time_limit)
     return result
 
 
@@ -77,12 +97,8 @@ def gradient_errors(cell: str, units: int, seq_len: int, eps: float, seed: int, 
     the share of entries whose finite difference came out exactly 0 (the nudge lost to rounding); and the
     share whose w + ε and w − ε both rounded back to w itself in ``dtype`` (ε below half the spacing of
     the numbers near w)."""
-    import numpy as np
-
-    from tutor.engine.scratch import CELLS, init_weights, relative_error
-
     rng = np.random.default_rng(seed)
-    weights = init_weights(cell, FEATURES, units, rng)
+    weights = scratch.init_weights(cell, FEATURES, units, rng)
     weights[2] = weights[2] + rng.normal(0, 0.2, weights[2].shape)  # a non-zero bias, so its gradient is tested
     x = rng.normal(size=(BATCH, seq_len, FEATURES))
     dh = rng.normal(size=(BATCH, seq_len, units))
@@ -90,10 +106,10 @@ def gradient_errors(cell: str, units: int, seq_len: int, eps: float, seed: int, 
     dh = dh.astype(dtype)
 
     def loss() -> float:
-        model = CELLS[cell](arrays["kernel"], arrays["recurrent_kernel"], arrays["bias"], dtype=dtype)
+        model = scratch.CELL_CLASSES[cell](arrays["kernel"], arrays["recurrent_kernel"], arrays["bias"], dtype=dtype)
         return np.sum(model.forward(arrays["inputs"]) * dh, dtype=dtype)  # summed in dtype: its rounding counts
 
-    model = CELLS[cell](arrays["kernel"], arrays["recurrent_kernel"], arrays["bias"], dtype=dtype)
+    model = scratch.CELL_CLASSES[cell](arrays["kernel"], arrays["recurrent_kernel"], arrays["bias"], dtype=dtype)
     model.forward(arrays["inputs"])
     analytic = model.backward(dh)
     errors = {}
@@ -113,7 +129,7 @@ def gradient_errors(cell: str, units: int, seq_len: int, eps: float, seed: int, 
             down = loss()
             target[k] = kept
             numeric[k] = (float(up) - float(down)) / (2 * float(step))
-        errors[name] = relative_error(analytic[name], numeric)
+        errors[name] = scratch.relative_error(analytic[name], numeric)
         zeros += int(np.count_nonzero(numeric == 0))
         total += numeric.size
     return errors, zeros / total, unmoved / total
@@ -172,12 +188,10 @@ def gradient_check_summary(eps: float, results: dict[str, dict[str, float]], los
         Param("units", "int", 4, "hidden units", 1, 16),
         Param("seq_len", "int", 8, "time steps the gradient flows back through", 1, 30),
         Param("eps", "float", 1e-5, "finite-difference step ε", 1e-9, 0.1),
-        Param("seed", "int", 0, "random weights and inputs", 0, 2**31 - 1),
+        SEED,
     ],
 )
-def gradient_check(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
-    import numpy as np
-
+def gradient_check(p: ParsedParams, ctx: RunContext) -> Result:
     results: dict[str, dict[str, float]] = {}
     lost: dict[str, float] = {}
     unmoved: dict[str, float] = {}
@@ -203,49 +217,43 @@ def gradient_check(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     "scratch-vs-keras",
     "The NumPy network and Keras on the same data, seed and optimizer",
     [
-        cell_param("gru", "recurrent cell"),
-        Param("seq_len", "int", 20, "adding problem: sequence length", 2, 200),
-        Param("units", "int", 16, "hidden units", 1, 64),
-        Param("steps", "int", 300, "optimiser steps of 32 sequences", 1, 5000),
-        Param("optimizer", "choice", "adam", "update rule", choices=("adam", "sgd")),
-        Param("learning_rate", "float", 0.01, "step size", 1e-5, 2.0),
-        Param("clip_norm", "float", 1.0, "global gradient-norm cap (0: none)", 0.0, 100.0),
-        Param("seed", "int", 0, "weights and batches", 0, 2**31 - 1),
+        *_training_params(cell_param("gru", "recurrent cell"), seq_len_max=200, units_max=64, steps=300,
+                          steps_max=5000),
+        time_limit_param(300),
+        SEED,
     ],
     uses_tensorflow=True,
 )
-def scratch_vs_keras(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
-    import numpy as np
-
-    from tutor.engine import datasets
-    from tutor.engine.experiment import check_finite
-    from tutor.engine.models import Trainer, build_model, seed_everything
-    from tutor.engine.scratch_train import SGD, Adam, ScratchModel, TrainConfig, clip_by_global_norm
-
-    batch = 32
+def scratch_vs_keras(p: ParsedParams, ctx: RunContext) -> Result:
     split = datasets.adding_split(2048, 512, p["seq_len"], np.random.default_rng(p["seed"]))
     x, y, x_test, y_test, baseline = split.x_train, split.y_train, split.x_test, split.y_test, split.baseline
+    x32, y32 = x.astype(np.float32), y.astype(np.float32)
+    deadline = Deadline(p["time_limit"])
 
-    config = TrainConfig(p["cell"], p["units"], p["steps"], batch, p["optimizer"], p["learning_rate"],
-                         p["clip_norm"], None, p["seed"])
-    numpy_model = ScratchModel(config, x.shape[-1])
-    opt = Adam(p["learning_rate"]) if p["optimizer"] == "adam" else SGD(p["learning_rate"])
-
-    seed_everything(p["seed"])
-    keras_model = build_model(p["cell"], p["units"], input_dim=x.shape[-1], output_dim=1, seq_len=p["seq_len"])
+    config = scratch_train.TrainConfig(p["cell"], p["units"], p["steps"], BATCH_SIZE, p["optimizer"],
+                                       p["learning_rate"], p["clip_norm"], None, p["seed"])
+    numpy_trainer = scratch_train.ScratchTrainer(config, x.shape[-1], where="the NumPy network")
+    numpy_model = numpy_trainer.model
+    models.seed_everything(p["seed"])
+    keras_model = models.build_model(p["cell"], p["units"], input_dim=x.shape[-1], output_dim=1,
+                                     seq_len=p["seq_len"])
     # The same starting point: NumPy's weights, in Keras's layout, copied into the Keras layers.
     keras_model.layers[0].set_weights([w.astype(np.float32) for w in numpy_model.cell.weights])
     keras_model.layers[-1].set_weights([numpy_model.w_out.astype(np.float32), numpy_model.b_out.astype(np.float32)])
-    trainer = Trainer(keras_model, loss="mse", optimizer=p["optimizer"], learning_rate=p["learning_rate"],
-                      clip_norm=p["clip_norm"], seed=p["seed"])
-
+    trainer = models.Trainer(keras_model, loss="mse", optimizer=p["optimizer"], learning_rate=p["learning_rate"],
+                             clip_norm=p["clip_norm"], seed=p["seed"])
+    losses_np, losses_keras = numpy_trainer.history.losses, trainer.history.losses
     batches = np.random.default_rng(p["seed"] + 1)
-    losses_np: list[float] = []
-    losses_keras: list[float] = []
-    x32, y32 = x.astype(np.float32), y.astype(np.float32)
-    advice = "Lower the learning rate or clip the gradient norm."
 
-    def snapshot() -> dict[str, Any]:
+    def step() -> float:
+        """One step of each network on the same batch: the teaching point of the lab."""
+        idx = batches.integers(0, len(x), BATCH_SIZE)
+        loss, _ = numpy_trainer.step(x[idx], y[idx])
+        keras_loss, _ = trainer.step(x32[idx], y32[idx])
+        check_finite(keras_loss, trainer.history.steps, scratch_train.ADVICE, "the Keras network")
+        return loss
+
+    def snapshot() -> Report:
         n = len(losses_np)
         return {"figure": figure(f"{CELL_NAMES[p['cell']]} on the adding problem (T={p['seq_len']}): same start, "
                                  f"same batches", [series("NumPy (float64)", losses_np),
@@ -254,19 +262,9 @@ def scratch_vs_keras(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
                                  "step", "training MSE", "log"),
                 "summary": f"step {n}/{p['steps']}: NumPy {losses_np[-1]:.4f}, Keras {losses_keras[-1]:.4f}"}
 
-    for step in range(p["steps"]):
-        ctx.check()
-        idx = batches.integers(0, len(x), batch)
-        loss, grads = numpy_model.loss_and_grads(x[idx], y[idx])
-        check_finite(loss, f"in the NumPy network at step {step + 1}", advice)
-        grads, _ = clip_by_global_norm(grads, p["clip_norm"])
-        opt.step(numpy_model.params, grads)
-        keras_loss, _ = trainer.step(x32[idx], y32[idx])
-        check_finite(keras_loss, f"in the Keras network at step {step + 1}", advice)
-        losses_np.append(loss)
-        losses_keras.append(keras_loss)
-        ctx.report(snapshot())
-
+    recorded(numpy_trainer.history, lambda: train_steps(step, p["steps"], ctx, deadline=deadline, chunk=1,
+                                                        on_chunk=lambda: ctx.report(snapshot),
+                                                        advice=scratch_train.ADVICE))
     test_np = float(np.mean((numpy_model.predict(x_test) - y_test) ** 2))
     test_keras = trainer.evaluate(x_test.astype(np.float32), y_test.astype(np.float32))
     a, b = np.array(losses_np), np.array(losses_keras)
@@ -279,10 +277,11 @@ def scratch_vs_keras(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     verdict = ("neither is below half of it: in these steps neither network learned the task" if not learned
                else "both are below half of it" if len(learned) == 2
                else f"only the {learned[0]} network is below half of it")
-    result = snapshot()
+    result: Result = dict(snapshot())
     result.update(test_mse_numpy=test_np, test_mse_keras=test_keras, baseline_mse=baseline,
                   losses_numpy=losses_np, losses_keras=losses_keras, first_steps_gap=float(first),
+                  stopped_by_time_limit=numpy_trainer.history.stopped_by_time_limit,
                   summary=(f"Over the first {min(10, len(gaps))} steps the two losses differ by at most "
                            f"{first:.1e} (relative); {apart}. Held-out MSE: NumPy {test_np:.4f}, Keras "
-                           f"{test_keras:.4f}, predicting the mean {baseline:.4f}; {verdict}."))
+                           f"{test_keras:.4f}, predicting the mean {baseline:.4f}; {verdict}." + deadline.note()))
     return result

@@ -11,11 +11,20 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tutor.engine.experiment import SEED, Param, ParamError, RunContext, figure, series, step_grid
+from tutor.engine.experiment import SEED, Param, ParamError, ParsedParams, Result, RunContext, figure, series, \
+    step_grid
 from tutor.engine.registry import experiment
 from tutor.engine.wording import autocorrelation_sentence, signed
+from tutor.lazy import lazy
+
+if TYPE_CHECKING:  # the checker reads the real modules; at run time they load on first use (tutor.lazy)
+    import numpy as np
+
+    from tutor.engine import datasets
+else:
+    np, datasets = lazy("numpy"), lazy("tutor.engine.datasets")
 
 PAD, UNKNOWN = "<pad>", "<unk>"
 LONGER_LAGS = 20  # the series-parts summary also looks this many steps apart before calling a series noise
@@ -27,10 +36,8 @@ PRESETS = {
 }
 
 
-def autocorrelation(values, lag: int) -> float:
+def autocorrelation(values: np.ndarray, lag: int) -> float:
     """Pearson correlation of the series with itself ``lag`` steps later (0 when undefined)."""
-    import numpy as np
-
     v = np.asarray(values, dtype=float)
     if lag <= 0 or lag >= len(v) - 1:
         return 0.0
@@ -55,11 +62,7 @@ def autocorrelation(values, lag: int) -> float:
         SEED,
     ],
 )
-def series_parts(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
-    import numpy as np
-
-    from tutor.engine import datasets
-
+def series_parts(p: ParsedParams, ctx: RunContext) -> Result:
     parts = datasets.synthetic_series(p["length"], p["slope"], p["period1"], p["amplitude1"], p["period2"],
                                       p["amplitude2"], p["noise"], p["seed"])
     ctx.check()
@@ -167,7 +170,7 @@ def _check_text(p: dict[str, Any]) -> None:
     ],
     check=_check_text,
 )
-def text_to_sequences(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
+def text_to_sequences(p: ParsedParams, ctx: RunContext) -> Result:
     sentences = _sentences(p)  # _check_text has refused empty and too many sentences
     token_lists = [tokenize(s, p["level"], p["lowercase"]) for s in sentences]
     ctx.check()
@@ -246,9 +249,7 @@ def _check_windowing(p: dict[str, Any]) -> None:
     ],
     check=_check_windowing,
 )
-def windowing(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
-    from tutor.engine import datasets
-
+def windowing(p: ParsedParams, ctx: RunContext) -> Result:
     length, window, horizon = p["length"], p["window"], p["horizon"]
     count = length - window - horizon + 1
     parts = datasets.synthetic_series(length, 0.005, p["period"], 1.0, 4 * p["period"], 0.5, p["noise"], p["seed"])

@@ -9,26 +9,33 @@
 
 from __future__ import annotations
 
-from typing import Any
+from math import prod
+from typing import TYPE_CHECKING, Any
 
-from tutor.engine.experiment import CELL_NAMES, SEED, Param, RunContext, cell_param, figure, series, signed_grid
+from tutor.engine.experiment import CELL_NAMES, SEED, Param, ParsedParams, Result, RunContext, cell_param, figure, \
+    series, signed_grid
 from tutor.engine.registry import experiment
 from tutor.engine.wording import signed
+from tutor.lazy import lazy
 
-
-def _rnn_weights(units: int, features: int, scale: float, seed: int):
-    """Keras's default SimpleRNN initialisation (from the scratch engine) with W_hh scaled by ``scale``, and a
-    Glorot-uniform read-out to one output."""
+if TYPE_CHECKING:  # the checker reads the real modules; at run time they load on first use (tutor.lazy)
     import numpy as np
 
-    from tutor.engine.scratch import glorot_uniform, init_weights
+    from tutor.engine import scratch
+else:
+    np, scratch = lazy("numpy"), lazy("tutor.engine.scratch")
 
+
+def _rnn_weights(units: int, features: int, scale: float,
+                 seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Keras's default SimpleRNN initialisation (from the scratch engine) with W_hh scaled by ``scale``, and a
+    Glorot-uniform read-out to one output."""
     rng = np.random.default_rng(seed)
-    kernel, recurrent, bias = init_weights("simple_rnn", features, units, rng)
-    return kernel, recurrent * scale, bias, glorot_uniform(units, 1, rng)
+    kernel, recurrent, bias = scratch.init_weights("simple_rnn", features, units, rng)
+    return kernel, recurrent * scale, bias, scratch.glorot_uniform(units, 1, rng)
 
 
-def _vec(values, width: int = 5) -> str:
+def _vec(values: np.ndarray, width: int = 5) -> str:
     return "[" + " ".join(signed(v).rjust(width) for v in values) + "]"
 
 
@@ -36,11 +43,7 @@ def _vec(values, width: int = 5) -> str:
 def layer_parameters(cell: str, features: int, units: int) -> dict[str, int]:
     """Sizes of the weight arrays Keras creates for the cell (the scratch engine's layout, checked against
     Keras's own count by the tests)."""
-    from math import prod
-
-    from tutor.engine.scratch import weight_shapes
-
-    shapes = weight_shapes(cell, features, units)
+    shapes = scratch.weight_shapes(cell, features, units)
     return {name: prod(shape) for name, shape in zip(("input", "recurrent", "bias"), shapes)}
 
 
@@ -55,7 +58,7 @@ def layer_parameters(cell: str, features: int, units: int) -> dict[str, int]:
         Param("seq_len", "int", 50, "sequence length, for the unshared comparison", 1, 10000),
     ],
 )
-def param_count(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
+def param_count(p: ParsedParams, ctx: RunContext) -> Result:
     features, units, outputs = p["input_size"], p["units"], p["output_size"]
     readout = units * outputs + outputs
     counts = {cell: layer_parameters(cell, features, units) for cell in CELL_NAMES}
@@ -94,7 +97,7 @@ def param_count(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
 
 
 # -- stepping through a sequence -----------------------------------------------------------------------------
-def _step_sentence(t: int, from_h) -> str:
+def _step_sentence(t: int, from_h: np.ndarray) -> str:
     """What h_t is made of at step t, read from h_(t-1)·W_hh (zero when recurrent_scale is 0)."""
     if t == 0:
         return "Step 0: the first state depends on x_0 alone. "
@@ -115,16 +118,12 @@ def _step_sentence(t: int, from_h) -> str:
         SEED,
     ],
 )
-def rnn_step(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
-    import numpy as np
-
-    from tutor.engine.scratch import SimpleRNN
-
+def rnn_step(p: ParsedParams, ctx: RunContext) -> Result:
     xs = np.asarray(p["inputs"], dtype=float)
     steps = len(xs)
     t = min(p["step"], steps - 1)
     kernel, recurrent, bias, readout = _rnn_weights(p["units"], 1, p["recurrent_scale"], p["seed"])
-    cell = SimpleRNN(kernel, recurrent, bias)
+    cell = scratch.SimpleRNN(kernel, recurrent, bias)
     hs = cell.forward(xs[None, :, None])[0]
     ctx.check()
     pre = cell.internals["pre_activation"][0]
@@ -179,11 +178,7 @@ def rnn_step(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
         SEED,
     ],
 )
-def memory_demo(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
-    import numpy as np
-
-    from tutor.engine.scratch import SimpleRNN
-
+def memory_demo(p: ParsedParams, ctx: RunContext) -> Result:
     steps = p["seq_len"]
     shared = np.random.default_rng(p["seed"] + 1).standard_normal(steps) * p["input_noise"]
     x = np.stack([shared, shared])
@@ -193,7 +188,7 @@ def memory_demo(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     for scale in p["scales"]:
         ctx.check()
         kernel, recurrent, bias, _ = _rnn_weights(p["units"], 1, scale, p["seed"])
-        hs = SimpleRNN(kernel, recurrent, bias).forward(x[:, :, None])
+        hs = scratch.SimpleRNN(kernel, recurrent, bias).forward(x[:, :, None])
         gap = np.linalg.norm(hs[0] - hs[1], axis=-1)
         key = f"{scale:g}"
         distances[key] = gap.tolist()
@@ -241,7 +236,7 @@ def _settled(final, move: float) -> str:
 
 
 # -- backpropagation through time ------------------------------------------------------------------------------
-def _unrolled(steps: int, norms, loss_at: str) -> list[str]:
+def _unrolled(steps: int, norms: np.ndarray, loss_at: str) -> list[str]:
     """The unrolled network as text, with ‖∂L/∂h_t‖ under each state (long sequences are elided)."""
     shown = list(range(steps)) if steps <= 7 else [0, 1, 2, None, steps - 2, steps - 1]
     rows = ["", "", "", "", ""]
@@ -274,17 +269,13 @@ def _unrolled(steps: int, norms, loss_at: str) -> list[str]:
         SEED,
     ],
 )
-def bptt_flow(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
-    import numpy as np
-
-    from tutor.engine.scratch import SimpleRNN
-
+def bptt_flow(p: ParsedParams, ctx: RunContext) -> Result:
     steps, units = p["seq_len"], p["units"]
     rng = np.random.default_rng(p["seed"] + 1)
     x = rng.standard_normal((1, steps, 1))
     targets = rng.standard_normal(steps)
     kernel, recurrent, bias, readout = _rnn_weights(units, 1, p["recurrent_scale"], p["seed"])
-    cell = SimpleRNN(kernel, recurrent, bias)
+    cell = scratch.SimpleRNN(kernel, recurrent, bias)
     hs = cell.forward(x)
     y = hs[0] @ readout[:, 0]
     # L = ½ Σ (y_t − target_t)² over the steps that carry a loss; its direct gradient at each h_t:

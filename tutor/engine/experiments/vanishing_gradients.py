@@ -10,20 +10,27 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
-from tutor.engine.experiment import CELL_NAMES, SEED, Diverged, Param, Report, RunContext, cell_param, figure, \
-    series
+from tutor.engine.experiment import CELL_NAMES, SEED, Diverged, Param, ParsedParams, Report, Result, RunContext, \
+    cell_param, figure, series
 from tutor.engine.limits import Deadline, check_activation_memory, time_limit_param
 from tutor.engine.registry import experiment
+from tutor.engine.training import TrainHistory
 from tutor.engine.wording import memory_verdict, recurrent_blocks_sentence
+from tutor.lazy import lazy
+
+if TYPE_CHECKING:  # the checker reads the real modules; at run time they load on first use (tutor.lazy)
+    import numpy as np
+
+    from tutor.engine import datasets, models, scratch
+else:
+    np, datasets, models, scratch = (lazy("numpy"), lazy("tutor.engine.datasets"), lazy("tutor.engine.models"),
+                                     lazy("tutor.engine.scratch"))
 
 # With the defaults below, the vanilla RNN's recall ends inside this range (measured at seed 0: held to d=60,
 # chance at d=80), so the chart shows a limit, and other cells' runs overlay on the same distances.
 MEMORY_DISTANCES = [20.0, 40.0, 60.0, 80.0]
-
-# NumPy and the Keras helpers are imported inside each function: the curriculum validates lab parameters
-# against this module when the app starts, and the first screen should not wait for NumPy.
 
 
 @experiment(
@@ -35,9 +42,7 @@ MEMORY_DISTANCES = [20.0, 40.0, 60.0, 80.0]
         Param("steps", "int", 50, "how many steps back", 1, 500),
     ],
 )
-def scalar_decay(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
-    import numpy as np
-
+def scalar_decay(p: ParsedParams, ctx: RunContext) -> Result:
     k = np.arange(p["steps"] + 1)
     lines = []
     factors = {}
@@ -76,24 +81,18 @@ def scalar_decay(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     uses_tensorflow=True,
     check=lambda p: check_activation_memory(p["cell"], p["batch"], p["seq_len"], p["units"]),
 )
-def gradient_flow(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
-    import numpy as np
-
-    from tutor.engine import datasets
-    from tutor.engine.models import TrainHistory, Trainer, build_model, hidden_state_gradients, seed_everything
-    from tutor.engine.scratch import recurrent_block_spectra
-
+def gradient_flow(p: ParsedParams, ctx: RunContext) -> Result:
     deadline = Deadline(p["time_limit"])
-    seed_everything(p["seed"])
+    models.seed_everything(p["seed"])
     rng = np.random.default_rng(p["seed"])
     seq_len, name = p["seq_len"], CELL_NAMES[p["cell"]]
-    model = build_model(p["cell"], p["units"], input_dim=2, output_dim=1, seq_len=seq_len,
+    model = models.build_model(p["cell"], p["units"], input_dim=2, output_dim=1, seq_len=seq_len,
                         recurrent_scale=p["recurrent_scale"])
     layer, readout = model.layers[0], model.layers[-1]
     losses: list[float] = []
     if p["train_steps"] > 0:
         x_train, y_train = datasets.adding_problem(max(256, p["batch"]), seq_len, rng)
-        trainer = Trainer(model, learning_rate=1e-2, clip_norm=0, seed=p["seed"])
+        trainer = models.Trainer(model, learning_rate=1e-2, clip_norm=0, seed=p["seed"])
 
         def progress(history: TrainHistory) -> None:
             ctx.report(lambda: {
@@ -101,15 +100,14 @@ def gradient_flow(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
                 "figure": figure(f"Training the {name} first", [series("loss", history.losses)], "step", "MSE",
                                  "log")})
 
-        while trainer.history.steps < p["train_steps"] and not deadline.passed():
-            trainer.fit(x_train, y_train, min(25, p["train_steps"] - trainer.history.steps), ctx, batch_size=32,
-                        on_chunk=progress, advice="Lower the recurrent scale.")
+        trainer.fit((x_train, y_train), p["train_steps"], ctx, batch_size=32, deadline=deadline, on_chunk=progress,
+                    advice="Lower the recurrent scale.")
         losses = trainer.history.losses
     ctx.report({"summary": f"measuring ‖∂L/∂h_t‖ over {seq_len} steps…"}, force=True)
     x, y = datasets.adding_problem(p["batch"], seq_len, rng)
-    norms = hidden_state_gradients(layer, readout, x, y, ctx)
+    norms = models.hidden_state_gradients(layer, readout, x, y, ctx)
     # The matrices that act on h_(t-1): W_hh itself, or each gate's U×U block of the LSTM/GRU kernel.
-    blocks = recurrent_block_spectra(p["cell"], np.asarray(layer.cell.recurrent_kernel.numpy(), dtype=float))
+    blocks = scratch.recurrent_block_spectra(p["cell"], np.asarray(layer.cell.recurrent_kernel.numpy(), dtype=float))
     trained = f", after {len(losses)} training steps" if losses else ", untrained"
     label = f"{name} w={p['recurrent_scale']:g}{'' if p['train_steps'] == 0 else ' trained'}"
     first, last = float(norms[0]), float(norms[-1])
@@ -167,20 +165,15 @@ def _norms_before(norms: list[float]) -> str:
     ],
     uses_tensorflow=True,
 )
-def exploding_gradients(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
-    import numpy as np
-
-    from tutor.engine import datasets
-    from tutor.engine.models import TrainHistory, Trainer, build_model, seed_everything
-
-    seed_everything(p["seed"])
+def exploding_gradients(p: ParsedParams, ctx: RunContext) -> Result:
+    models.seed_everything(p["seed"])
     rng = np.random.default_rng(p["seed"])
-    model = build_model("simple_rnn", p["units"], input_dim=2, output_dim=1, seq_len=p["seq_len"],
+    model = models.build_model("simple_rnn", p["units"], input_dim=2, output_dim=1, seq_len=p["seq_len"],
                         recurrent_scale=p["recurrent_scale"])
     x_all, y_all = datasets.adding_problem(2048, p["seq_len"], rng)
     clip = p["clip_norm"]
     tag = f"clip {clip:g}" if clip > 0 else "no clipping"
-    trainer = Trainer(model, optimizer="sgd", learning_rate=p["learning_rate"], clip_norm=clip, seed=p["seed"])
+    trainer = models.Trainer(model, optimizer="sgd", learning_rate=p["learning_rate"], clip_norm=clip, seed=p["seed"])
     history = trainer.history
 
     def snapshot() -> Report:
@@ -193,20 +186,20 @@ def exploding_gradients(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
         # A diverged run is drawn up to the step where the loss left the finite range.
         ctx.report(snapshot, force=not math.isfinite(h.losses[-1]))
 
-    # Batches in order, 32 at a time, as the lab has always taken them.
+    # Batches in order, 32 at a time: every run of a seed meets the same sequences at the same step, so two
+    # runs that differ only in clipping differ only by what clipping does.
     deadline = Deadline(p["time_limit"])
     try:
-        while history.steps < p["steps"] and not deadline.passed():
-            trainer.fit(x_all, y_all, min(25, p["steps"] - history.steps), ctx, batch_size=32, chunk=5,
-                        on_chunk=progress, shuffle=False,
-                        advice=(f"With {tag} and learning rate {p['learning_rate']:g}, a gradient step was so "
-                                "large that the weights left the range where the loss is finite. Clip the "
-                                "gradient norm (try 1), or lower the learning rate."))
+        trainer.fit((x_all, y_all), p["steps"], ctx, batch_size=32, deadline=deadline, chunk=5, on_chunk=progress,
+                    shuffle=False,
+                    advice=(f"With {tag} and learning rate {p['learning_rate']:g}, a gradient step was so "
+                            "large that the weights left the range where the loss is finite. Clip the "
+                            "gradient norm (try 1), or lower the learning rate."))
     except Diverged as err:
         # The lesson points to the largest gradient norm; a diverged run has no summary, so its message says it.
         raise Diverged(f"{err}{_norms_before(history.grad_norms)}") from None
     losses, norms = history.losses, history.grad_norms
-    result: dict[str, Any] = dict(snapshot())
+    result: Result = dict(snapshot())
     largest = max(norms)
     clipped = int(sum(n > clip for n in norms)) if clip > 0 else 0
     result.update(
@@ -235,12 +228,7 @@ def exploding_gradients(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     ],
     uses_tensorflow=True,
 )
-def memory_task(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
-    import numpy as np
-
-    from tutor.engine import datasets
-    from tutor.engine.models import TrainHistory, Trainer, build_model, seed_everything
-
+def memory_task(p: ParsedParams, ctx: RunContext) -> Result:
     distances = [int(round(d)) for d in p["distances"]]
     name = CELL_NAMES[p["cell"]]
     batch = 64
@@ -259,20 +247,18 @@ def memory_task(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
                 "summary": current}
 
     for d in distances:
-        seed_everything(p["seed"])
+        models.seed_everything(p["seed"])
         split = datasets.recall_split(p["samples"], 512, d, np.random.default_rng(p["seed"] + d))
         # One logit out; the sigmoid is inside the loss, which is steadier than a sigmoid layer.
-        trainer = Trainer(build_model(p["cell"], p["units"], input_dim=2, output_dim=1, seq_len=d),
+        trainer = models.Trainer(models.build_model(p["cell"], p["units"], input_dim=2, output_dim=1, seq_len=d),
                           loss="bce_logits", learning_rate=1e-2, clip_norm=0, seed=p["seed"] + d)
 
         def progress(h: TrainHistory, d: int = d) -> None:
             ctx.report(lambda: snapshot(f"distance {d}: training step {h.steps}/{steps}, loss {h.losses[-1]:.3f}"))
 
-        while trainer.history.steps < steps and not deadline.passed():
-            trainer.fit(split.x_train, split.y_train, min(25, steps - trainer.history.steps), ctx,
-                        batch_size=batch, chunk=1, on_chunk=progress,
-                        advice="Lower the learning rate or the number of units.")
-        if deadline.reached:  # a half-trained network's accuracy would read as a limit of the cell
+        trainer.fit((split.x_train, split.y_train), steps, ctx, batch_size=batch, deadline=deadline, chunk=5,
+                    on_chunk=progress, advice="Lower the learning rate or the number of units.")
+        if trainer.history.stopped_by_time_limit:  # a half-trained network's accuracy would read as a limit of the cell
             break
         acc = float(np.mean((trainer.predict(split.x_test) > 0) == (split.y_test > 0.5)))
         accuracies.append(acc)
@@ -282,7 +268,7 @@ def memory_task(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
         verdict = memory_verdict(distances[: len(accuracies)], accuracies)
     else:
         verdict = "no distance finished training"
-    result: dict[str, Any] = dict(snapshot(f"{name}, {p['units']} units, {p['epochs']} epochs per distance: "
+    result: Result = dict(snapshot(f"{name}, {p['units']} units, {p['epochs']} epochs per distance: "
                                            f"{verdict} ({time.monotonic() - started:.0f} s)." + deadline.note()))
     result.update(distances=distances, accuracies=accuracies, learned_up_to=max(learned) if learned else 0,
                   stopped_by_time_limit=deadline.reached)
