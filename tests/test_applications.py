@@ -277,7 +277,8 @@ def test_addition_reading(exact, reading):
 
 
 @pytest.mark.parametrize(("fraction", "verdict"), [
-    (0.049, "solved"), (0.05, "partly learned"), (0.49, "partly learned"), (0.5, "near the baseline")])
+    (0.049, "solved"), (0.05, "partly learned"), (0.39, "partly learned"), (0.4, "near half the baseline"),
+    (0.74, "near half the baseline"), (0.75, "near the baseline")])
 def test_adding_verdict(fraction, verdict):
     from tutor.engine.wording import adding_verdict
 

@@ -71,7 +71,7 @@ def addition_data(digits: int, train_size: int, test_size: int, reverse: bool, s
     share = 1.1 * test_size / (train_size + test_size)
     test_keys = set(unique_keys[:max(1, int(np.ceil(len(unique_keys) * share)))].tolist())
     is_test = np.array([k in test_keys for k in keys.tolist()])
-    test_pairs = pairs[is_test]
+    test_pairs = np.unique(pairs[is_test], axis=0)  # drawn pairs (3 digits and more) can repeat
     train_pairs = pairs[~is_test]
     test_pairs = test_pairs[rng.permutation(len(test_pairs))[:test_size]]
     train_pairs = train_pairs[rng.permutation(len(train_pairs))[:train_size]]

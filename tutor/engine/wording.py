@@ -95,8 +95,10 @@ def adding_verdict(fraction: float) -> str:
     """What a test MSE says as a share of the predict-the-mean baseline on the adding problem."""
     if fraction < 0.05:
         return "solved"
-    if fraction < 0.5:
-        return "partly learned"
+    if fraction < 0.4:
+        return "partly learned: more than one value's worth"
+    if fraction < 0.75:
+        return "near half the baseline: about what carrying one of the two values gives"
     return "near the baseline: it did not learn to carry the values"
 
 

@@ -19,7 +19,7 @@ EXERCISES: tuple[Exercise, ...] = (
         "x_t @ kernel, not kernel @ x_t.",
         "The bias (U,) broadcasts over the batch rows by itself: x_t @ kernel + h_prev @ recurrent_kernel "
         "+ bias has shape (B, U).",
-        "return np.tanh(x_t @ kernel + h_prev @ recurrent_kernel + bias)",
+        "h_t has shape (B, U), like h_prev: if yours is (U, B) or (B, B), a product is the wrong way round.",
     )),
     Exercise("lstm_step", "One step of the LSTM (gate order i, f, c, o)", ("sigmoid", "lstm_step"), (
         "Write sigmoid first. 1 / (1 + np.exp(-a)) overflows for a = -1000; the identity "
@@ -40,17 +40,17 @@ EXERCISES: tuple[Exercise, ...] = (
     )),
     Exercise("clip_norm", "Clipping gradients by their global norm", ("clip_by_global_norm",), (
         "One norm for all arrays together: the square root of the sum of every array's sum of squares.",
-        "float(np.sqrt(sum(np.sum(g * g) for g in grads))) is the norm. Scale by clip_norm / norm only "
-        "when clip_norm > 0 and norm > clip_norm.",
-        "Build a new list: [g * scale for g in grads]. When nothing is clipped, return copies "
-        "(np.array(g, copy=True)) or the same values; never `g *= scale` in place.",
+        "The norm is a plain float: add up the squares of every entry of every array, then take one square "
+        "root. Scale only when clip_norm > 0 and the norm is above it, by clip_norm / norm.",
+        "Return a new list with one new array per gradient, scaled or copied; an all-zero gradient has norm 0 "
+        "and needs no scaling. Never scale the given arrays in place.",
     )),
     Exercise("temperature", "Softmax with temperature, and sampling", ("softmax_with_temperature", "sample"), (
         "Divide the logits by the temperature, subtract the maximum along the last axis (keepdims=True), "
         "exponentiate, divide by the sum along the last axis.",
         "sample: if temperature == 0 return int(np.argmax(logits)) without touching rng.",
-        "Otherwise u = rng.random(); i = np.searchsorted(np.cumsum(p), u, side='right'); "
-        "return int(min(i, len(p) - 1)).",
+        "Otherwise draw one u = rng.random() and return the first index whose cumulative probability "
+        "exceeds u (np.searchsorted, side='right'); guard the last index against rounding.",
     )),
     Exercise("grad_check", "A finite-difference gradient checker", ("numerical_gradient", "relative_error"), (
         "grad = np.zeros(x.shape); for k in np.ndindex(x.shape): keep x[k], set it to kept + eps, call f, "
@@ -65,8 +65,9 @@ EXERCISES: tuple[Exercise, ...] = (
         "hs[:, t] = h.",
         "rnn_backward loops t from T-1 down to 0 (range(T - 1, -1, -1)). The carry starts at zeros and "
         "is da_t @ recurrent_kernel.T after each step.",
-        "h_{t-1} is hs[:, t - 1] for t > 0 and zeros for t = 0. Accumulate with +=: "
-        "kernel += x[:, t].T @ da, recurrent_kernel += h_prev.T @ da, bias += da.sum(axis=0).",
+        "h_{t-1} is hs[:, t - 1] for t > 0 and zeros for t = 0. Accumulate into zero arrays of the weights' "
+        "shapes: grads[\"kernel\"] += x[:, t].T @ da, grads[\"recurrent_kernel\"] += h_prev.T @ da, "
+        "grads[\"bias\"] += da.sum(axis=0).",
     )),
     Exercise("lstm_backward", "The backward pass of one LSTM step", ("lstm_step_backward",), (
         "Recompute the forward step first (z, then i, f, g, o, c_t); keep tanh(c_t).",

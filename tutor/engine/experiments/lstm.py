@@ -153,7 +153,9 @@ def lstm_gates(p: ParsedParams, ctx: RunContext) -> Result:
     if after.size:
         kept = float(np.prod(after))
         held = (f"after it the forget gate stayed at {after.mean():.2f} on average (lowest {after.min():.2f}), "
-                f"so {kept:.0%} of the cell state written then survives the forget gates to the end")
+                f"so {kept:.0%} of the cell state written then survives the forget gates to the end; c went from "
+                f"{gates['c'][m]:+.2f} at the marked step to {gates['c'][-1]:+.2f} at the end, of which the forget "
+                f"gates kept {kept * gates['c'][m]:+.2f}")
     else:
         held = "the marked step was the last one, so nothing had to be held"
     learned = test_mse / net.split.baseline

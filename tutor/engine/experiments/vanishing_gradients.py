@@ -38,7 +38,7 @@ MEMORY_DISTANCES = [20.0, 40.0, 60.0, 80.0]
     "The scalar model of gradient decay",
     [
         Param("scales", "floats", [0.5, 1.0, 1.5, 2.0, 2.5], "recurrent weight scales to compare", 0.0, 10.0),
-        Param("tanh_slope", "float", 0.5, "assumed tanh′(a) at every step (textbook versions take 0.5)", 0.01, 1.0),
+        Param("tanh_slope", "float", 0.5, "assumed tanh′(a) at every step (tutorials often take 0.5)", 0.01, 1.0),
         Param("steps", "int", 50, "how many steps back", 1, 500),
     ],
 )

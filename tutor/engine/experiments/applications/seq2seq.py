@@ -178,9 +178,9 @@ class _AdditionRun:
                   f" Exact match with teacher forcing: {last.forced_exact:.1%} (a near tie decided otherwise in "
                   "float32)."))
         reached = self.reached_90()
-        return (f"{last.exact:.1%} of {n_test} held-out {p['digits']}-digit sums exactly right (guessing a sum "
+        return (f"{last.exact:.1%} of {n_test} held-out sums of numbers up to {p['digits']} digits exactly right (guessing a sum "
                 f"uniformly: {chance:.2%}): {addition_reading(last.exact, chance)}.{gap} "
-                + (f"It first reached 90% at step {reached}. " if reached else "")
+                + (f"It had reached 90% by step {reached} (checked every 100 steps). " if reached else "")
                 + f"This run trained {self.trainer.history.steps - self.start_steps} steps in {seconds:.0f} s"
                 + f"; the network has {last.step} in all"
                 + ("." if last.step >= p["steps"] else "; press t to continue training it.") + deadline.note())
