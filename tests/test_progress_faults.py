@@ -15,6 +15,8 @@ import pytest
 
 from tutor.progress import LessonShape, ProgressStore
 
+from .conftest import Notified, toasts, wait_until
+
 SHAPE = LessonShape("gru", pages=4, check_ids=("a",))
 OTHER = LessonShape("lstm", pages=3, check_ids=())
 
@@ -204,21 +206,21 @@ async def test_app_shows_one_persistent_notice_and_clears_it(make_app, tmp_path)
     blocker.write_text("a file where the folder should be")
     store = ProgressStore(blocker / "progress.json")
     app = make_app(progress=store)
-    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+    notified = Notified()
+    async with app.run_test(size=(80, 24), notifications=True, message_hook=notified) as pilot:
         await pilot.press("enter")
         for _ in range(3):
             await pilot.press("n")
             store.flush()
             await pilot.pause()
-        failures = [n for n in app._notifications if n.severity == "error"]
+        failures = [n for n in notified if n.severity == "error"]
         assert len(failures) == 1 and str(tmp_path / "folder") in failures[0].message
         assert failures[0].timeout > 600, "it stays while saving fails"
+        await wait_until(pilot, lambda: toasts(app, "error"), timeout=5, what="the notice on screen")
         blocker.unlink()
         await pilot.press("n")
         assert store.flush(5.0)
-        await pilot.pause()
-        await pilot.pause()
-        assert not [n for n in app._notifications if n.severity == "error"], "recovery clears it"
+        await wait_until(pilot, lambda: not toasts(app, "error"), timeout=5, what="recovery to clear the notice")
 
 
 @pytest.mark.parametrize("typed", ["nan", "inf", "-Infinity"])
