@@ -80,10 +80,11 @@ def test_list_runs_with_a_bad_progress_file(tmp_path, text):
     assert done.returncode == 0 and "could not be read" not in done.stderr, "the second start is clean"
 
 
-def _turn_pages(path: str, lesson: str, pages: list[int], go: multiprocessing.Event) -> None:  # type: ignore[valid-type]
+def _turn_pages(path: str, lesson: str, pages: list[int],
+                both_read: multiprocessing.Barrier) -> None:  # type: ignore[valid-type]
     shape = LessonShape(lesson, pages=10, check_ids=())
     store = ProgressStore(Path(path))  # each instance reads the file once, at start, like the app
-    go.wait(10)
+    both_read.wait(30)  # neither writes before the other has read
     for page in pages:
         store.see_page(shape, page)
         time.sleep(0.002)
@@ -93,13 +94,11 @@ def _turn_pages(path: str, lesson: str, pages: list[int], go: multiprocessing.Ev
 def test_two_instances_sharing_one_home_keep_both_learners_pages(tmp_path):
     path = tmp_path / "progress.json"
     ctx = multiprocessing.get_context("spawn")
-    go = ctx.Event()
-    a = ctx.Process(target=_turn_pages, args=(str(path), "sequential-data", list(range(6)), go))
-    b = ctx.Process(target=_turn_pages, args=(str(path), "vanilla-rnn", list(range(4)), go))
+    both_read = ctx.Barrier(2)
+    a = ctx.Process(target=_turn_pages, args=(str(path), "sequential-data", list(range(6)), both_read))
+    b = ctx.Process(target=_turn_pages, args=(str(path), "vanilla-rnn", list(range(4)), both_read))
     a.start()
     b.start()
-    time.sleep(1.0)
-    go.set()
     a.join(30)
     b.join(30)
     assert a.exitcode == 0 and b.exitcode == 0
