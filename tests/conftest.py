@@ -2,8 +2,8 @@
 lesson text, and the Pilot helpers the UI tests use (``from .conftest import open_page, wait_until``).
 
 UI tests wait for the state they need (:func:`wait_until`, with a deadline and a message that says what was
-awaited), never for a fixed time; they reach a page by jumping to it (:func:`open_page`), since every page
-turned through composes its Markdown. One test, in test_ui.py, turns pages with the keys.
+awaited), never for a fixed time. They reach a page by jumping to it (:func:`open_page`), since every page
+turned through would compose its Markdown; test_ui.py's first test is the one about the page keys.
 """
 
 from __future__ import annotations

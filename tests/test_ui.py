@@ -204,3 +204,12 @@ async def test_marker_setting_cycles_and_persists(make_app, tmp_path):
         await pilot.press("m")
         assert store.marker == "blocks"
     assert ProgressStore(tmp_path / "marker.json").marker == "blocks"
+
+
+async def test_wait_until_fails_saying_what_it_waited_for(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        with pytest.raises(AssertionError, match=r"waited 0\.1 s for .*app\.screen is None.*screen: ContentsScreen"):
+            await wait_until(pilot, lambda: app.screen is None, timeout=0.1)
+        with pytest.raises(AssertionError, match="waited 0.1 s for the impossible;"):
+            await wait_until(pilot, lambda: False, timeout=0.1, what="the impossible")
