@@ -108,11 +108,19 @@ def _source(condition: Callable[[], Any]) -> str:
 
 
 def _app_state(app) -> str:
+    from textual.css.query import NoMatches
+
     from tutor.widgets.lab import LabView
 
-    labs = [(lab.spec.experiment, str(lab.query_one(".lab-status").render()),
-             str(lab.query_one(".lab-summary").render())) for lab in app.screen.query(LabView)]
-    return f"screen: {type(app.screen).__name__}; labs (status, summary): {labs}"
+    def shown(lab: LabView, part: str) -> str:
+        try:
+            return str(lab.query_one(part).render())
+        except NoMatches:  # still mounting
+            return "(not mounted)"
+
+    labs = [(lab.spec.experiment, shown(lab, ".lab-status"), shown(lab, ".lab-summary"))
+            for lab in app.screen.query(LabView)]
+    return f"screen: {type(app.screen).__name__}; labs (experiment, status, summary): {labs}"
 
 
 async def open_page(pilot, title_part: str):
