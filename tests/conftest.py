@@ -1,12 +1,23 @@
 """Shared fixtures and helpers: a private progress folder for every test, the repository's lessons, a small
-lesson text, and the Pilot helpers the UI tests use (``from .conftest import open_page, wait_until``)."""
+lesson text, and the Pilot helpers the UI tests use (``from .conftest import open_page, wait_until``).
+
+UI tests wait for the state they need (:func:`wait_until`, with a deadline and a message that says what was
+awaited), never for a fixed time. They reach a page by jumping to it (:func:`open_page`), since every page
+turned through would compose its Markdown; test_ui.py's first test is the one about the page keys.
+"""
 
 from __future__ import annotations
 
+import inspect
 import time
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, AsyncIterator, Callable
 
 import pytest
+from textual.message import Message
+from textual.notifications import Notification, Notify
 
 from tutor.curriculum import load_curriculum
 from tutor.progress import ProgressStore
@@ -75,24 +86,126 @@ def write(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-async def wait_until(pilot, condition, timeout=60.0):
-    """Let the app run until ``condition()`` holds; on time-out, say what each lab on the screen shows."""
-    from tutor.widgets.lab import LabView
+# How often wait_until looks again. Each look first lets the screen process what is queued (Pilot.pause).
+POLL_SECONDS = 0.02
 
+
+async def wait_until(pilot, condition: Callable[[], Any], timeout: float = 30.0, what: str | None = None) -> None:
+    """Let the app run until ``condition()`` holds. After ``timeout`` seconds fail, saying what was awaited
+    (``what``, else the condition's source line) and what the screen and each lab on it show."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            labs = [(str(lab.query_one(".lab-status").render()), str(lab.query_one(".lab-summary").render()))
-                    for lab in pilot.app.screen.query(LabView)]
-            raise AssertionError(f"timed out waiting for the app; labs: {labs}")
-        await pilot.pause(0.05)
+            raise AssertionError(f"waited {timeout:g} s for {what or _source(condition)}; {_app_state(pilot.app)}")
+        await pilot.pause(POLL_SECONDS)
 
 
-async def open_page(pilot, title_part):
-    """Page forward (n) in the open lesson until the page's title contains ``title_part``."""
+def _source(condition: Callable[[], Any]) -> str:
+    try:
+        return inspect.getsource(condition).strip()
+    except (OSError, TypeError):
+        return repr(condition)
+
+
+def _app_state(app) -> str:
+    from textual.css.query import NoMatches
+
+    from tutor.widgets.lab import LabView
+
+    def shown(lab: LabView, part: str) -> str:
+        try:
+            return str(lab.query_one(part).render())
+        except NoMatches:  # still mounting
+            return "(not mounted)"
+
+    labs = [(lab.spec.experiment, shown(lab, ".lab-status"), shown(lab, ".lab-summary"))
+            for lab in app.screen.query(LabView)]
+    return f"screen: {type(app.screen).__name__}; labs (experiment, status, summary): {labs}"
+
+
+async def open_page(pilot, title_part: str):
+    """Show the page of the open lesson whose title contains ``title_part``, by jumping to it as the page keys
+    do (``show_page``): pressing n through the pages before it would compose each of them."""
     screen = pilot.app.screen
-    for _ in range(len(screen.lesson.pages)):
-        if title_part in screen.lesson.pages[screen.page].title:
-            return screen
-        await pilot.press("n")
-    raise AssertionError(f"no page titled {title_part!r}")
+    found = [index for index, page in enumerate(screen.lesson.pages) if title_part in page.title]
+    assert len(found) == 1, f"{len(found)} pages of {screen.lesson.id!r} have {title_part!r} in their title"
+    screen.show_page(found[0])
+    await pilot.pause()
+    return screen
+
+
+async def pick_from_palette(pilot, typed: str, expect: str | None = None) -> None:
+    """In the open command palette, type ``typed``, wait until the highlighted command shows ``expect`` (by
+    default what was typed), and press enter."""
+    from textual.command import CommandList
+
+    await wait_until(pilot, lambda: pilot.app.screen.query(CommandList), timeout=10, what="the command palette")
+    results = pilot.app.screen.query_one(CommandList)
+    await pilot.press(*typed)
+    expect = expect or typed
+
+    def offered() -> bool:
+        index = results.highlighted
+        return index is not None and expect in str(results.get_option_at_index(index).prompt)
+
+    await wait_until(pilot, offered, timeout=10, what=f"the palette to highlight {expect!r}")
+    await pilot.press("enter")
+
+
+@dataclass
+class OpenPage:
+    """The app at 80×24 on one page of a lesson."""
+
+    app: Any
+    pilot: Any
+    screen: Any
+
+    @property
+    def lab(self):
+        """The first lab on the page."""
+        from tutor.widgets.lab import LabView
+
+        return self.screen.current.query_one(LabView)
+
+
+@pytest.fixture
+def on_page(make_app):
+    """``async with on_page("lesson-id", "title part", **app_options) as page:`` runs the app at 80×24 with
+    that lesson open on that page (the preamble of most UI tests)."""
+
+    @asynccontextmanager
+    async def opened(lesson_id: str, title_part: str, **app_options) -> AsyncIterator[OpenPage]:
+        app = make_app(start_lesson=lesson_id, **app_options)
+        async with app.run_test(size=(80, 24)) as pilot:
+            yield OpenPage(app, pilot, await open_page(pilot, title_part))
+
+    return opened
+
+
+async def run_lab(pilot, lab, timeout: float = 60.0):
+    """Run a lab with t (unless it already ran by itself) and wait for its result."""
+    if lab.result is None and not lab.running:
+        lab.chart.focus()  # t runs the lab that holds the focus
+        await pilot.press("t")
+    await wait_until(pilot, lambda: lab.result is not None and not lab.running, timeout=timeout,
+                     what=f"a result from {lab.spec.experiment}")
+    assert lab.error is None, lab.error
+    return lab.result
+
+
+# -- notifications, through Textual's public routes (App._notifications is private) --------------------------
+def toasts(app, severity: str | None = None) -> list[str]:
+    """The notifications on the screen now, as the learner reads them (title and message). Needs
+    ``run_test(notifications=True)``; the Toast CSS type and its ``-error``/``-warning``/``-information``
+    classes are the documented way to reach them."""
+    return [str(toast.render()) for toast in app.screen.query("Toast")
+            if severity is None or toast.has_class(f"-{severity}")]
+
+
+class Notified(list[Notification]):
+    """Every notification the app posts, in order: pass as ``run_test(message_hook=notified)``; the hook sees
+    each message the app handles, among them Textual's ``Notify``."""
+
+    def __call__(self, message: Message) -> None:
+        if isinstance(message, Notify):
+            self.append(message.notification)

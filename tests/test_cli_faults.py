@@ -14,6 +14,8 @@ import pytest
 from tutor.cli import main
 from tutor.progress import LessonShape, ProgressStore
 
+from .conftest import toasts
+
 
 def _cli(*args: str, home, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "tutor", *args], capture_output=True, text=True, timeout=60,
@@ -134,7 +136,7 @@ async def test_many_broken_lessons_scroll_in_one_focusable_list(make_app, tmp_pa
         await pilot.press("end")
         await pilot.pause()
         assert box.scroll_y == box.max_scroll_y
-        assert len(app._notifications) == 1, "one toast, not seven"
+        assert len(toasts(app)) == 1, "one toast, not seven"
 
 
 def _one_line_refusal(capsys, argv: list[str], *needles: str) -> str:

@@ -13,6 +13,8 @@ import pytest
 from tutor import doctor
 from tutor.engine import runtime
 
+from .conftest import pick_from_palette, wait_until
+
 REPO = Path(__file__).resolve().parents[1]
 KEYS = {"python", "tensorflow", "keras", "numpy", "textual", "device", "terminal", "paths"}
 
@@ -212,10 +214,7 @@ async def test_doctor_screen_from_help_and_palette(make_app, monkeypatch):
         await pilot.press("d")
         screen = app.screen
         assert isinstance(screen, DoctorScreen)
-        for _ in range(100):
-            if screen.report is not None:
-                break
-            await pilot.pause(0.05)
+        await wait_until(pilot, lambda: screen.report is not None, timeout=10, what="the doctor's first report")
         device = next(p for p in screen.report.probes if p.name == "device")
         assert not screen.done and device.facts[0].value == PROBING  # the UI is up while the device is probed
         assert next(p for p in screen.report.probes if p.name == "terminal").data["size"] == [80, 24]
@@ -233,12 +232,8 @@ async def test_doctor_screen_from_help_and_palette(make_app, monkeypatch):
         await pilot.press("escape")
 
         await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"Doctor")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, DoctorScreen)
+        await pick_from_palette(pilot, "Doctor")
+        await wait_until(pilot, lambda: isinstance(app.screen, DoctorScreen), timeout=10)
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.screen.done

@@ -5,10 +5,12 @@ and the command line's exit statuses."""
 from __future__ import annotations
 
 import os
+import queue
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -267,15 +269,30 @@ def test_watch_rechecks_on_save_and_moves_on(private_home):
     proc = subprocess.Popen([sys.executable, "-m", "tutor", "watch", "--interval", "0.2"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []
+    # readline blocks until a line comes, so `watch` going quiet would hang the test: a thread reads, and the
+    # test waits on the queue with a deadline. None marks the end of the output.
+    received: queue.Queue[str | None] = queue.Queue()
+
+    def reader() -> None:
+        for line in proc.stdout:
+            received.put(line)
+        received.put(None)
+
+    threading.Thread(target=reader, daemon=True).start()
 
     def read_until(text: str, limit: float = 30) -> None:
         deadline = time.monotonic() + limit
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = received.get(timeout=left)
+            except queue.Empty:
+                break
+            if line is None:
+                raise AssertionError(f"watch ended before {text!r}:\n{''.join(lines)}")
             lines.append(line)
             if text in line:
                 return
-        raise AssertionError(f"{text!r} not seen in:\n{''.join(lines)}")
+        raise AssertionError(f"{text!r} not seen within {limit} s in:\n{''.join(lines)}")
 
     try:
         read_until("Watching")

@@ -13,24 +13,23 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
+from tutor.app import TutorApp
 from tutor.exercises import workspace
 from tutor.progress import ProgressStore
 from tutor.widgets.exercise import ExerciseView
 from tutor.widgets.lab import LabView
 
-from .test_lessons_ui import run_lab
-from .test_ui import open_page, wait_until
+from .conftest import open_page, run_lab, toasts, wait_until
 
 
 def status_of(view: ExerciseView) -> str:
     return str(view.query_one(".exercise-status").render())
 
 
-async def test_exercise_page_rechecks_on_save_and_records_the_pass(make_app, monkeypatch):
+async def test_exercise_page_rechecks_on_save_and_records_the_pass(on_page, monkeypatch):
     monkeypatch.setattr("tutor.widgets.exercise.POLL_SECONDS", 0.1)
-    app = make_app(start_lesson="from-scratch")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_page(pilot, "Exercise 1")
+    async with on_page("from-scratch", "Exercise 1") as page:
+        app, pilot, screen = page.app, page.pilot, page.screen
         view = screen.current.query_one(ExerciseView)
         assert "Not passed yet" in status_of(view)
         path = workspace.path("rnn_step")
@@ -82,19 +81,17 @@ async def test_an_exercise_page_opens_with_a_damaged_status_file(make_app, priva
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         screen = await open_page(pilot, "Exercise 1")
         assert "Not passed yet" in status_of(screen.current.query_one(ExerciseView))
-        assert any("exercise status file" in n.message for n in app._notifications)
+        await wait_until(pilot, lambda: any("exercise status file" in t for t in toasts(app)))
 
 
-async def test_edit_key_runs_the_learners_editor(make_app, monkeypatch, tmp_path):
+async def test_edit_key_runs_the_learners_editor(on_page, monkeypatch, tmp_path):
     calls = []
     monkeypatch.setenv("VISUAL", "my-editor --wait")
     monkeypatch.setattr("tutor.widgets.exercise.subprocess.run", lambda cmd, check: calls.append(cmd))
-    app = make_app(start_lesson="from-scratch")
-    monkeypatch.setattr(app, "suspend", contextlib.nullcontext)  # the test driver has no terminal to hand over
-    async with app.run_test(size=(80, 24)) as pilot:
-        await open_page(pilot, "Exercise 2")
-        await pilot.press("e")
-        await pilot.pause()
+    monkeypatch.setattr(TutorApp, "suspend", contextlib.nullcontext)  # the test driver has no terminal to hand over
+    async with on_page("from-scratch", "Exercise 2") as page:
+        await page.pilot.press("e")
+        await page.pilot.pause()
     assert calls == [["my-editor", "--wait", str(workspace.path("lstm_step"))]]
 
 
@@ -109,7 +106,8 @@ async def test_lesson_7_pages_open_and_labs_draw(make_app):
         screen = app.screen
         labs = 0
         for index, page in enumerate(screen.lesson.pages):
-            assert screen.page == index
+            screen.show_page(index)
+            await pilot.pause()
             for lab in screen.current.query(LabView):
                 for name, value in SMALL[lab.spec.experiment].items():
                     lab.query_one(f"#p-{name}", Input).value = value
@@ -118,6 +116,5 @@ async def test_lesson_7_pages_open_and_labs_draw(make_app):
                 result = await run_lab(pilot, lab, timeout=120)
                 assert result["figure"]["series"] and result["summary"]
                 labs += 1
-            await pilot.press("n")
         assert labs == 2
         assert len(screen.query(ExerciseView)) == 8

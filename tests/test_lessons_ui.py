@@ -1,21 +1,12 @@
-"""Every lesson opened at 80×24 and paged through; its labs run from the keyboard and draw their charts."""
+"""Lessons at 80×24 with their labs run from the keyboard: each lab draws its chart, and the lab keys and
+fields behave. (test_every_page.py opens every page of every lesson without running labs.)"""
 
 import pytest
 from textual.widgets import Input
 
 from tutor.widgets.lab import LabView
 
-from .conftest import open_page, wait_until
-
-
-async def run_lab(pilot, lab, timeout=60.0):
-    """Run a lab with t (unless it already ran by itself) and wait for its result."""
-    if lab.result is None and not lab.running:
-        lab.chart.focus()  # t runs the lab that holds the focus
-        await pilot.press("t")
-    await wait_until(pilot, lambda: lab.result is not None and not lab.running, timeout=timeout)
-    assert lab.error is None, lab.error
-    return lab.result
+from .conftest import run_lab, wait_until
 
 
 def drawn(lab) -> str:
@@ -36,13 +27,16 @@ SMALL = {
     "sequential-data", "vanilla-rnn",
     pytest.param("lstm", marks=pytest.mark.slow), pytest.param("gru", marks=pytest.mark.slow),
 ])
-async def test_every_page_opens_and_every_lab_draws(make_app, lesson_id):
+async def test_every_lab_of_a_lesson_runs_and_draws(make_app, lesson_id):
     app = make_app(start_lesson=lesson_id)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
         labs_run = 0
         for index, page in enumerate(screen.lesson.pages):
-            assert screen.page == index and page.title in str(screen.query_one("#lesson-bar").render())
+            if not page.labs:
+                continue
+            screen.show_page(index)
+            await pilot.pause()
             for lab in screen.current.query(LabView):
                 for name, value in SMALL.get(lab.spec.experiment, {}).items():
                     lab.query_one(f"#p-{name}", Input).value = value
@@ -51,15 +45,12 @@ async def test_every_page_opens_and_every_lab_draws(make_app, lesson_id):
                 assert lab.chart.size.width >= 60 and lab.chart.size.height >= 10
                 assert result["figure"]["title"][:20] in drawn(lab)
                 labs_run += 1
-            await pilot.press("n")
         assert labs_run == sum(len(p.labs) for p in screen.lesson.pages) >= 3
 
 
-async def test_step_keys_walk_through_the_sequence(make_app):
-    app = make_app(start_lesson="vanilla-rnn")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_page(pilot, "Stepping")
-        lab = screen.current.query_one(LabView)
+async def test_step_keys_walk_through_the_sequence(on_page):
+    async with on_page("vanilla-rnn", "Stepping") as page:
+        pilot, lab = page.pilot, page.lab
         await run_lab(pilot, lab)
         assert lab.result["step"] == 0
         await pilot.press("full_stop", "full_stop", "full_stop")  # faster than the runs: none is lost
@@ -73,12 +64,10 @@ async def test_step_keys_walk_through_the_sequence(make_app):
         assert lab.result["step"] == 11 and lab.query_one("#p-step", Input).value == "11"
 
 
-async def test_typing_in_a_text_field_does_not_trigger_keys(make_app):
+async def test_typing_in_a_text_field_does_not_trigger_keys(on_page):
     """Letters that are keys elsewhere (n, p, t, c) go into the field; enter runs the lab."""
-    app = make_app(start_lesson="sequential-data")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_page(pilot, "Text to sequences")
-        lab = screen.current.query_one(LabView)
+    async with on_page("sequential-data", "Text to sequences") as page:
+        pilot, screen, lab = page.pilot, page.screen, page.lab
         await run_lab(pilot, lab)
         field = lab.query_one("#p-sentences", Input)
         field.focus()
@@ -89,11 +78,9 @@ async def test_typing_in_a_text_field_does_not_trigger_keys(make_app):
         await wait_until(pilot, lambda: not lab.running and lab.result["sequences"] == [[2, 3], [4, 5]])
 
 
-async def test_an_impossible_window_is_refused_next_to_its_field(make_app):
-    app = make_app(start_lesson="sequential-data")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_page(pilot, "Windows")
-        lab = screen.current.query_one(LabView)
+async def test_an_impossible_window_is_refused_next_to_its_field(on_page):
+    async with on_page("sequential-data", "Windows") as page:
+        pilot, lab = page.pilot, page.lab
         await run_lab(pilot, lab)
         lab.query_one("#p-window", Input).value = "500"
         lab.result = None
@@ -105,11 +92,9 @@ async def test_an_impossible_window_is_refused_next_to_its_field(make_app):
 
 
 @pytest.mark.slow
-async def test_the_race_stops_and_starts_again(make_app):
-    app = make_app(start_lesson="gru")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_page(pilot, "race")
-        lab = screen.current.query_one(LabView)
+async def test_the_race_stops_and_starts_again(on_page):
+    async with on_page("gru", "race") as page:
+        pilot, lab = page.pilot, page.lab
         lab.query_one("#p-steps", Input).value = "20000"
         lab.query_one("#p-seq_len", Input).value = "8"
         lab.chart.focus()

@@ -1,6 +1,6 @@
 """Lesson files: the real ones load; broken ones are named with their line while the others still load."""
 
-from tutor.curriculum import CheckSpec, LabSpec, load_curriculum
+from tutor.curriculum import CheckSpec, LabSpec, Prose, load_curriculum
 from tutor.curriculum.loader import LessonFileError, parse_lesson
 
 from .conftest import GOOD, write
@@ -127,3 +127,31 @@ def test_block_kinds_are_one_table(tmp_path):
         loader.BLOCK_KINDS.update(kinds)
     assert seen == [(["hello"], 11)]
     assert [b.markdown for b in lesson.pages[0].blocks if hasattr(b, "markdown")] == ["Some prose.", "hello"]
+
+
+def test_autorun_on_a_tensorflow_lab_is_refused_with_its_line(tmp_path):
+    # A Keras lab waits for TensorFlow and the one training slot: it would not run "when the page is shown".
+    err = error_for(tmp_path, broken('experiment = "scalar-decay"\n[params]\nsteps = 10\n',
+                                     'experiment = "memory-task"\nautorun = true\n'))
+    assert err.path.name == "02-broken.md" and err.line == 12
+    assert "autorun" in err.message and "memory-task" in err.message and "TensorFlow" in err.message
+    keras_by_hand = parse_lesson(broken('experiment = "scalar-decay"\n[params]\nsteps = 10\n',
+                                        'experiment = "memory-task"\nautorun = false\n'), tmp_path / "k.md")
+    assert keras_by_hand.pages[0].labs[0].autorun is False
+    numpy_by_itself = parse_lesson(broken('experiment = "scalar-decay"\n',
+                                          'experiment = "scalar-decay"\nautorun = true\n'), tmp_path / "n.md")
+    assert numpy_by_itself.pages[0].labs[0].autorun is True
+
+
+def test_the_screen_sees_no_page_heading_inside_a_page(curriculum):
+    """The splitter and Textual's Markdown widget parse alike: re-read as the widget reads it (markdown-it,
+    "gfm-like"), no prose block of a real lesson holds a level-2 heading that should have begun a page."""
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("gfm-like").disable("linkify")
+    for lesson in curriculum.lessons:
+        for page in lesson.pages:
+            for block in (b for b in page.blocks if isinstance(b, Prose)):
+                tokens = parser.parse(block.markdown)
+                headings = [t.map for t in tokens if t.type == "heading_open" and t.tag == "h2"]
+                assert not headings, (lesson.id, page.title, headings)

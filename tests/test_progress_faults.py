@@ -15,6 +15,8 @@ import pytest
 
 from tutor.progress import LessonShape, ProgressStore
 
+from .conftest import Notified, toasts, wait_until
+
 SHAPE = LessonShape("gru", pages=4, check_ids=("a",))
 OTHER = LessonShape("lstm", pages=3, check_ids=())
 
@@ -78,10 +80,11 @@ def test_list_runs_with_a_bad_progress_file(tmp_path, text):
     assert done.returncode == 0 and "could not be read" not in done.stderr, "the second start is clean"
 
 
-def _turn_pages(path: str, lesson: str, pages: list[int], go: multiprocessing.Event) -> None:  # type: ignore[valid-type]
+def _turn_pages(path: str, lesson: str, pages: list[int],
+                both_read: multiprocessing.Barrier) -> None:  # type: ignore[valid-type]
     shape = LessonShape(lesson, pages=10, check_ids=())
     store = ProgressStore(Path(path))  # each instance reads the file once, at start, like the app
-    go.wait(10)
+    both_read.wait(30)  # neither writes before the other has read
     for page in pages:
         store.see_page(shape, page)
         time.sleep(0.002)
@@ -91,13 +94,11 @@ def _turn_pages(path: str, lesson: str, pages: list[int], go: multiprocessing.Ev
 def test_two_instances_sharing_one_home_keep_both_learners_pages(tmp_path):
     path = tmp_path / "progress.json"
     ctx = multiprocessing.get_context("spawn")
-    go = ctx.Event()
-    a = ctx.Process(target=_turn_pages, args=(str(path), "sequential-data", list(range(6)), go))
-    b = ctx.Process(target=_turn_pages, args=(str(path), "vanilla-rnn", list(range(4)), go))
+    both_read = ctx.Barrier(2)
+    a = ctx.Process(target=_turn_pages, args=(str(path), "sequential-data", list(range(6)), both_read))
+    b = ctx.Process(target=_turn_pages, args=(str(path), "vanilla-rnn", list(range(4)), both_read))
     a.start()
     b.start()
-    time.sleep(1.0)
-    go.set()
     a.join(30)
     b.join(30)
     assert a.exitcode == 0 and b.exitcode == 0
@@ -204,21 +205,21 @@ async def test_app_shows_one_persistent_notice_and_clears_it(make_app, tmp_path)
     blocker.write_text("a file where the folder should be")
     store = ProgressStore(blocker / "progress.json")
     app = make_app(progress=store)
-    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+    notified = Notified()
+    async with app.run_test(size=(80, 24), notifications=True, message_hook=notified) as pilot:
         await pilot.press("enter")
         for _ in range(3):
             await pilot.press("n")
             store.flush()
             await pilot.pause()
-        failures = [n for n in app._notifications if n.severity == "error"]
+        failures = [n for n in notified if n.severity == "error"]
         assert len(failures) == 1 and str(tmp_path / "folder") in failures[0].message
         assert failures[0].timeout > 600, "it stays while saving fails"
+        await wait_until(pilot, lambda: toasts(app, "error"), timeout=5, what="the notice on screen")
         blocker.unlink()
         await pilot.press("n")
         assert store.flush(5.0)
-        await pilot.pause()
-        await pilot.pause()
-        assert not [n for n in app._notifications if n.severity == "error"], "recovery clears it"
+        await wait_until(pilot, lambda: not toasts(app, "error"), timeout=5, what="recovery to clear the notice")
 
 
 @pytest.mark.parametrize("typed", ["nan", "inf", "-Infinity"])
@@ -326,7 +327,7 @@ async def test_the_app_opens_a_lesson_whose_stored_choice_is_out_of_range(privat
         await pilot.pause()
         view = next(v for v in app.screen.query(CheckView) if v.check.id == check.id)
         assert view.previous is None, "the answer that was set aside is not shown"
-        assert any("not one of its choices" in n.message for n in app._notifications)
+        await wait_until(pilot, lambda: any("not one of its choices" in t for t in toasts(app)))
     assert len(list(private_home.glob("progress.json.damaged-*"))) == 1
 
 

@@ -1,4 +1,5 @@
-"""The app driven like a learner would, at 80×24, with Pilot."""
+"""The app driven like a learner would, at 80×24, with Pilot. The first test is the one that turns pages with
+the keys; the others jump to the page they need."""
 
 import threading
 import time
@@ -14,10 +15,11 @@ from tutor.screens.too_small import TooSmallScreen
 from tutor.widgets.check import CheckView
 from tutor.widgets.lab import LabView
 
-from .conftest import GOOD, open_page, wait_until, write
+from .conftest import GOOD, open_page, pick_from_palette, toasts, wait_until, write
 
 
 async def test_contents_lists_lessons_and_opens_one(make_app):
+    """The page keys: n and right forward, p back, escape to the contents."""
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         assert isinstance(app.screen, ContentsScreen)
@@ -39,7 +41,9 @@ async def test_progress_resumes_where_the_learner_left(make_app, tmp_path):
     store = ProgressStore(tmp_path / "resume.json")
     app = make_app(progress=store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("enter", "n", "n")
+        await pilot.press("enter")
+        app.screen.show_page(2)
+        await pilot.pause()
     app = make_app(progress=ProgressStore(tmp_path / "resume.json"))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter")
@@ -63,18 +67,14 @@ async def test_command_palette_opens_a_lesson(make_app):
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert "Lesson 3: Vanishing and exploding gradients" in titles
         await pilot.press("ctrl+p")
-        await pilot.press(*"vanishing")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
+        await pick_from_palette(pilot, "vanishing", expect="Vanishing")
         await wait_until(pilot, lambda: isinstance(app.screen, LessonScreen), timeout=5)
         assert app.screen.lesson.id == "vanishing-gradients"
 
 
-async def test_numpy_lab_runs_and_bad_value_is_refused(make_app):
-    app = make_app(start_lesson="vanishing-gradients")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_page(pilot, "scalar model")
-        lab = screen.current.query_one(LabView)
+async def test_numpy_lab_runs_and_bad_value_is_refused(on_page):
+    async with on_page("vanishing-gradients", "scalar model") as page:
+        pilot, lab = page.pilot, page.lab
         await wait_until(pilot, lambda: lab.result is not None)  # autorun
         assert lab.result["break_even_scale"] == 2.0
         lab.query_one("#p-steps", Input).value = "zero"
@@ -95,11 +95,9 @@ async def test_numpy_lab_runs_and_bad_value_is_refused(make_app):
 
 
 @pytest.mark.slow
-async def test_keras_lab_runs_overlays_and_stops(make_app):
-    app = make_app(start_lesson="vanishing-gradients")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_page(pilot, "Measuring")
-        lab = screen.current.query_one(LabView)
+async def test_keras_lab_runs_overlays_and_stops(on_page):
+    async with on_page("vanishing-gradients", "Measuring") as page:
+        pilot, lab = page.pilot, page.lab
         lab.query_one("#p-seq_len", Input).value = "12"
         await pilot.press("t")
         await wait_until(pilot, lambda: lab.result is not None, timeout=120)
@@ -115,8 +113,8 @@ async def test_keras_lab_runs_overlays_and_stops(make_app):
         lab.query_one("#p-steps", Input).value = "5000"
         lab.query_one("#p-clip_norm", Input).value = "1"
         await pilot.press("t")
+        # Stopped while it trains: the status says "Running" from the first report, which its training loop sends.
         await wait_until(pilot, lambda: "Running" in str(lab.query_one(".lab-status").render()))
-        await pilot.pause(0.3)
         stopped = time.monotonic()
         await pilot.press("t")
         await wait_until(pilot, lambda: not lab.running, timeout=5)
@@ -125,7 +123,7 @@ async def test_keras_lab_runs_overlays_and_stops(make_app):
 
 
 @pytest.mark.slow
-async def test_quit_during_a_run_ends_the_worker(make_app, monkeypatch):
+async def test_quit_during_a_run_ends_the_worker(on_page, monkeypatch):
     """q during training: the app exits and the experiment function itself returns within 2 s."""
     from tutor.widgets import lab as lab_module
 
@@ -140,10 +138,8 @@ async def test_quit_during_a_run_ends_the_worker(make_app, monkeypatch):
                 finished.set()
 
     monkeypatch.setattr(lab_module.registry, "run", watched_run)
-    app = make_app(start_lesson="vanishing-gradients")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_page(pilot, "memory task")
-        lab = screen.current.query_one(LabView)
+    async with on_page("vanishing-gradients", "memory task") as page:
+        pilot, lab = page.pilot, page.lab
         await pilot.press("t")
         await wait_until(pilot, lambda: "Running" in str(lab.query_one(".lab-status").render()), timeout=120)
         assert not finished.is_set(), (str(lab.query_one(".lab-status").render()), str(lab.query_one(".lab-summary").render()))
@@ -153,12 +149,11 @@ async def test_quit_during_a_run_ends_the_worker(make_app, monkeypatch):
     assert time.monotonic() - quit_at < 2.0
 
 
-async def test_check_answer_is_saved_with_its_explanation(make_app, tmp_path):
+async def test_check_answer_is_saved_with_its_explanation(on_page, tmp_path):
     store = ProgressStore(tmp_path / "checks.json")
-    app = make_app(start_lesson="vanishing-gradients", progress=store)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_page(pilot, "What the measurement shows")
-        check = screen.current.query_one(CheckView)
+    async with on_page("vanishing-gradients", "What the measurement shows", progress=store) as page:
+        pilot = page.pilot
+        check = page.screen.current.query_one(CheckView)
         check.query_one(OptionList).focus()
         await pilot.press("down", "enter")
         await pilot.pause()
@@ -186,9 +181,9 @@ async def test_corrupt_progress_file_is_announced(make_app, tmp_path):
     path.write_text("\x00\x01 not json")
     app = make_app(progress=ProgressStore(path))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await pilot.pause()
-        messages = [n.message for n in app._notifications]
-        assert any("could not be read" in m and "damaged-" in m for m in messages)
+        await wait_until(pilot, lambda: toasts(app, "warning"), timeout=5)
+        [shown] = toasts(app, "warning")
+        assert "could not be read" in shown and "damaged-" in shown
     assert list(tmp_path.glob("damaged.json.damaged-*"))
 
 
@@ -209,3 +204,12 @@ async def test_marker_setting_cycles_and_persists(make_app, tmp_path):
         await pilot.press("m")
         assert store.marker == "blocks"
     assert ProgressStore(tmp_path / "marker.json").marker == "blocks"
+
+
+async def test_wait_until_fails_saying_what_it_waited_for(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        with pytest.raises(AssertionError, match=r"waited 0\.1 s for .*app\.screen is None.*screen: ContentsScreen"):
+            await wait_until(pilot, lambda: app.screen is None, timeout=0.1)
+        with pytest.raises(AssertionError, match="waited 0.1 s for the impossible;"):
+            await wait_until(pilot, lambda: False, timeout=0.1, what="the impossible")

@@ -26,8 +26,7 @@ from tutor.widgets import lab as lab_module
 from tutor.widgets.check import CheckView
 from tutor.widgets.lab import LabView
 
-from .test_loader import GOOD, write
-from .test_ui import open_page, wait_until
+from .conftest import GOOD, open_page, wait_until, write
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -35,7 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture
 def slow_runs(monkeypatch):
     """Labs run a stand-in that holds the training slot until released (or cancelled), so a run can be
-    caught in the middle. A cancelled run takes `unwind` seconds to notice, like a long training step."""
+    caught in the middle. A cancelled run takes `unwind` seconds to stop, like a long training step."""
     release = threading.Event()
     state = {"unwind": 0.0, "started": 0}
 
@@ -49,7 +48,7 @@ def slow_runs(monkeypatch):
             ctx.on_progress({"summary": f"{name} running"})
             while not release.wait(0.02):
                 if ctx.is_cancelled():
-                    time.sleep(state["unwind"])
+                    time.sleep(state["unwind"])  # the slow stop under test, where a test sets one
                     raise Cancelled()
         return {"summary": f"{name} finished", "figure": None, "params": dict(params)}
 
@@ -68,24 +67,22 @@ def summary(lab: LabView) -> str:
 
 
 # -- row 1: shrinking the terminal ------------------------------------------------------------------------
-@pytest.mark.parametrize("small", [(79, 24), (80, 23), (60, 20)])
-async def test_shrinking_shows_the_notice_and_the_lab_goes_on(make_app, slow_runs, small):
-    app = make_app(start_lesson="vanishing-gradients")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_page(pilot, "memory task")
-        lab = screen.current.query_one(LabView)
+async def test_shrinking_shows_the_notice_and_the_lab_goes_on(on_page, slow_runs):
+    async with on_page("vanishing-gradients", "memory task") as page:
+        app, pilot, screen, lab = page.app, page.pilot, page.screen, page.lab
         await pilot.press("t")
         await wait_until(pilot, lambda: lab.running and "running" in summary(lab), timeout=10)
-        await pilot.resize_terminal(*small)
-        await wait_until(pilot, lambda: isinstance(app.screen, TooSmallScreen), timeout=5)
-        assert f"{small[0]}×{small[1]}" in str(app.screen.query_one("#too-small").render())
-        await pilot.resize_terminal(70, 22)
-        await pilot.pause()
-        assert "70×22" in str(app.screen.query_one("#too-small").render())
-        assert lab.running
-        await pilot.resize_terminal(80, 24)
-        await wait_until(pilot, lambda: app.screen is screen, timeout=5)
-        assert lab.running
+        for small in [(79, 24), (80, 23), (60, 20)]:  # one column short, one row short, both
+            await pilot.resize_terminal(*small)
+            await wait_until(pilot, lambda: isinstance(app.screen, TooSmallScreen), timeout=5)
+            assert f"{small[0]}×{small[1]}" in str(app.screen.query_one("#too-small").render())
+            await pilot.resize_terminal(70, 22)
+            await pilot.pause()
+            assert "70×22" in str(app.screen.query_one("#too-small").render())
+            assert lab.running
+            await pilot.resize_terminal(80, 24)
+            await wait_until(pilot, lambda: app.screen is screen, timeout=5)
+            assert lab.running
         slow_runs["release"].set()
         await wait_until(pilot, lambda: lab.result is not None, timeout=10)
 
@@ -117,8 +114,8 @@ answer = 1''')
         await pilot.press("enter")
         assert isinstance(app.screen, LessonScreen)
         assert "A [/] B [bold]x[/bold]" in str(app.screen.query_one("#lesson-bar").render())
-        await pilot.press("n")
-        check = app.screen.current.query_one(CheckView)
+        screen = await open_page(pilot, "Two")
+        check = screen.current.query_one(CheckView)
         choices = check.query_one(OptionList)
         assert str(choices.get_option_at_index(0).prompt) == "a) [/] x"
         assert str(choices.get_option_at_index(1).prompt) == "b) [bold]y[/bold]"
@@ -131,8 +128,8 @@ async def test_the_lesson_bar_stays_and_long_titles_end_with_an_ellipsis(make_ap
         screen = app.screen
         assert screen.max_scroll_y == 0 and screen.virtual_size.height <= 24
         await pilot.press("pagedown", "pagedown", "end")
-        await pilot.pause(0.3)
-        assert screen.scroll_y == 0 and screen.current.scroll_y > 0, "the page scrolls, the screen does not"
+        await wait_until(pilot, lambda: screen.current.scroll_y > 0, timeout=5, what="the page to scroll")
+        assert screen.scroll_y == 0, "the page scrolls, the screen does not"
         bar = screen.query_one("#lesson-bar")
         assert bar.region.y == 1 and bar.region.height == 1
         await open_page(pilot, "Exploding gradients and clipping")
@@ -157,7 +154,9 @@ async def test_pages_are_composed_when_shown_and_saves_are_off_the_ui_thread(mak
         screen = app.screen
         views = list(screen.query(PageView))
         assert views[0].children and not any(view.children for view in views[1:])
-        await pilot.press("n", "n", "p")
+        for index in (1, 2, 1):  # as n, n, p turn them
+            screen.show_page(index)
+            await pilot.pause()
         assert [bool(view.children) for view in views[:4]] == [True, True, True, False]
         assert screen.page == 1 and store.last_page("vanishing-gradients") == 1  # in memory at once
         assert threading.get_ident() not in saved_on
@@ -167,11 +166,9 @@ async def test_pages_are_composed_when_shown_and_saves_are_off_the_ui_thread(mak
 
 
 # -- rows 10, 12, 13: a lab's run and state --------------------------------------------------------------
-async def test_a_new_run_clears_the_last_summary(make_app, slow_runs):
-    app = make_app(start_lesson="vanishing-gradients")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_page(pilot, "clipping")
-        lab = screen.current.query_one(LabView)
+async def test_a_new_run_clears_the_last_summary(on_page, slow_runs):
+    async with on_page("vanishing-gradients", "clipping") as page:
+        pilot, lab = page.pilot, page.lab
         lab.query_one(".lab-summary", Static).update("Diverged: at step 32 (no clipping)")
         slow_runs["release"].clear()
         lab.start()
@@ -179,11 +176,9 @@ async def test_a_new_run_clears_the_last_summary(make_app, slow_runs):
         assert "Diverged" not in summary(lab)
 
 
-async def test_leaving_a_lesson_keeps_its_lab_running_with_its_state(make_app, slow_runs):
-    app = make_app(start_lesson="vanishing-gradients")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_page(pilot, "memory task")
-        lab = screen.current.query_one(LabView)
+async def test_leaving_a_lesson_keeps_its_lab_running_with_its_state(on_page, slow_runs):
+    async with on_page("vanishing-gradients", "memory task") as page:
+        app, pilot, screen, lab = page.app, page.pilot, page.screen, page.lab
         field = lab.query(Input).first()
         field.value = "3"
         await pilot.press("t")
@@ -202,12 +197,12 @@ async def test_leaving_a_lesson_keeps_its_lab_running_with_its_state(make_app, s
         assert field.value == "3" and lab.result["summary"].endswith("finished")
 
 
-async def test_restarting_a_lab_says_it_is_stopping_the_previous_run(make_app, slow_runs):
+async def test_restarting_a_lab_says_it_is_stopping_the_previous_run(on_page, slow_runs):
+    # The cancelled run takes a second to stop: long enough that, were the wait counted as running time, the
+    # status would say "Running… 1 s".
     slow_runs["unwind"] = 1.0
-    app = make_app(start_lesson="vanishing-gradients")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_page(pilot, "memory task")
-        lab = screen.current.query_one(LabView)
+    async with on_page("vanishing-gradients", "memory task") as page:
+        pilot, lab = page.pilot, page.lab
         await pilot.press("t")
         await wait_until(pilot, lambda: "running" in summary(lab), timeout=10)
         lab.start()  # t, t, t quickly ends in a start while the cancelled run still unwinds
@@ -215,6 +210,7 @@ async def test_restarting_a_lab_says_it_is_stopping_the_previous_run(make_app, s
         assert "other lab" not in status(lab)
         await wait_until(pilot, lambda: status(lab).startswith("Running…"), timeout=5)
         assert "Running… 0 s" in status(lab), "the wait is not counted as running time"
+        slow_runs["unwind"] = 0.0  # the run the app cancels as it closes stops at once
 
 
 # -- rows 24, 25: help fits, keys stay shown -------------------------------------------------------------
@@ -232,11 +228,9 @@ async def test_help_fits_80x24_and_says_how_to_close(make_app):
                    for b in screen.active_bindings.values())
 
 
-async def test_lab_keys_stay_after_a_run_and_a_field_shows_its_keys(make_app):
-    app = make_app(start_lesson="vanilla-rnn")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_page(pilot, "Stepping")
-        lab = screen.current.query_one(LabView)
+async def test_lab_keys_stay_after_a_run_and_a_field_shows_its_keys(on_page):
+    async with on_page("vanilla-rnn", "Stepping") as page:
+        app, pilot, screen, lab = page.app, page.pilot, page.screen, page.lab
         await wait_until(pilot, lambda: lab.result is not None and not lab.running, timeout=30)
         assert "Done in" in status(lab) and ", and . step" in status(lab)
         lab.query(Input).first().focus()

@@ -1,6 +1,7 @@
 """Keys and states a learner meets that the other UI tests do not press: c, escape from a field, ctrl+q and q
 while typing, the engine header (loaded or failed), and a diverged run as the lab shows it. All at 80×24."""
 
+import pytest
 from textual.widgets import Input
 
 from tutor.engine.experiment import Diverged
@@ -8,17 +9,43 @@ from tutor.screens.contents import ContentsScreen
 from tutor.screens.lesson import LessonScreen
 from tutor.widgets.lab import LabView
 
-from .conftest import GOOD, wait_until, write
+from .conftest import GOOD, open_page, wait_until, write
 
 # The small lesson's scalar-decay lab, keeping runs on the chart, one series per run.
 OVERLAY = GOOD.replace('experiment = "scalar-decay"', 'experiment = "scalar-decay"\noverlay = true').replace(
     "steps = 10", "steps = 10\nscales = [1.0]")
 
 
-def tiny_app(make_app, tmp_path, text=OVERLAY):
+# The small lesson with a Keras lab on a third page: starting it is what loads TensorFlow. The lab's run is a
+# stand-in (keras_stand_in), so TensorFlow is never imported by the test.
+WITH_KERAS = GOOD + '\n## Three\n```lab\nexperiment = "memory-task"\n```\n'
+
+
+@pytest.fixture
+def keras_stand_in(monkeypatch):
+    from tutor.widgets import lab as lab_module
+
+    real_run = lab_module.registry.run
+
+    def run(name, params, ctx, on_wait=None):
+        if name == "memory-task":
+            return {"summary": "stand-in", "figure": None}
+        return real_run(name, params, ctx, on_wait=on_wait)
+
+    monkeypatch.setattr(lab_module.registry, "run", run)
+
+
+async def start_the_keras_lab(pilot) -> None:
+    """Go to the page with the Keras lab and start it with t, as a learner does."""
+    screen = await open_page(pilot, "Three")
+    screen.current.query_one(LabView).chart.focus()
+    await pilot.press("t")
+
+
+def tiny_app(make_app, tmp_path, text=OVERLAY, **app_options):
     folder = tmp_path / "lessons"
     write(folder, "tiny.md", text)
-    return make_app(lessons=folder, start_lesson="tiny")
+    return make_app(lessons=folder, start_lesson="tiny", **app_options)
 
 
 def drawn(lab: LabView) -> str:
@@ -79,39 +106,37 @@ async def test_ctrl_q_quits_while_typing(make_app, tmp_path):
     assert app.return_code == 0
 
 
-async def test_engine_header_names_the_device(make_app, monkeypatch):
+async def test_engine_header_names_the_device(make_app, monkeypatch, tmp_path, keras_stand_in):
     from tutor.engine import runtime
 
     monkeypatch.setattr(runtime, "device_description", lambda: "GPU: Test Card")
-    app = make_app(load_engine=True)
+    app = tiny_app(make_app, tmp_path, WITH_KERAS, load_engine=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert app.sub_title == "engine: TensorFlow not loaded yet", "TensorFlow loads when a Keras lab is near"
-        app.need_engine()
+        await start_the_keras_lab(pilot)
         await wait_until(pilot, lambda: app.sub_title == "engine: GPU: Test Card", timeout=10)
 
 
-async def test_tensorflow_load_failure_is_announced_and_numpy_labs_still_run(make_app, monkeypatch, tmp_path):
+async def test_tensorflow_load_failure_is_announced_and_numpy_labs_still_run(make_app, monkeypatch, tmp_path,
+                                                                               keras_stand_in):
     from tutor.engine import runtime
 
     def broken():
         raise ImportError("no TensorFlow here")
 
     monkeypatch.setattr(runtime, "device_description", broken)
-    folder = tmp_path / "lessons"
-    write(folder, "tiny.md", GOOD)
-    app = make_app(lessons=folder, load_engine=True)
+    app = tiny_app(make_app, tmp_path, WITH_KERAS, load_engine=True)
     told = []
     monkeypatch.setattr(app, "notify", lambda message, **kwargs: told.append((message, kwargs.get("severity"))))
     async with app.run_test(size=(80, 24)) as pilot:
-        app.need_engine()
+        await start_the_keras_lab(pilot)
         await wait_until(pilot, lambda: "failed" in app.sub_title, timeout=10)
         assert app.sub_title == "engine: TensorFlow failed to load (ImportError)"
         assert any("TensorFlow could not be loaded" in m and str(app.log_path) in m and s == "error"
                    for m, s in told)
-        app.open_lesson("tiny")
-        await pilot.pause()
-        lab = app.screen.query_one(LabView)
+        screen = await open_page(pilot, "One")
+        lab = screen.current.query_one(LabView)
         await run_and_wait(pilot, lab)
         assert lab.error is None and lab.result["break_even_scale"] == 2.0
 

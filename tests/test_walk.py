@@ -2,37 +2,43 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 import pytest
 
 from tutor.curriculum import load_curriculum
 from tutor.screens.lesson import LessonScreen
 
-from .conftest import LESSONS
-
-from .test_ui import open_page, wait_until
+from .conftest import LESSONS, pick_from_palette, wait_until
 
 
-@pytest.mark.asyncio
-async def test_scroll_keys_work_after_coming_back_to_a_lesson(make_app):
-    app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        app.open_lesson("sequential-data")
-        await wait_until(pilot, lambda: isinstance(app.screen, LessonScreen))
-        screen = await open_page(pilot, "A time series")
-        await pilot.pause(0.5)
+@pytest.fixture
+def time_series(on_page):
+    """Lesson 1's "A time series" page, taller than the screen once its Markdown and chart are laid out."""
+
+    @asynccontextmanager
+    async def opened():
+        async with on_page("sequential-data", "A time series") as page:
+            view = page.screen.current
+            await wait_until(page.pilot, lambda: view.max_scroll_y >= 10, timeout=10, what="the page to be laid out")
+            yield page
+
+    return opened
+
+
+async def test_scroll_keys_work_after_coming_back_to_a_lesson(time_series):
+    async with time_series() as page:
+        app, pilot, screen = page.app, page.pilot, page.screen
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, LessonScreen))
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.screen is screen)
-        await pilot.pause(0.5)
         view = screen.current
         assert view.max_scroll_y > 0
         await pilot.press("pagedown")
-        await pilot.pause(0.2)
-        assert view.scroll_y > 0
+        await wait_until(pilot, lambda: view.scroll_y > 0, timeout=5, what="pagedown to scroll the page")
 
 
-@pytest.mark.asyncio
 @pytest.mark.parametrize("size", [(80, 24), (100, 30)])
 async def test_doctor_opened_from_help_covers_the_help_box(make_app, monkeypatch, size):
     from tutor import doctor
@@ -46,8 +52,8 @@ async def test_doctor_opened_from_help_covers_the_help_box(make_app, monkeypatch
         help_screen = app.screen
         assert isinstance(help_screen, HelpScreen)
         await pilot.press("d")
-        await wait_until(pilot, lambda: isinstance(app.screen, DoctorScreen))
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: isinstance(app.screen, DoctorScreen) and app.screen.done)
+        await pilot.pause()
         help_box = help_screen.query_one("#help-box").region
         doctor_box = app.screen.query_one("#doctor-box").region
         # Both boxes are drawn (the help stays underneath); any part of the help box outside the doctor's
@@ -56,7 +62,6 @@ async def test_doctor_opened_from_help_covers_the_help_box(make_app, monkeypatch
         await app.workers.wait_for_complete()
 
 
-@pytest.mark.asyncio
 async def test_doctor_probe_updates_the_engine_header(make_app, monkeypatch):
     """The doctor's device probe imports TensorFlow in this process; the header then stops saying 'not loaded'."""
     from tutor import doctor
@@ -69,38 +74,31 @@ async def test_doctor_probe_updates_the_engine_header(make_app, monkeypatch):
     async with app.run_test(size=(80, 24)) as pilot:
         assert "not loaded" in app.sub_title
         await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"Doctor")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
+        await pick_from_palette(pilot, "Doctor")
         await wait_until(pilot, lambda: isinstance(app.screen, DoctorScreen) and app.screen.done)
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.2)
-        assert "not loaded" not in app.sub_title, app.sub_title
+        await wait_until(pilot, lambda: "not loaded" not in app.sub_title, timeout=10,
+                         what=f"the header to stop saying {app.sub_title!r}")
 
 
-@pytest.mark.asyncio
 async def test_exercise_page_footer_keeps_quit_and_help_at_80_columns(make_app):
     from textual.widgets import Footer
-    from textual.widgets._footer import FooterKey
 
-    from tutor.widgets.exercise import ExerciseView
+    from tutor.curriculum import ExerciseSpec
 
     app = make_app(start_lesson="from-scratch")
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, LessonScreen))
         screen = app.screen
-        for _ in range(len(screen.lesson.pages)):
-            if screen.current.query(ExerciseView):
-                break
-            await pilot.press("n")
-            await pilot.pause(0.1)
-        assert screen.current.query(ExerciseView)
-        await pilot.pause(0.3)
-        keys = {binding.key for (_, binding, enabled, _) in screen.active_bindings.values() if binding.show}
-        assert "e" in keys
+        screen.show_page(next(index for index, page in enumerate(screen.lesson.pages)
+                              if any(isinstance(block, ExerciseSpec) for block in page.blocks)))
         footer = screen.query_one(Footer)
-        shown = {key.key: key.region for key in footer.query(FooterKey)}
+
+        def footer_keys():  # "FooterKey" by its CSS type name: the class lives in a private module
+            return {key.key: key.region for key in footer.query("FooterKey")}
+
+        # The footer is rebuilt after the refresh that follows a page turn; e is offered on exercise pages only.
+        await wait_until(pilot, lambda: "e" in footer_keys(), timeout=10, what="the footer to offer e")
+        await pilot.pause()
+        shown = footer_keys()
         palette = footer.query_one(".-command-palette").region
         for key in ("q", "question_mark"):  # whole, and clear of the palette key docked on the right
             assert key in shown and shown[key].right <= palette.x, (key, shown.get(key), palette)
@@ -110,7 +108,7 @@ async def test_exercise_page_footer_keeps_quit_and_help_at_80_columns(make_app):
 def test_exercise_task_starts_after_the_title_paragraph(name):
     from textual.widgets import Static
 
-    from tutor.curriculum.model import ExerciseSpec
+    from tutor.curriculum import ExerciseSpec
     from tutor.exercises import workspace
     from tutor.progress import ProgressStore
     from tutor.widgets.exercise import ExerciseView
@@ -126,31 +124,27 @@ def test_exercise_task_starts_after_the_title_paragraph(name):
         assert line not in text
 
 
-@pytest.mark.asyncio
-async def test_a_burst_of_scroll_keys_scrolls_once_per_key(make_app):
-    app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        app.open_lesson("sequential-data")
-        await wait_until(pilot, lambda: isinstance(app.screen, LessonScreen))
-        screen = await open_page(pilot, "A time series")
-        await pilot.pause(0.5)
+async def test_a_burst_of_scroll_keys_scrolls_once_per_key(time_series):
+    async with time_series() as page:
+        app, pilot, screen = page.app, page.pilot, page.screen
         view = screen.current
-        assert view.max_scroll_y >= 10
-        for _ in range(6):  # keys queued faster than the screen refreshes, as a held-down arrow sends them
-            app.call_later(screen.action_scroll, "down")
-        await pilot.pause(0.3)
+
+        async def burst(how: str, times: int) -> None:
+            """Keys queued faster than the screen refreshes, as a held-down arrow sends them; then let the app
+            handle everything queued (Pilot.pause waits for the screen to process its queue)."""
+            for _ in range(times):
+                app.call_later(screen.action_scroll, how)
+            await pilot.pause()
+
+        await burst("down", 6)
         assert view.scroll_y == 6
-        for _ in range(4):
-            app.call_later(screen.action_scroll, "up")
-        await pilot.pause(0.3)
+        await burst("up", 4)
         assert view.scroll_y == 2
-        for _ in range(2):
-            app.call_later(screen.action_scroll, "page_down")
-        await pilot.pause(0.3)
+        await burst("page_down", 2)
         assert view.scroll_y == min(view.max_scroll_y, 2 + 2 * view.scrollable_content_region.height)
         await pilot.press("end", "down", "down", "pagedown", "up")
-        await pilot.pause(0.3)
+        await pilot.pause()
         assert view.scroll_y == view.max_scroll_y - 1  # past the end, one key up still moves up
         await pilot.press("home", "up", "pageup", "down")
-        await pilot.pause(0.3)
+        await pilot.pause()
         assert view.scroll_y == 1

@@ -27,12 +27,12 @@ A lesson file looks like this::
     explanation = "…"
     ```
 
-Pages are split where Markdown itself sees a level-2 heading: the body is tokenised by markdown-it-py (the
-parser the screen's Markdown widget renders with), so a ``## `` line inside any code fence (``~~~`` or a longer
-backtick fence wrapping a ```` ```lab ```` example) is text, and an indented ``   ## Title`` is a heading. A
-fenced block whose info string names a kind in :data:`BLOCK_KINDS` becomes that block; every other token is
-prose, kept as its source lines. Unknown keys, unknown experiments and bad parameter values are errors that
-name the file and line; a broken file is skipped and the others still load.
+Pages are split where Markdown itself sees a level-2 heading: the body is tokenised by markdown-it-py with the
+"gfm-like" preset, as the screen's Markdown widget parses it, so a ``## `` line inside any code fence (``~~~``
+or a longer backtick fence wrapping a ```` ```lab ```` example) is text, and an indented ``   ## Title`` is a
+heading. A fenced block whose info string names a kind in :data:`BLOCK_KINDS` becomes that block; every other
+token is prose, kept as its source lines. Unknown keys, unknown experiments and bad parameter values are
+errors that name the file and line; a broken file is skipped and the others still load.
 
 The curriculum validates every lab against the engine's registry here, so a broken lab fails at load with its
 file and line; that is why the engine's experiment modules keep NumPy and TensorFlow out of module level.
@@ -141,8 +141,11 @@ def _pages(lines: list[str], start: int) -> list[Page]:
     """The pages of the lesson body, ``lines[start:]``; line numbers in errors count from the file's top."""
     from markdown_it import MarkdownIt  # noqa: PLC0415 - only when lessons are read
 
-    # Block structure is all a page split needs; inline parsing (most of the time) is left to the screen.
-    tokens = MarkdownIt("commonmark").disable(["inline", "text_join"]).parse("\n".join(lines[start:]))
+    # Textual's Markdown widget parses with the "gfm-like" preset; the same preset here means a page splits
+    # where the screen sees its blocks (a table, say). Block structure is all a split needs: inline parsing
+    # (most of the time) is left to the screen, and with it linkify, which would need linkify-it-py.
+    parser = MarkdownIt("gfm-like").disable(["inline", "text_join", "linkify"])
+    tokens = parser.parse("\n".join(lines[start:]))
     pages: list[Page] = []
     title: str | None = None
     blocks: list = []
@@ -208,6 +211,10 @@ def _lab(body: list[str], first_line: int) -> LabSpec:
         params = exp.validate(raw)
     except ParamError as err:
         raise LessonFileError(_key_line(body, err.name, first_line), f"lab {exp.name}: {err}") from None
+    if data.get("autorun") and exp.uses_tensorflow:
+        # A lab runs by itself only when that is instant; a Keras lab waits for TensorFlow and the training slot.
+        raise LessonFileError(_key_line(body, "autorun", first_line), f"autorun is for NumPy labs; {exp.name} "
+                              "trains with TensorFlow, so the learner starts it")
     step = data.get("step_param")
     if step is not None and (step not in params or exp.param(step).kind != "int"):
         raise LessonFileError(_key_line(body, "step_param", first_line),
