@@ -174,8 +174,8 @@ def test_reset_of_an_exercise_that_is_not_a_file_is_one_line_and_exit_2(make, pr
     _one_line_refusal(capsys, ["reset", "rnn_step"], "rnn-tutor reset: ", str(target))
 
 
-@pytest.mark.parametrize("argv", [["exercises"], ["check", "rnn_step"], ["watch"], ["hint", "rnn_bptt"],
-                                  ["reset", "rnn_step"]])
+# (`hint` needs no folder: hint levels are kept in progress.json.)
+@pytest.mark.parametrize("argv", [["exercises"], ["check", "rnn_step"], ["watch"], ["reset", "rnn_step"]])
 def test_an_exercises_folder_that_is_a_file_is_one_line_and_exit_2(argv, private_home, capsys):
     private_home.mkdir(parents=True, exist_ok=True)
     (private_home / "exercises").write_text("not a folder")
