@@ -315,7 +315,7 @@ NEEDS_A_TERMINAL = (
 def _terminal_problem() -> str | None:
     """Why the UI cannot run here, or None. Textual reads keys from stdin and draws on stderr; when only
     stderr is redirected (`rnn-tutor 2>/dev/null`, to hide noise) the UI is drawn on stdout instead."""
-    def tty(stream) -> bool:
+    def tty(stream: Any) -> bool:
         try:
             return stream is not None and stream.isatty()
         except (ValueError, OSError):
@@ -348,8 +348,9 @@ def _app(lesson: str | None) -> int:
     log_path = tensorflow_log()
     app = TutorApp(curriculum=curriculum, start_lesson=lesson, log_path=log_path, standalone=True)
     saved_stderr = None
-    if not sys.__stderr__.isatty():  # draw on the terminal that stdout is (see _terminal_problem)
-        sys.__stderr__.flush()
+    stderr: Any = sys.__stderr__
+    if not stderr.isatty():  # draw on the terminal that stdout is (see _terminal_problem)
+        stderr.flush()
         saved_stderr = os.dup(2)
         os.dup2(1, 2)
     try:

@@ -227,8 +227,9 @@ def textual_color_system(env: Mapping[str, str]) -> str | None:
 
     environ = dict(env)
     environ.pop("NO_COLOR", None)
-    console = Console(color_system=env.get("TEXTUAL_COLOR_SYSTEM", "auto"), file=io.StringIO(),
-                      force_terminal=True, _environ=environ)
+    asked = env.get("TEXTUAL_COLOR_SYSTEM", "auto")
+    system: Any = asked if asked in ("auto", "standard", "256", "truecolor", "windows") else "auto"
+    console = Console(color_system=system, file=io.StringIO(), force_terminal=True, _environ=environ)
     return console.color_system
 
 
@@ -276,6 +277,7 @@ def probe_terminal(probe: Probe, env: Mapping[str, str] | None = None, size: tup
 
     if color_system is False:
         color_system = textual_color_system(env)
+    assert color_system is not True
     data["color_system"] = color_system
     data["no_color"] = "NO_COLOR" in env
     data["textual_color_system"] = env.get("TEXTUAL_COLOR_SYSTEM")
@@ -396,13 +398,13 @@ def run_all(with_device: bool = True, terminal: dict[str, Any] | None = None,
     return Report(probes)
 
 
-def render(report: Report):
+def render(report: Report) -> Any:
     """The report as a Rich renderable (a table per probe); used by the command line and the TUI screen."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
-    parts = []
+    parts: list[Any] = []
     for probe in report.probes:
         table = Table(title=probe.title, title_justify="left", title_style="bold", show_header=False,
                       box=None, padding=(0, 1), expand=False)

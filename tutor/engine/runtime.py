@@ -20,7 +20,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator, TextIO
 
 from tutor.engine.experiment import Cancelled
 
@@ -143,13 +143,14 @@ class NativeStderrToLog:
     def __init__(self, log_path: Path) -> None:
         self.log_path = log_path
         self._saved_fd: int | None = None
-        self._saved_objects: tuple | None = None
-        self._log = None
+        self._saved_objects: tuple[Any, Any] | None = None
+        self._log: TextIO | None = None
 
     def __enter__(self) -> "NativeStderrToLog":
+        stderr: Any = sys.__stderr__  # None when Python runs without one
         try:
-            sys.__stderr__.flush()
-            fd = sys.__stderr__.fileno()
+            stderr.flush()
+            fd = stderr.fileno()
         except (AttributeError, ValueError, OSError):
             return self  # no real stderr (embedded, captured): nothing to protect
         try:
@@ -158,10 +159,10 @@ class NativeStderrToLog:
         except OSError:  # a home that cannot be written: the log is optional, the messages are dropped
             self._log = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
         self._saved_fd = os.dup(fd)
-        terminal = os.fdopen(os.dup(self._saved_fd), "w", buffering=1, encoding=sys.__stderr__.encoding,
+        terminal = os.fdopen(os.dup(self._saved_fd), "w", buffering=1, encoding=stderr.encoding,
                              errors="replace")
-        self._saved_objects = (sys.__stderr__, sys.stderr)
-        sys.__stderr__ = terminal
+        self._saved_objects = (stderr, sys.stderr)
+        setattr(sys, "__stderr__", terminal)  # setattr: typeshed marks sys.__stderr__ Final
         sys.stderr = terminal
         os.dup2(self._log.fileno(), fd)
         return self
@@ -170,14 +171,15 @@ class NativeStderrToLog:
         if self._saved_fd is None:
             return
         assert self._saved_objects is not None
-        replacement = sys.__stderr__
+        replacement: Any = sys.__stderr__
         try:
             replacement.flush()
         except (OSError, ValueError):
             pass
         os.dup2(self._saved_fd, 2)
         os.close(self._saved_fd)
-        sys.__stderr__, sys.stderr = self._saved_objects
+        setattr(sys, "__stderr__", self._saved_objects[0])
+        sys.stderr = self._saved_objects[1]
         try:
             replacement.close()
         except OSError:

@@ -221,7 +221,7 @@ def memory_demo(p: ParsedParams, ctx: RunContext) -> Result:
 SETTLED = 1e-6  # a state the last step moved by less than this has stopped (a slow creep towards 0 moves more)
 
 
-def _settled(final, move: float) -> str:
+def _settled(final: Any, move: float) -> str:
     """Whether the two runs' states have stopped moving, and where they ended (the values, for one unit)."""
     import numpy as np
 
