@@ -5,9 +5,11 @@ contents, the review screen and the CLI show and ask them. Time is injected, nev
 from __future__ import annotations
 
 import json
+import math
 import random
 import subprocess
 import sys
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import pytest
 
 from tutor import review
 from tutor.cli import main
-from tutor.curriculum import load_curriculum
+from tutor.curriculum import Curriculum, Lesson, load_curriculum
 from tutor.progress import VERSION, LessonShape, ProgressStore
 from tutor.screens.contents import ContentsScreen
 from tutor.screens.review import ReviewScreen, shuffled
@@ -310,7 +312,70 @@ async def test_a_graded_prediction_makes_a_card(make_app, lessons):
     app = make_app(lessons)
     app.clock = lambda: T0
     async with app.run_test(size=(80, 24)) as pilot:
-        app.post_message(Graded("prediction", "tiny", "flow", right=False))
-        app.post_message(Graded("prediction", "tiny", "race", right=True))
+        app.post_message(Graded("prediction", app.curriculum.lessons[0], "flow", right=False))
+        app.post_message(Graded("prediction", app.curriculum.lessons[0], "race", right=True))
         await pilot.pause()
         assert keys(app.progress) == ["prediction tiny flow"]
+
+
+# A lesson with a predict block, shaped as issue 21's other half declares one (tutor/curriculum/predict.py:
+# PredictSpec with id, question, choices of label and explain, choice_for(value)); this branch's curriculum
+# has none yet, so the test brings its own.
+@dataclass(frozen=True)
+class RangeChoice:
+    label: str
+    explain: str
+    max: float
+
+
+@dataclass(frozen=True)
+class Prediction:
+    id: str
+    question: str
+    choices: tuple[RangeChoice, ...]
+
+    def choice_for(self, value: float) -> int | None:
+        return next((i for i, c in enumerate(self.choices) if value < c.max), None)
+
+
+@dataclass(frozen=True)
+class PredictingLesson(Lesson):
+    predictions: tuple[Prediction, ...] = ()
+
+
+FLOW = Prediction("flow", "How much of the gradient reaches the first step?", (
+    RangeChoice("almost none (below 1e-6)", "Fifty factors of 0.5 multiply to about 1e-15.", 1e-6),
+    RangeChoice("a little (1e-6 to 1)", "That needs factors much closer to 1.", 1.0),
+    RangeChoice("more than at the last step", "That is an exploding gradient.", math.inf)))
+
+
+async def test_a_missed_prediction_comes_back_graded_by_the_learners_own_run(tmp_path, lessons):
+    base = load_curriculum(lessons).lessons[0]
+    curriculum = Curriculum([PredictingLesson(**{f: getattr(base, f) for f in ("id", "title", "order", "summary",
+                                                                               "path", "pages")},
+                                              predictions=(FLOW,))])
+    path = tmp_path / "p.json"
+    kept = {"choice": 1, "right": False, "measured": 3.1e-15, "params": {"seq_len": 50}, "at": 1.0}
+    path.write_text(json.dumps({"lessons": {"tiny": {"predictions": {"flow": kept}}}}))
+    store = ProgressStore(path)
+    review.record(store, "prediction", "tiny", "flow", right=False, at=T0)
+    review.record(store, "prediction", "tiny", "unmeasured", right=False, at=T0)  # no run to grade it by
+    assert [card.key for card in review.due(store, curriculum, T0 + DAY)] == ["prediction tiny flow"]
+
+    from tutor.app import TutorApp
+
+    app = TutorApp(curriculum=curriculum, progress=store, load_engine=False, log_path=tmp_path / "tf.log")
+    app.clock = lambda: T0 + DAY
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        asked = screen.query_one(CheckView).check
+        assert asked.question == FLOW.question and asked.choices[int(asked.answer)] == "almost none (below 1e-6)"
+        assert "Your run measured" not in str(screen.query_one("#review-next").render()), "not before the answer"
+        await pilot.press(str(int(asked.answer) + 1))
+        await pilot.pause()
+        assert screen.query_one(CheckView).has_class("-correct")
+        assert str(screen.query_one("#review-next").render()).startswith("Your run measured 3.1e-15. Back in")
+    assert review.due(store, curriculum, T0 + 2 * DAY) == []

@@ -158,11 +158,11 @@ class TutorApp(App[None]):
         first = self.progress.answer(message.lesson.id, message.check_id) is None
         self.progress.record_answer(lesson_shape(message.lesson), message.check_id, message.given, message.correct)
         if first:  # a check's first try is graded for review; answering it again later is practice
-            self.post_message(Graded("check", message.lesson.id, message.check_id, message.correct))
+            self.post_message(Graded("check", message.lesson, message.check_id, message.correct))
 
     @on(Graded)
     def _graded(self, message: Graded) -> None:
-        review.record(self.progress, message.kind, message.lesson, message.item, message.right, self.clock())
+        review.record(self.progress, message.kind, message.lesson.id, message.item, message.right, self.clock())
 
     def _post_save_error(self, text: str | None) -> None:
         self.post_message(ProgressSaveError(text))

@@ -61,10 +61,10 @@ class Answered(Message):
 
 @dataclass
 class Graded(Message):
-    """A first answer was graded: a check's first try, or a prediction the run decided. A wrong one comes back
+    """A first answer was graded: a check's first try, or a prediction its run decided. A wrong one comes back
     for review (:func:`tutor.review.record`)."""
 
     kind: Literal["check", "prediction"]
-    lesson: str  # the lesson's id
-    item: str  # the check's id, or the prediction's
+    lesson: Lesson
+    item: str  # the check's id, or the predict block's
     right: bool

@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Literal
 
 from fsrs import Card as FsrsCard, Rating, Scheduler
 
+from tutor.curriculum.model import CheckSpec
 from tutor.progress.cards import CardAdded, CardReviewed, CardsForgotten, card_key
 
 if TYPE_CHECKING:
-    from tutor.curriculum.model import CheckSpec, Curriculum
+    from tutor.curriculum.model import Curriculum
     from tutor.progress.store import ProgressStore
 
 Kind = Literal["check", "prediction"]
@@ -83,11 +84,11 @@ def cards(store: ProgressStore) -> list[Card]:
 
 
 def due(store: ProgressStore, curriculum: Curriculum, now: datetime) -> list[Card]:
-    """The cards due at ``now`` whose question the curriculum still asks, longest overdue first. A card whose
-    check or prediction is gone is left out quietly; it stays in the store, so a lesson that fails to load
-    today (a typo being fixed) costs the learner nothing."""
+    """The cards due at ``now`` that can be asked, longest overdue first. A card whose check or prediction is
+    gone is left out quietly; it stays in the store, so a lesson that fails to load today (a typo being fixed)
+    costs the learner nothing."""
     now = _utc(now)
-    return [card for card in cards(store) if card.due <= now and asks(curriculum, card)]
+    return [card for card in cards(store) if card.due <= now and question(store, curriculum, card) is not None]
 
 
 def answer(store: ProgressStore, card: Card, right: bool, now: datetime) -> Card:
@@ -102,17 +103,37 @@ def forget(store: ProgressStore, lesson: str | None) -> None:
     store.change(CardsForgotten(lesson))
 
 
-def asks(curriculum: Curriculum, card: Card) -> bool:
-    """Whether the curriculum still has the card's question, in a form the review screen can ask."""
-    if card.kind == "check":
-        return check(curriculum, card) is not None
-    # The curriculum has no predict blocks yet (issue 21's other half): prediction cards are kept and scheduled,
-    # and asked once a lesson can say what the prediction was.
-    return False
+@dataclass(frozen=True)
+class Question:
+    """What the review screen asks for a card: a check as its lesson has it; a prediction as a choice check
+    whose right choice is the one the learner's own run measured, with that measurement to show afterwards."""
+
+    check: CheckSpec
+    measured: str | None = None  # a prediction's: "Your run measured …"
 
 
-def check(curriculum: Curriculum, card: Card) -> CheckSpec | None:
+def question(store: ProgressStore, curriculum: Curriculum, card: Card) -> Question | None:
+    """The card's question as the curriculum asks it now; None where it cannot be asked (gone from its lesson,
+    or a prediction without the learner's measurement to grade it by)."""
     lesson = curriculum.get(card.lesson)
-    if lesson is None or card.kind != "check":
+    if lesson is None:
         return None
-    return next((spec for spec in lesson.checks if spec.id == card.item), None)
+    if card.kind == "check":
+        spec = next((c for c in lesson.checks if c.id == card.item), None)
+        return None if spec is None else Question(spec)
+    # Predict blocks (tutor/curriculum/predict.py's PredictSpec: id, question, choices with label and explain,
+    # choice_for(value)) come with issue 21's other half; a curriculum without them asks no prediction cards.
+    spec = next((p for p in getattr(lesson, "predictions", ()) if p.id == card.item), None)
+    kept = store.lesson(card.lesson).get("predictions", {}).get(card.item, {})
+    if spec is None or "measured" not in kept:
+        return None
+    right = spec.choice_for(kept["measured"])
+    if right is None:  # the block's ranges changed since that run: its value decides nothing now
+        return None
+    check = CheckSpec(spec.id, spec.question, spec.choices[right].explain, right,
+                      tuple(c.label for c in spec.choices))
+    return Question(check, f"Your run measured {_measured(kept['measured'])}.")
+
+
+def _measured(value: float | str) -> str:
+    return value if isinstance(value, str) else f"{value:.3g}"

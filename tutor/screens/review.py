@@ -1,7 +1,8 @@
 """The review screen: each due card asked again, one at a time; the answer reschedules it.
 
 A check comes back as its lesson asks it, with its choices in a new order (so the answer is recalled, not its
-place); a digit picks a choice, as enter does. The card is rescheduled by its first answer here; the check's
+place); a prediction comes back as its question and choices, graded by the learner's own earlier run, whose
+measurement is shown once they have answered. A digit picks a choice, as enter does. The card is rescheduled by its first answer here; the check's
 feedback (right or not, and the explanation) stays until the learner moves on.
 """
 
@@ -63,6 +64,7 @@ class ReviewScreen(Screen[None]):
         self.clock = clock
         self.rng = rng or random.Random()
         self.index = 0
+        self.question: review.Question | None = None  # the card on screen's
         self.answered = False  # the card on screen has been answered (and rescheduled)
 
     def compose(self) -> ComposeResult:
@@ -87,12 +89,12 @@ class ReviewScreen(Screen[None]):
         self.query_one("#review-next", Static).update("")
         body = self.query_one("#review-body", VerticalScroll)
         body.remove_children()
-        check = review.check(self.curriculum, self.card)
-        if check is None:  # due() gives only cards it can ask; the lesson changed under a running app
+        self.question = review.question(self.store, self.curriculum, self.card)
+        if self.question is None:  # due() gives only cards it can ask; the lesson changed under a running app
             self.answered = True
             self.query_one("#review-next", Static).update("This question is no longer in its lesson. n: next")
             return
-        body.mount(CheckView(shuffled(check, self.rng)))
+        body.mount(CheckView(shuffled(self.question.check, self.rng)))
         self.call_after_refresh(self._focus_answer)
         self.refresh_bindings()
 
@@ -112,9 +114,10 @@ class ReviewScreen(Screen[None]):
         for field in self.query("#review-body OptionList, #review-body Input"):
             field.disabled = True  # one answer per card: it has been rescheduled by this one
         last = self.index + 1 == len(self.cards)
+        measured = f"{self.question.measured} " if self.question and self.question.measured else ""
         self.query_one("#review-next", Static).update(
-            f"Back {when(after.due, now)}. " + ("That was the last card: escape for the contents."
-                                                  if last else "n: the next card."))
+            f"{measured}Back {when(after.due, now)}. " + ("That was the last card: escape for the contents."
+                                                            if last else "n: the next card."))
         self.refresh_bindings()
 
     def action_choose(self, number: int) -> None:
