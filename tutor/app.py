@@ -35,10 +35,10 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 
+from tutor import review
 from tutor.curriculum import Curriculum, load_curriculum
 from tutor.engine import runtime
 from tutor.exercises import checker
-from tutor import review
 from tutor.messages import Answered, EngineStatus, Graded, NeedEngine, OpenLesson, PageSeen, ProgressSaveError
 from tutor.paths import tensorflow_log
 from tutor.progress import MARKERS, ProgressStore, lesson_shape

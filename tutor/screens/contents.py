@@ -14,8 +14,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tutor.curriculum import Curriculum
 from tutor import review
+from tutor.curriculum import Curriculum
 from tutor.messages import OpenLesson
 from tutor.progress import ProgressStore, lesson_shape
 
