@@ -20,9 +20,10 @@ import signal
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
-from typing import Iterable, NoReturn
+from typing import Callable, Iterable, NoReturn
 
 from textual import events, on, work
 from textual.app import App, SystemCommand
@@ -34,10 +35,11 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 
+from tutor import review
 from tutor.curriculum import Curriculum, load_curriculum
 from tutor.engine import runtime
 from tutor.exercises import checker
-from tutor.messages import Answered, EngineStatus, NeedEngine, OpenLesson, PageSeen, ProgressSaveError
+from tutor.messages import Answered, EngineStatus, Graded, NeedEngine, OpenLesson, PageSeen, ProgressSaveError
 from tutor.paths import tensorflow_log
 from tutor.progress import MARKERS, ProgressStore, lesson_shape
 from tutor.screens.contents import ContentsScreen
@@ -62,6 +64,8 @@ class TutorApp(App[None]):
         Binding("question_mark", "help", "Help", id="help", tooltip="this help"),
         Binding("m", "cycle_marker", "Marker", show=False, id="marker",
                 tooltip="chart marker: braille, blocks, dots or ascii"),
+        Binding("r", "review", "Review", id="review",
+                tooltip="on the contents: ask again what you missed, when it is due"),
     ]
 
     marker: reactive[str] = reactive("braille")  # how charts draw points; every chart watches it
@@ -86,9 +90,10 @@ class TutorApp(App[None]):
         self._engine_timer: Timer | None = None
         self.lesson_screens: dict[str, Screen] = {}
         self._size_checks = False
+        self.clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)  # the review queue's; tests move it
 
     def on_mount(self) -> None:
-        self.push_screen(ContentsScreen(self.curriculum, self.progress))
+        self.push_screen(ContentsScreen(self.curriculum, self.progress, lambda: self.clock()))
         if self.start_lesson:
             self.open_lesson(self.start_lesson)
         if self.progress.warning:
@@ -150,7 +155,14 @@ class TutorApp(App[None]):
 
     @on(Answered)
     def _answered(self, message: Answered) -> None:
+        first = self.progress.answer(message.lesson.id, message.check_id) is None
         self.progress.record_answer(lesson_shape(message.lesson), message.check_id, message.given, message.correct)
+        if first:  # a check's first try is graded for review; answering it again later is practice
+            self.post_message(Graded("check", message.lesson, message.check_id, message.correct))
+
+    @on(Graded)
+    def _graded(self, message: Graded) -> None:
+        review.record(self.progress, message.kind, message.lesson.id, message.item, message.right, self.clock())
 
     def _post_save_error(self, text: str | None) -> None:
         self.post_message(ProgressSaveError(text))
@@ -234,6 +246,18 @@ class TutorApp(App[None]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(str(self.progress.path), str(self.log_path)))
+
+    def action_review(self) -> None:
+        from tutor.screens.review import ReviewScreen  # noqa: PLC0415 - loads when first asked for
+
+        cards = review.due(self.progress, self.curriculum, self.clock())
+        if cards:
+            self.push_screen(ReviewScreen(self.progress, self.curriculum, cards, lambda: self.clock()))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "review":  # in the footer on the contents, and only while something is due
+            return isinstance(self.screen, ContentsScreen) and self.screen.due_count > 0
+        return True
 
     def action_doctor(self) -> None:
         from tutor.screens.doctor import DoctorScreen  # noqa: PLC0415 - loads when first asked for

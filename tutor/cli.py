@@ -176,8 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     reset = command("reset", _reset, "forget a lesson's progress, or restore an exercise's file")
     reset.add_argument("name", nargs="?", metavar="LESSON|EXERCISE",
-                       help="a lesson: forget its pages and checks (none: every lesson's; settings stay); an "
-                            "exercise: its original file back, yours kept as NAME.py.bak-<time>")
+                       help="a lesson: forget its pages, checks and review cards (none: every lesson's; settings "
+                            "stay); an exercise: its original file back, yours kept as NAME.py.bak-<time>")
     reset.add_argument("-y", "--yes", action="store_true", help="do not ask first (needed without a terminal)")
 
     doctor = command("doctor", _doctor, "what this machine gives the tutor: versions, device, terminal",
@@ -240,6 +240,12 @@ def _list(args: argparse.Namespace) -> int:
 
     done, total = workspace.passed_count(progress)
     print(f"    exercises: {done} of {total} passed (rnn-tutor exercises)")
+    from datetime import datetime, timezone
+
+    from tutor import review
+
+    due = len(review.due(progress, curriculum, datetime.now(timezone.utc)))
+    print(f"    review: {due} due (r on the tutor's contents asks them)")
     for error in curriculum.errors:
         print(f"error: {error}", file=sys.stderr)
     return 0 if curriculum.lessons or not curriculum.errors else EXIT_FAILED
@@ -261,6 +267,7 @@ def _reset(args: argparse.Namespace) -> int:
 def reset_progress(lesson_id: str | None, assume_yes: bool = False) -> int:
     """Forget the progress of one lesson (or of all, with None) after asking; returns the exit status.
     Refuses to ask where there is no terminal to answer (exit 2) unless ``assume_yes``."""
+    from tutor import review
     from tutor.curriculum import load_curriculum
     from tutor.progress import ProgressStore
 
@@ -279,13 +286,14 @@ def reset_progress(lesson_id: str | None, assume_yes: bool = False) -> int:
             print(f"rnn-tutor reset: not asking without a terminal; add --yes to reset {what}", file=sys.stderr)
             return EXIT_USAGE
         try:
-            reply = input(f"Forget the pages seen and checks answered of {what}? [y/N] ")
+            reply = input(f"Forget the pages seen, checks answered and review cards of {what}? [y/N] ")
         except EOFError:
             reply = ""
         if reply.strip().lower() not in ("y", "yes"):
             print("Nothing was reset.")
             return EXIT_FAILED
     progress.reset(lesson_id)
+    review.forget(progress, lesson_id)
     if not progress.flush(timeout=10.0):
         print(f"rnn-tutor reset: {progress.save_error or 'the progress file could not be written'}",
               file=sys.stderr)

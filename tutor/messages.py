@@ -5,6 +5,7 @@ they bubble up from whoever posts them, so no screen or widget calls into the Ap
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from textual.message import Message
 
@@ -56,3 +57,14 @@ class Answered(Message):
     check_id: str
     given: float | int
     correct: bool
+
+
+@dataclass
+class Graded(Message):
+    """A first answer was graded: a check's first try, or a prediction its run decided. A wrong one comes back
+    for review (:func:`tutor.review.record`)."""
+
+    kind: Literal["check", "prediction"]
+    lesson: Lesson
+    item: str  # the check's id, or the predict block's
+    right: bool

@@ -1,17 +1,18 @@
 """The shape of progress.json, and how its text becomes clean data.
 
-Shape (version 2)::
+Shape (version 3)::
 
-    {"version": 2, "last_lesson": str | null, "last_lesson_at": float,
+    {"version": 3, "last_lesson": str | null, "last_lesson_at": float,
      "settings": {"marker": one of MARKERS},
      "lessons": {ID: {"pages_seen": [int >= 0], "last_page": int >= 0, "updated": float, "done": bool,
                       "checks": {CHECK_ID: {"answer": finite number, "correct": bool}}}},
-     "exercises": {NAME: {"passed_at": float, "hints": int >= 0}}}
+     "exercises": {NAME: {"passed_at": float, "hints": int >= 0}},
+     "review": {KEY: a review card, see tutor.progress.cards}}
 
-Version 1 (before 2026-11-29) had no ``exercises`` (their status was kept in ``exercises/.status.json``); it
-loads unchanged. **Versions only add**: a section or key that this version does not know is kept as it is
-and written back, so an older instance running beside a newer one loses nothing of the newer one's, and the
-version number written is never lowered. A later version must therefore not change what an existing key means.
+Version 2 had no ``review`` section; version 1 (before 2026-11-29) had no ``exercises`` either (their status
+was kept in ``exercises/.status.json``). Both load unchanged. **Versions only add**: a section or key that
+this version does not know is kept as it is and written back, so an older instance running beside a newer one
+loses nothing of the newer one's, and the version number written is never lowered. A later version must therefore not change what an existing key means.
 
 Reading is typed: every known field is checked, what is valid is kept, and what is not is named in the
 problems list (the store then moves the file aside and tells the learner).
@@ -23,7 +24,7 @@ import json
 import math
 from typing import Any
 
-VERSION = 2
+VERSION = 3
 MARKERS = ("braille", "blocks", "dots", "ascii")
 _MAX_PAGE = 10_000  # no lesson has this many pages; a bigger number is damage, not progress
 MAX_HINTS = 100
@@ -35,7 +36,7 @@ class DamagedFile(ValueError):
 
 def fresh() -> dict[str, Any]:
     return {"version": VERSION, "last_lesson": None, "last_lesson_at": 0.0, "lessons": {},
-            "settings": {"marker": "braille"}, "exercises": {}}
+            "settings": {"marker": "braille"}, "exercises": {}, "review": {}}
 
 
 def is_int(value: Any) -> bool:
@@ -108,6 +109,9 @@ def parse(text: str) -> tuple[dict[str, Any], list[str]]:
                 problems.append(f"exercise {name!r} is not an object")
     else:
         problems.append("exercises is not an object")
+    from tutor.progress.cards import parse_review  # noqa: PLC0415 - cards imports this module's helpers
+
+    data["review"] = parse_review(raw.get("review", {}), problems)
     return data, problems
 
 

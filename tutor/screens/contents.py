@@ -1,7 +1,10 @@
-"""The first screen: every lesson with its number, title and progress; the cursor where the learner left off."""
+"""The first screen: every lesson with its number, title and progress; the cursor where the learner left off;
+and, when review cards are due, how many (r asks them, on the review screen)."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+from typing import Callable
 
 from rich.text import Text
 from textual import on
@@ -11,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tutor import review
 from tutor.curriculum import Curriculum
 from tutor.messages import OpenLesson
 from tutor.progress import ProgressStore, lesson_shape
@@ -19,16 +23,21 @@ MARKS = {"not started": " ", "in progress": "…", "done": "✓"}
 
 
 class ContentsScreen(Screen[None]):
-    """Reads the curriculum and the progress it is given; opening a lesson is an :class:`OpenLesson` message."""
+    """Reads the curriculum and the progress it is given; opening a lesson is an :class:`OpenLesson` message.
+    ``clock`` says what is due (tests move it)."""
 
-    def __init__(self, curriculum: Curriculum, progress: ProgressStore) -> None:
+    def __init__(self, curriculum: Curriculum, progress: ProgressStore,
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
         super().__init__()
         self.curriculum = curriculum
         self.progress = progress
+        self.clock = clock
+        self.due_count = 0
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield Static("Contents — choose a lesson and press enter. ? for keys, q to quit.", id="contents-intro")
+        yield Static("", id="review-due", markup=False)
         yield OptionList(id="lessons")
         yield Static("", id="lesson-summary", markup=False)
         with VerticalScroll(id="lesson-errors-box"):  # focusable (tab), so a long list scrolls by keyboard
@@ -53,6 +62,11 @@ class ContentsScreen(Screen[None]):
         self.refresh_lessons()
 
     def refresh_lessons(self) -> None:
+        self.due_count = len(review.due(self.progress, self.curriculum, self.clock()))
+        due = self.query_one("#review-due", Static)
+        due.display = self.due_count > 0
+        due.update(f"Review · {self.due_count} due — r asks them again")
+        self.refresh_bindings()
         options = self.query_one("#lessons", OptionList)
         lessons = self.curriculum.lessons
         options.clear_options()

@@ -63,8 +63,8 @@ class HelpScreen(ModalScreen[None]):
                           (palette, "command palette: jump to any lesson; the doctor"),
                           *key_rows(self.app.BINDINGS, display)]:
             table.add_row(key, what)
-        with Vertical(id="help-box"):
-            yield Static("Keys", id="help-title")
+        with Vertical(id="help-box") as box:
+            box.border_title = "Keys"  # in the border, not a line of its own: the box fits 80×24 without scrolling
             yield Static(table, id="help-keys")
             yield Static(Text(f"Progress is saved in {self.progress_path}\n"
                               f"TensorFlow's messages go to {self.log_path}"), id="help-paths")
