@@ -129,3 +129,74 @@ def test_a_class_never_predicted_scores_zero_not_nan():
     rows = sc.per_class(sc.confusion(np.array([0, 1]), np.array([0, 0])))
     assert rows[1] == {"class": "ie", "precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1}
     assert rows[2]["support"] == 0 and rows[2]["f1"] == 0.0
+
+
+# -- message passing ---------------------------------------------------------------------------------------
+def run(name, **params):
+    return registry.run(name, params, RunContext())
+
+
+def test_graphs_have_the_shape_their_name_says():
+    from tutor.engine.experiments.beyond import hop_distances, make_graph
+
+    path, n, _ = make_graph("path", 5)
+    assert n == 5 and path.sum(axis=1).tolist() == [1, 2, 2, 2, 1]
+    ring, _, _ = make_graph("ring", 5)
+    assert ring.sum(axis=1).tolist() == [2] * 5 and hop_distances(ring, 0) == [0, 1, 2, 2, 1]
+    star, _, _ = make_graph("star", 5)
+    assert star.sum(axis=1).tolist() == [4, 1, 1, 1, 1] and hop_distances(star, 1) == [1, 0, 2, 2, 2]
+    grid, n, picture = make_graph("grid", 10)  # the nearest square: 3 × 3
+    assert n == 9 and len(picture) == 3 and hop_distances(grid, 0) == [0, 1, 2, 1, 2, 3, 2, 3, 4]
+    assert all(np.array_equal(a, a.T) for a in (path, ring, star, grid))
+
+
+@pytest.mark.parametrize("graph", ["path", "ring", "star", "grid"])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_source_reaches_one_hop_further_each_step(graph, seed):
+    result = run("message-passing", graph=graph, nodes=16, steps=5, seed=seed, source=2)
+    influence = np.array(result["influence"])
+    for v, d in enumerate(result["distance"]):
+        assert np.all(influence[:min(d, 6), v] == 0), f"node {v} heard before step {d}"
+        if d <= 5:
+            assert np.all(influence[d:, v] > 0), f"node {v} at {d} hops has not heard by step {d}"
+    assert result["first_reached"] == [d if d <= 5 else None for d in result["distance"]]
+    assert "one hop per step" in result["summary"]
+
+
+def test_influence_is_the_derivative_a_finite_difference_measures():
+    from tutor.engine.experiments.beyond import GatedGraph, make_graph
+
+    adjacency, n, _ = make_graph("ring", 6)
+    layer = GatedGraph(4, seed=3)
+    rng = np.random.default_rng(0)
+    h = rng.normal(0, 0.5, (n, 4))
+    d = np.zeros((n, 4))
+    d[0] = rng.standard_normal(4)
+    eps = 1e-6
+    plus, minus, tangent = h + eps * d, h - eps * d, d
+    for _ in range(3):
+        h, tangent = layer.step(adjacency, h, tangent)
+        plus, _ = layer.step(adjacency, plus)
+        minus, _ = layer.step(adjacency, minus)
+    assert np.allclose((plus - minus) / (2 * eps), tangent, atol=1e-8)
+
+
+def test_message_passing_clamps_what_the_graph_cannot_hold():
+    result = run("message-passing", graph="grid", nodes=20, source=30, steps=2)
+    assert result["nodes"] == 16 and result["source"] == 15
+    assert result["set_params"] == {"nodes": 16, "source": 15}
+    # a corner of a 4 × 4 grid: 1 + 2 + 3 nodes within 2 hops, the opposite corner 6 hops away
+    assert "6 of 16 nodes had heard from node 15; 10 lie more than 2 hops away (the farthest, 6)" \
+        in result["summary"]
+
+
+def test_message_passing_stops_when_cancelled():
+    from tutor.engine.experiment import Cancelled
+
+    with pytest.raises(Cancelled):
+        registry.run("message-passing", {}, RunContext(is_cancelled=lambda: True))
+
+
+def test_message_passing_refuses_a_graph_it_does_not_know():
+    with pytest.raises(ParamError):
+        registry.get("message-passing").validate({"graph": "tree"})

@@ -22,6 +22,7 @@ _MODULES = (
     "tutor.engine.experiments.gru",
     "tutor.engine.experiments.applications",
     "tutor.engine.experiments.from_scratch",
+    "tutor.engine.experiments.beyond",
 )
 _REGISTRY: dict[str, Experiment] = {}
 _loaded = False
