@@ -79,8 +79,8 @@ def shift_crop(x: np.ndarray, shift: int, rng: np.random.Generator) -> np.ndarra
     n, width = x.shape
     if not 0 <= shift < width:
         raise ValueError(f"shift must be 0 to {width - 1}, got {shift}")
-    starts = rng.integers(0, shift + 1, size=n)
-    return x[np.arange(n)[:, None], starts[:, None] + np.arange(width - shift)]
+    starts = rng.integers(0, shift + 1, size=(n, 1))
+    return x[np.arange(n)[:, None], starts + np.arange(width - shift)]
 
 
 def junction_crop(x: np.ndarray, min_length: int, rng: np.random.Generator,

@@ -47,13 +47,14 @@ def hop_distances(adjacency: Any, source: int) -> list[int | None]:
     """Breadth-first distance of every node from ``source`` (None if it cannot be reached)."""
     distance: list[int | None] = [None] * len(adjacency)
     distance[source] = 0
-    frontier = [source]
+    frontier, hops = [source], 0
     while frontier:
+        hops += 1
         nxt = []
         for u in frontier:
             for v in map(int, adjacency[u].nonzero()[0]):
                 if distance[v] is None:
-                    distance[v] = distance[u] + 1
+                    distance[v] = hops
                     nxt.append(v)
         frontier = nxt
     return distance
