@@ -21,6 +21,8 @@ def make_graph(kind: str, nodes: int) -> tuple[Any, int, list[str]]:
     ``path``: 0 — 1 — … — n−1; ``ring``: the path closed into a loop; ``star``: node 0 joined to every
     other; ``grid``: a side × side lattice, side = round(√nodes), numbered row by row (so the grid may use
     a different number of nodes than asked)."""
+    import textwrap
+
     import numpy as np
 
     if kind == "grid":
@@ -36,7 +38,8 @@ def make_graph(kind: str, nodes: int) -> tuple[Any, int, list[str]]:
             picture = [f"0 joined to each of 1..{n - 1}"]
         else:
             edges = [(v, v + 1) for v in range(n - 1)] + ([(n - 1, 0)] if kind == "ring" and n > 2 else [])
-            picture = [" — ".join(str(v) for v in range(n)) + (" — (back to 0)" if kind == "ring" else "")]
+            line = " — ".join(str(v) for v in range(n)) + (" — (back to 0)" if kind == "ring" else "")
+            picture = textwrap.wrap(line, 68, break_on_hyphens=False)
     adjacency = np.zeros((n, n))
     for a, b in edges:
         adjacency[a, b] = adjacency[b, a] = 1.0  # undirected: a message travels each edge both ways
@@ -119,6 +122,8 @@ def _cell(value: float) -> str:
     ],
 )
 def message_passing(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
+    import textwrap
+
     import numpy as np
 
     adjacency, n, picture = make_graph(p["graph"], p["nodes"])
@@ -163,10 +168,10 @@ def message_passing(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
         side = round(n ** 0.5)
         layout = [" ".join(f"{first_text[r * side + c]:>3}" for c in range(side)) for r in range(side)]
     else:
-        layout = ["  ".join(f"{v}:{first_text[v]}" for v in range(n))]
+        layout = textwrap.wrap("   ".join(f"{v}:{first_text[v]}" for v in range(n)), 68)  # node:step pairs
     text = ["The graph (node numbers):", *picture, "",
-            "The step at which each node's state first depends on the source ('-': not within "
-            f"{steps} steps):", *layout, "",
+            "The step at which each node's state first depends on the source",
+            f"('-': not within {steps} steps):", *layout, "",
             "Influence on each node (rows) after each step (columns); 0 = exactly none:",
             *step_grid([(f"node {v}", influence[:, v].tolist()) for v in range(n)], 6, _cell)]
 
