@@ -107,8 +107,8 @@ def junction_crop(x: np.ndarray, min_length: int, rng: np.random.Generator,
 
 
 def one_hot(x: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-    """Codes (n, T) → (n, T, 4) float32; with a mask, padded steps are all zeros. Token ids (1..4 with 0 for
-    padding) are accepted when a mask is given."""
+    """Codes 0..3 (n, T) → (n, T, 4) float32. Given a mask, ``x`` holds token ids (bases 1..4, padding 0,
+    as :func:`junction_crop` returns them) and padded steps become all zeros."""
     codes = x - 1 if mask is not None else x
     out = np.zeros((*x.shape, 4), dtype=np.float32)
     real = mask if mask is not None else np.ones(x.shape, dtype=bool)
@@ -118,7 +118,8 @@ def one_hot(x: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
 
 def kmer_counts(x: np.ndarray, k: int, mask: np.ndarray | None = None) -> np.ndarray:
     """How often each of the 4^k k-mers occurs in each window, divided by the number of k-mers in it (so
-    windows of different lengths compare); where a base sits is lost. (n, T) codes → (n, 4^k) float32."""
+    windows of different lengths compare); where a base sits is lost. (n, T) codes → (n, 4^k) float32;
+    given a mask, ``x`` holds token ids as for :func:`one_hot` and only k-mers of real bases count."""
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     codes = x - 1 if mask is not None else x
@@ -213,8 +214,8 @@ def table_lines(matrix: np.ndarray, names: tuple[str, ...] = CLASSES) -> list[st
     """The per-class table and the confusion matrix as text lines (fits 80 columns)."""
     lines = [f"{'class':<18}{'precision':>10}{'recall':>9}{'F1':>7}{'windows':>9}"]
     for row in per_class(matrix, names):
-        label = f"{row['class']} ({CLASS_NAMES.get(str(row['class']), '')})" if row["class"] in CLASS_NAMES \
-            else str(row["class"])
+        name = str(row["class"])
+        label = f"{name} ({CLASS_NAMES[name]})" if name in CLASS_NAMES else name
         lines.append(f"{label:<18}{row['precision']:>10.2f}{row['recall']:>9.2f}{row['f1']:>7.2f}"
                      f"{row['support']:>9}")
     lines += ["", "confusion (rows: true class, columns: predicted)",
