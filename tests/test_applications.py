@@ -44,7 +44,7 @@ def test_text_is_genesis_and_exodus():
 def test_files_match_the_checksums_in_data_md():
     doc = (DATA_DIR / "DATA.md").read_text()
     listed = dict((name, digest) for digest, name in re.findall(r"^([0-9a-f]{64})  (\S+)$", doc, re.M))
-    assert set(listed) == {"co2_monthly.csv", "sunspots_yearly.csv", "kjv_genesis_exodus.txt"}
+    assert {"co2_monthly.csv", "sunspots_yearly.csv", "kjv_genesis_exodus.txt"} <= set(listed)
     for name, digest in listed.items():
         assert hashlib.sha256((DATA_DIR / name).read_bytes()).hexdigest() == digest, name
 

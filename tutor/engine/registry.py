@@ -26,6 +26,7 @@ _MODULES = (
     "tutor.engine.experiments.applications.char_rnn",
     "tutor.engine.experiments.applications.seq2seq",
     "tutor.engine.experiments.from_scratch",
+    "tutor.engine.experiments.beyond",
 )
 _REGISTRY: dict[str, Experiment] = {}
 _loaded = False
