@@ -25,6 +25,8 @@ from tutor.exercises.checker import check
 from tutor.engine.scratch import GRU, LSTM, SimpleRNN, init_weights
 from tutor.progress import ProgressStore
 
+from .conftest import QA_STATUS
+
 NAMES = [e.name for e in EXERCISES]
 
 
@@ -213,17 +215,7 @@ def test_check_via_the_installed_command_exits_0_1_2(private_home):
 
 
 # -- the status, kept in the progress store (QA b1e7222 rows 3, 8, 9) -----------------------------------------
-BAD_STATUS = {
-    "passed-null": '{"passed": null}',
-    "passed-list": '{"passed": []}',
-    "passed-string": '{"passed": "rnn_step lstm_step gru_step"}',
-    "hints-string": '{"passed": {}, "hints": {"rnn_step": "x"}}',
-    "hints-list": '{"passed": {}, "hints": []}',
-    "hints-huge": '{"passed": {}, "hints": {"rnn_step": 1e400}}',
-}
-
-
-@pytest.mark.parametrize("text", BAD_STATUS.values(), ids=BAD_STATUS.keys())
+@pytest.mark.parametrize("text", QA_STATUS.values(), ids=QA_STATUS.keys())
 def test_every_command_works_on_a_damaged_status_file(private_home, capsys, text):
     workspace.ensure()
     (private_home / "exercises" / ".status.json").write_text(text)

@@ -15,7 +15,7 @@ import pytest
 
 from tutor.progress import LessonShape, ProgressStore
 
-from .conftest import Notified, toasts, wait_until
+from .conftest import QA_STATUS, Notified, toasts, wait_until
 
 SHAPE = LessonShape("gru", pages=4, check_ids=("a",))
 OTHER = LessonShape("lstm", pages=3, check_ids=())
@@ -408,17 +408,6 @@ def test_the_old_status_file_is_imported_once(tmp_path):
     assert saved["rnn_step"]["passed_at"] == time.mktime((2026, 11, 28, 10, 0, 0, 0, 0, -1))
     store.forget_pass("rnn_step")
     assert store.flush() and not ProgressStore(path).exercise_passed("rnn_step"), "not imported a second time"
-
-
-QA_STATUS = {  # QA b1e7222 rows 3 and 9: every one crashed a command or lost passes silently
-    "passed-null": '{"passed": null}',
-    "passed-list": '{"passed": []}',
-    "passed-string": '{"passed": "rnn_step lstm_step gru_step"}',
-    "hints-string": '{"passed": {}, "hints": {"rnn_step": "x"}}',
-    "hints-list": '{"passed": {}, "hints": []}',
-    "hints-huge": '{"passed": {}, "hints": {"rnn_step": 1e400}}',
-    "garbage": "garbage{",
-}
 
 
 @pytest.mark.parametrize("text", QA_STATUS.values(), ids=QA_STATUS.keys())

@@ -62,14 +62,19 @@ def write_atomic(dest: Path, text: str) -> None:
         raise
 
 
-def move_aside(path: Path, label: str) -> Path:
-    """Rename a damaged or superseded file to ``NAME.<label>-<time>`` beside it (kept, never deleted) and
-    return the new path; a second one in the same second gets ``-2``, and so on."""
+def beside(path: Path, label: str) -> Path:
+    """A free name ``NAME.<label>-<time>`` beside ``path``; a second one in the same second gets ``-2``, and so on."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    kept = path.with_name(f"{path.name}.{label}-{stamp}")
+    free = path.with_name(f"{path.name}.{label}-{stamp}")
     n = 1
-    while kept.exists():
+    while free.exists():
         n += 1
-        kept = path.with_name(f"{path.name}.{label}-{stamp}-{n}")
+        free = path.with_name(f"{path.name}.{label}-{stamp}-{n}")
+    return free
+
+
+def move_aside(path: Path, label: str) -> Path:
+    """Rename a damaged or superseded file to a free name beside it (kept, never deleted); return that name."""
+    kept = beside(path, label)
     os.replace(path, kept)
     return kept

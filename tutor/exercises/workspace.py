@@ -7,12 +7,11 @@ progress store (:class:`tutor.progress.ProgressStore`), the same one the app wri
 from __future__ import annotations
 
 import shutil
-import time
 from importlib import resources
 from pathlib import Path
 
 from tutor.exercises.catalogue import BY_NAME, EXERCISES, Exercise
-from tutor.paths import exercises_dir, write_atomic
+from tutor.paths import beside, exercises_dir, write_atomic
 from tutor.progress import ProgressStore
 
 
@@ -61,12 +60,7 @@ def reset(name: str, store: ProgressStore) -> Path | None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     backup = None
     if dest.exists():
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        backup = dest.with_name(f"{dest.name}.bak-{stamp}")
-        n = 1
-        while backup.exists():
-            n += 1
-            backup = dest.with_name(f"{dest.name}.bak-{stamp}-{n}")
+        backup = beside(dest, "bak")
         shutil.copy2(dest, backup)
     write_atomic(dest, template(name).read_text(encoding="utf-8"))
     store.forget_pass(name)  # the file is the stub again: its status says "to do" until it passes anew
