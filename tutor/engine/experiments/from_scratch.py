@@ -79,7 +79,7 @@ def gradient_errors(cell: str, units: int, seq_len: int, eps: float, seed: int, 
     the numbers near w)."""
     import numpy as np
 
-    from tutor.engine.scratch import CELLS, init_weights, relative_error
+    from tutor.engine.scratch import CELL_CLASSES, init_weights, relative_error
 
     rng = np.random.default_rng(seed)
     weights = init_weights(cell, FEATURES, units, rng)
@@ -90,10 +90,10 @@ def gradient_errors(cell: str, units: int, seq_len: int, eps: float, seed: int, 
     dh = dh.astype(dtype)
 
     def loss() -> float:
-        model = CELLS[cell](arrays["kernel"], arrays["recurrent_kernel"], arrays["bias"], dtype=dtype)
+        model = CELL_CLASSES[cell](arrays["kernel"], arrays["recurrent_kernel"], arrays["bias"], dtype=dtype)
         return np.sum(model.forward(arrays["inputs"]) * dh, dtype=dtype)  # summed in dtype: its rounding counts
 
-    model = CELLS[cell](arrays["kernel"], arrays["recurrent_kernel"], arrays["bias"], dtype=dtype)
+    model = CELL_CLASSES[cell](arrays["kernel"], arrays["recurrent_kernel"], arrays["bias"], dtype=dtype)
     model.forward(arrays["inputs"])
     analytic = model.backward(dh)
     errors = {}
