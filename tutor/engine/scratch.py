@@ -102,6 +102,16 @@ class _Cell:
             return np.zeros((batch, self.units), self.dtype)
         return self._array(name, state, (batch, self.units))
 
+    def _step(self, xw_t: np.ndarray, state: State) -> tuple[np.ndarray, State, dict[str, np.ndarray]]:
+        """One step from its input projection xw_t = x_t W + b: (h_t, the state after it, the step's
+        ``internals``)."""
+        raise NotImplementedError
+
+    def _backward(self, x: np.ndarray, dh: np.ndarray, carry: State,
+                  truncate: int | None) -> dict[str, np.ndarray]:
+        """BPTT from the gradient ``carry`` reaching the final state; sets ``d_initial_state``."""
+        raise NotImplementedError
+
     def step(self, x_t: Any, state: State | None = None) -> tuple[np.ndarray, State]:
         """One step from ``state`` (zeros for None): x_t (batch, features) → (h_t, the state after it)."""
         x_t = self._array("x_t", x_t, (None, self.features))
@@ -146,7 +156,7 @@ class _Cell:
         h0 = self._initial_state[0] if isinstance(self._initial_state, tuple) else self._initial_state
         return _previous(h0, self.internals["h"])
 
-    def _weight_gradients(self, x: np.ndarray, d_input: np.ndarray, d_recurrent: np.ndarray,
+    def _weight_gradients(self, x: np.ndarray, h_prev: np.ndarray, d_input: np.ndarray, d_recurrent: np.ndarray,
                           total: np.ndarray) -> dict[str, np.ndarray]:
         """From the gradients at every step's input and recurrent projections (batch, time, gates·U) to those
         of the inputs and weights: one matrix product each, over all steps at once."""
@@ -157,7 +167,7 @@ class _Cell:
         return {
             "inputs": d_input @ self.kernel.T,
             "kernel": rows(x).T @ rows(d_input),
-            "recurrent_kernel": rows(self._h_prev()).T @ rows(d_recurrent),
+            "recurrent_kernel": rows(h_prev).T @ rows(d_recurrent),
             "bias": d_input.sum(axis=(0, 1)),
         }
 
@@ -181,7 +191,7 @@ class SimpleRNN(_Cell):
             if self._cut(t, steps, truncate):
                 carry = np.zeros_like(carry)
         d_pre = total * d_pre_d_h
-        grads = self._weight_gradients(x, d_pre, d_pre, total)
+        grads = self._weight_gradients(x, self._h_prev(), d_pre, d_pre, total)
         self.d_initial_state = carry
         return grads
 
@@ -226,7 +236,7 @@ class LSTM(_Cell):
             carry_h, carry_c = dz[:, t] @ self.recurrent_kernel.T, dc * f[:, t]
             if self._cut(t, steps, truncate):
                 carry_h, carry_c = np.zeros_like(carry_h), np.zeros_like(carry_c)
-        grads = self._weight_gradients(x, dz, dz, total)
+        grads = self._weight_gradients(x, self._h_prev(), dz, dz, total)
         self.d_initial_state = (carry_h, carry_c)
         return grads
 
@@ -256,25 +266,26 @@ class GRU(_Cell):
                   truncate: int | None) -> dict[str, np.ndarray]:
         inn = self.internals
         z, r, cand, rec_h = (inn[k] for k in ("update_gate", "reset_gate", "candidate", "recurrent_candidate"))
-        batch, steps, _ = x.shape
+        steps, u = x.shape[1], self.units
         # Every step's local derivatives, before the loop: with d = ∂L/∂h_t, the gradients at the
-        # pre-activations of z, r and h̃ are d times these; at the recurrent projection, the h̃ block is also
-        # scaled by r (the reset gate multiplies h_{t−1} R_h + b'_h).
+        # pre-activations of z, r and h̃ are d times these. At the recurrent projection the h̃ block is also
+        # scaled by r (the reset gate multiplies h_{t−1} R_h + b'_h); the input projection's is not.
+        h_prev = self._h_prev()
         d_cand = (1.0 - z) * (1.0 - cand ** 2)
-        d_z = (self._h_prev() - cand) * z * (1.0 - z)
+        d_z = (h_prev - cand) * z * (1.0 - z)
         d_r = d_cand * rec_h * r * (1.0 - r)
-        local_input = np.concatenate([d_z, d_r, d_cand], axis=-1)
         local_recurrent = np.concatenate([d_z, d_r, d_cand * r], axis=-1)
+        d_recurrent = np.empty_like(local_recurrent)
         total = np.empty_like(dh)
         for t in range(steps - 1, -1, -1):
             total[:, t] = d = dh[:, t] + carry
-            d_rec = np.concatenate([d, d, d], axis=1) * local_recurrent[:, t]
+            d_recurrent[:, t] = d_rec = np.concatenate([d, d, d], axis=1) * local_recurrent[:, t]
             carry = d * z[:, t] + d_rec @ self.recurrent_kernel.T
             if self._cut(t, steps, truncate):
                 carry = np.zeros_like(carry)
-        d3 = np.concatenate([total, total, total], axis=-1)
-        d_input, d_recurrent = d3 * local_input, d3 * local_recurrent
-        grads = self._weight_gradients(x, d_input, d_recurrent, total)
+        d_input = d_recurrent.copy()  # the z and r blocks are the same at both projections
+        d_input[..., 2 * u:] = total * d_cand
+        grads = self._weight_gradients(x, h_prev, d_input, d_recurrent, total)
         grads["bias"] = np.stack([grads["bias"], d_recurrent.sum(axis=(0, 1))])  # input row, recurrent row
         self.d_initial_state = carry
         return grads
@@ -327,7 +338,7 @@ def recurrent_block_spectra(cell: str, recurrent: np.ndarray) -> list[dict[str, 
     gate, so these — not the singular values of the whole non-square kernel — describe the recurrence."""
     recurrent = np.asarray(recurrent, dtype=np.float64)
     units = recurrent.shape[0]
-    rows = []
+    rows: list[dict[str, float | str]] = []
     for k, name in enumerate(GATE_NAMES[cell]):
         block = recurrent[:, k * units: (k + 1) * units]
         sv = np.linalg.svd(block, compute_uv=False)
