@@ -182,7 +182,7 @@ class SimpleRNN(_Cell):
 
     def _backward(self, x: np.ndarray, dh: np.ndarray, carry: np.ndarray,
                   truncate: int | None) -> dict[str, np.ndarray]:
-        batch, steps, _ = x.shape
+        steps = x.shape[1]
         d_pre_d_h = 1.0 - self.internals["h"] ** 2  # tanh' of every step
         total = np.empty_like(dh)  # ∂L/∂h_t: direct, and through h_{t+1}
         for t in range(steps - 1, -1, -1):
@@ -217,7 +217,7 @@ class LSTM(_Cell):
     def _backward(self, x: np.ndarray, dh: np.ndarray, carry: State, truncate: int | None) -> dict[str, np.ndarray]:
         inn = self.internals
         i, f, g, o, c = (inn[k] for k in ("input_gate", "forget_gate", "candidate", "output_gate", "c"))
-        batch, steps, _ = x.shape
+        steps = x.shape[1]
         # Every step's local derivatives, before the loop. With d = ∂L/∂h_t and dc = ∂L/∂c_t:
         #   dc = (dc carried from c_{t+1}) + d ⊙ o ⊙ (1 − tanh²c_t)
         #   dz_i = dc ⊙ g ⊙ i(1 − i),  dz_f = dc ⊙ c_{t−1} ⊙ f(1 − f),  dz_c = dc ⊙ i ⊙ (1 − g²),
