@@ -31,10 +31,13 @@ _device: str | None = None
 
 
 def prepare_environment() -> None:
-    """Settings TensorFlow reads at import time. The learner's own values win."""
+    """Settings TensorFlow and NumPy read at import time (so: before either loads). The learner's own values win."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # no INFO/WARNING chatter from C++
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # bit-stable results across runs on CPU
+    # NumPy's BLAS (read when NumPy loads): the engine's products are lesson-sized, where a second thread costs
+    # more than it saves, and on a busy 2-core machine waiting for it costs milliseconds (tests/bench_scratch.py).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def tensorflow() -> ModuleType:

@@ -10,19 +10,26 @@ layer's weights load unchanged and ours load back into Keras:
   projection, row 1 for the recurrent one; gate order z, r, h;
   h̃_t = tanh(x W_h + b_h + r ⊙ (h_{t-1} R_h + b'_h)),  h_t = z ⊙ h_{t-1} + (1 − z) ⊙ h̃_t
 
-``forward(x)`` takes (batch, time, features) and returns every hidden state (batch, time, units), starting from
-zeros. ``backward(dh)`` takes ∂L/∂h_t for every step (the direct part) and returns the gradients of
-L = Σ h · dh with respect to ``inputs``, ``kernel``, ``recurrent_kernel`` and ``bias``. Everything is vectorised
-over the batch; the only Python loop is over time, which the recurrence makes sequential. After a pass,
+``step(x_t, state)`` is one step of the cell, as lesson 7 writes it: x_t (batch, features) and the state before
+it (h, or the pair (h, c) for the LSTM) give (h_t, the state after it). ``forward(x)`` runs that step over a
+sequence (batch, time, features), from zeros or from ``initial_state``, and returns every hidden state (batch,
+time, units); only the input projection x_t W + b, which does not depend on the state, is computed for all
+steps at once before the loop. ``backward(dh)`` takes ∂L/∂h_t for every step (the direct part) and returns the
+gradients of L = Σ h · dh with respect to ``inputs``, ``kernel``, ``recurrent_kernel`` and ``bias``; it keeps
+that of the initial state in ``d_initial_state``. Its loop over time runs only what the recurrence makes
+sequential, the gradient carried to the step before: every step's local derivatives are computed before the
+loop and the weight gradients after it, each in one vectorised operation over all steps. After a pass,
 ``internals`` holds the per-step quantities the lessons draw (gates, cell state, pre-activations, and, after
 ``backward``, ∂L/∂h_t including the recurrent path).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
+
+State = Any  # h (batch, units), or (h, c) for the LSTM
 
 
 def sigmoid(a: np.ndarray) -> np.ndarray:
@@ -38,8 +45,14 @@ def _check_shape(name: str, array: np.ndarray, expected: tuple) -> None:
         raise ValueError(f"{name} must have shape {shown}, got {tuple(array.shape)}")
 
 
+def _previous(first: np.ndarray, seq: np.ndarray) -> np.ndarray:
+    """(batch, time, ·): the value before each step — ``first`` before step 0, then seq[:, t − 1]."""
+    return np.concatenate([first[:, None], seq[:, :-1]], axis=1)
+
+
 class _Cell:
-    """Shared weight handling, shape checks and the backward driver."""
+    """What the three cells share: weights and shape checks, the loop over time, and the weight gradients.
+    A cell adds ``_step`` (one step from the input projection) and ``_backward`` (BPTT's per-step part)."""
 
     gates = 1  # blocks of ``units`` columns in the kernel
 
@@ -61,52 +74,100 @@ class _Cell:
         self.kernel, self.recurrent_kernel, self.bias = kernel, recurrent_kernel, bias
         self.internals: dict[str, np.ndarray] = {}
         self._x: np.ndarray | None = None
+        self._initial_state: State = None
+        self.d_initial_state: State = None  # after backward: ∂L/∂(the initial state)
 
     @property
     def bias_shape(self) -> tuple[int, ...]:
         return (self.gates * self.units,)
 
     @property
+    def input_bias(self) -> np.ndarray:
+        """The bias added to the input projection x_t W (the GRU has a second one, inside its step)."""
+        return self.bias
+
+    @property
     def weights(self) -> list[np.ndarray]:
         """In ``layer.set_weights`` order."""
         return [self.kernel, self.recurrent_kernel, self.bias]
 
-    def _inputs(self, x: Any) -> np.ndarray:
-        x = np.asarray(x, dtype=self.dtype)
-        _check_shape("x", x, (None, None, self.features))
+    def _array(self, name: str, value: Any, shape: tuple) -> np.ndarray:
+        value = np.asarray(value, dtype=self.dtype)
+        _check_shape(name, value, shape)
+        return value
+
+    def _state(self, state: State | None, batch: int, name: str = "state") -> State:
+        """``state`` checked and in the cell's dtype; zeros for None."""
+        if state is None:
+            return np.zeros((batch, self.units), self.dtype)
+        return self._array(name, state, (batch, self.units))
+
+    def _step(self, xw_t: np.ndarray, state: State) -> tuple[np.ndarray, State, dict[str, np.ndarray]]:
+        """One step from its input projection xw_t = x_t W + b: (h_t, the state after it, the step's
+        ``internals``)."""
+        raise NotImplementedError
+
+    def _backward(self, x: np.ndarray, dh: np.ndarray, carry: State,
+                  truncate: int | None) -> dict[str, np.ndarray]:
+        """BPTT from the gradient ``carry`` reaching the final state; sets ``d_initial_state``."""
+        raise NotImplementedError
+
+    def step(self, x_t: Any, state: State | None = None) -> tuple[np.ndarray, State]:
+        """One step from ``state`` (zeros for None): x_t (batch, features) → (h_t, the state after it)."""
+        x_t = self._array("x_t", x_t, (None, self.features))
+        h, state, _ = self._step(x_t @ self.kernel + self.input_bias, self._state(state, x_t.shape[0]))
+        return h, state
+
+    def forward(self, x: Any, initial_state: State | None = None) -> np.ndarray:
+        """Every hidden state (batch, time, units) of the sequence x (batch, time, features)."""
+        x = self._array("x", x, (None, None, self.features))
         if x.shape[1] == 0:
             raise ValueError("x must have at least one time step, got shape " + str(tuple(x.shape)))
-        return x
-
-    def forward(self, x: Any) -> np.ndarray:
-        x = self._inputs(x)
+        state = self._initial_state = self._state(initial_state, x.shape[0], "initial_state")
         self._x = x
-        return self._forward(x)
+        xw = x @ self.kernel + self.input_bias  # the input projection of every step at once
+        records = []
+        for t in range(x.shape[1]):
+            _, state, record = self._step(xw[:, t], state)
+            records.append(record)
+        self.internals = {k: np.stack([r[k] for r in records], axis=1) for k in records[0]}
+        return self.internals["h"]
 
-    def backward(self, dh: Any, truncate: int | None = None) -> dict[str, np.ndarray]:
-        """Gradients of L = Σ h·dh. ``truncate`` = k cuts the recurrent gradient every k steps (from the end)."""
+    def backward(self, dh: Any, truncate: int | None = None,
+                 d_final_state: State | None = None) -> dict[str, np.ndarray]:
+        """Gradients of L = Σ h·dh, plus final state · ``d_final_state`` when given (the gradient reaching the
+        last state from beyond the sequence). ``truncate`` = k cuts the recurrent gradient every k steps (from
+        the end). Afterwards ``d_initial_state`` holds the gradient of the initial state, shaped like it."""
         if self._x is None:
             raise ValueError("backward() needs a forward() pass first")
         x = self._x
-        dh = np.asarray(dh, dtype=self.dtype)
-        _check_shape("dh", dh, (x.shape[0], x.shape[1], self.units))
+        dh = self._array("dh", dh, (x.shape[0], x.shape[1], self.units))
         if truncate is not None and truncate < 1:
             raise ValueError(f"truncate must be at least 1 step, got {truncate}")
-        return self._backward(x, dh, truncate)
+        carry = self._state(d_final_state, x.shape[0], "d_final_state")
+        return self._backward(x, dh, carry, truncate)
 
     @staticmethod
     def _cut(t: int, steps: int, truncate: int | None) -> bool:
         return truncate is not None and (steps - 1 - t) % truncate == truncate - 1
 
-    def _weight_gradients(self, x: np.ndarray, hs: np.ndarray, d_input: np.ndarray, d_recurrent: np.ndarray,
+    def _h_prev(self) -> np.ndarray:
+        """h_{t−1} of every step of the last forward pass (batch, time, units)."""
+        h0 = self._initial_state[0] if isinstance(self._initial_state, tuple) else self._initial_state
+        return _previous(h0, self.internals["h"])
+
+    def _weight_gradients(self, x: np.ndarray, h_prev: np.ndarray, d_input: np.ndarray, d_recurrent: np.ndarray,
                           total: np.ndarray) -> dict[str, np.ndarray]:
-        """From the gradients at every step's input and recurrent projections to the four gradients."""
-        h_prev = np.concatenate([np.zeros_like(hs[:, :1]), hs[:, :-1]], axis=1)
+        """From the gradients at every step's input and recurrent projections (batch, time, gates·U) to those
+        of the inputs and weights: one matrix product each, over all steps at once."""
+        def rows(a: np.ndarray) -> np.ndarray:  # (batch, time, n) → (batch·time, n)
+            return a.reshape(-1, a.shape[-1])
+
         self.internals["dh"] = total
         return {
             "inputs": d_input @ self.kernel.T,
-            "kernel": np.einsum("btf,btg->fg", x, d_input),
-            "recurrent_kernel": np.einsum("btv,btg->vg", h_prev, d_recurrent),
+            "kernel": rows(x).T @ rows(d_input),
+            "recurrent_kernel": rows(h_prev).T @ rows(d_recurrent),
             "bias": d_input.sum(axis=(0, 1)),
         }
 
@@ -114,87 +175,70 @@ class _Cell:
 class SimpleRNN(_Cell):
     gates = 1
 
-    def _forward(self, x: np.ndarray) -> np.ndarray:
-        batch, steps, _ = x.shape
-        pre_x = x @ self.kernel + self.bias  # the input projection of every step at once
-        h = np.zeros((batch, self.units), self.dtype)
-        hs = np.empty((batch, steps, self.units), self.dtype)
-        pre = np.empty_like(hs)
-        for t in range(steps):
-            pre[:, t] = pre_x[:, t] + h @ self.recurrent_kernel
-            h = np.tanh(pre[:, t])
-            hs[:, t] = h
-        self.internals = {"h": hs, "pre_activation": pre}
-        return hs
+    def _step(self, xw_t: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        pre = xw_t + h @ self.recurrent_kernel
+        h = np.tanh(pre)
+        return h, h, {"h": h, "pre_activation": pre}
 
-    def _backward(self, x: np.ndarray, dh: np.ndarray, truncate: int | None) -> dict[str, np.ndarray]:
-        hs = self.internals["h"]
-        batch, steps, _ = x.shape
-        da = np.empty_like(hs)
-        total = np.empty_like(hs)
-        carry = np.zeros((batch, self.units), self.dtype)
+    def _backward(self, x: np.ndarray, dh: np.ndarray, carry: np.ndarray,
+                  truncate: int | None) -> dict[str, np.ndarray]:
+        steps = x.shape[1]
+        d_pre_d_h = 1.0 - self.internals["h"] ** 2  # tanh' of every step
+        total = np.empty_like(dh)  # ∂L/∂h_t: direct, and through h_{t+1}
         for t in range(steps - 1, -1, -1):
-            total[:, t] = dh[:, t] + carry
-            da[:, t] = total[:, t] * (1.0 - hs[:, t] ** 2)
-            carry = da[:, t] @ self.recurrent_kernel.T
+            total[:, t] = d = dh[:, t] + carry
+            carry = (d * d_pre_d_h[:, t]) @ self.recurrent_kernel.T
             if self._cut(t, steps, truncate):
                 carry = np.zeros_like(carry)
-        return self._weight_gradients(x, hs, da, da, total)
+        d_pre = total * d_pre_d_h
+        grads = self._weight_gradients(x, self._h_prev(), d_pre, d_pre, total)
+        self.d_initial_state = carry
+        return grads
 
 
 class LSTM(_Cell):
     gates = 4
 
-    def _forward(self, x: np.ndarray) -> np.ndarray:
-        batch, steps, _ = x.shape
-        u = self.units
-        pre_x = x @ self.kernel + self.bias
-        h = np.zeros((batch, u), self.dtype)
-        c = np.zeros((batch, u), self.dtype)
-        hs = np.empty((batch, steps, u), self.dtype)
-        cs = np.empty_like(hs)
-        z = np.empty((batch, steps, 4 * u), self.dtype)
-        acts = np.empty_like(z)
-        for t in range(steps):
-            z[:, t] = pre_x[:, t] + h @ self.recurrent_kernel
-            acts[:, t, : 2 * u] = sigmoid(z[:, t, : 2 * u])  # i, f
-            acts[:, t, 2 * u: 3 * u] = np.tanh(z[:, t, 2 * u: 3 * u])  # candidate
-            acts[:, t, 3 * u:] = sigmoid(z[:, t, 3 * u:])  # o
-            i, f, g, o = np.split(acts[:, t], 4, axis=-1)
-            c = f * c + i * g
-            h = o * np.tanh(c)
-            hs[:, t], cs[:, t] = h, c
-        i, f, g, o = np.split(acts, 4, axis=-1)
-        self.internals = {"h": hs, "c": cs, "input_gate": i, "forget_gate": f, "candidate": g, "output_gate": o,
-                          "pre_activation": z}
-        return hs
+    def _state(self, state: State | None, batch: int, name: str = "state") -> State:
+        h, c = (None, None) if state is None else state
+        return super()._state(h, batch, name + "[0] (h)"), super()._state(c, batch, name + "[1] (c)")
 
-    def _backward(self, x: np.ndarray, dh: np.ndarray, truncate: int | None) -> dict[str, np.ndarray]:
-        inn = self.internals
-        hs, cs = inn["h"], inn["c"]
-        i_all, f_all, g_all, o_all = inn["input_gate"], inn["forget_gate"], inn["candidate"], inn["output_gate"]
-        batch, steps, _ = x.shape
+    def _step(self, xw_t: np.ndarray, state: State) -> tuple[np.ndarray, State, dict[str, np.ndarray]]:
+        h, c = state
         u = self.units
-        dz = np.empty((batch, steps, 4 * u), self.dtype)
-        total = np.empty_like(hs)
-        carry_h = np.zeros((batch, u), self.dtype)
-        carry_c = np.zeros((batch, u), self.dtype)
-        zeros = np.zeros((batch, u), self.dtype)
+        z = xw_t + h @ self.recurrent_kernel  # (batch, 4U): the blocks i, f, c, o
+        i, f = sigmoid(z[:, :u]), sigmoid(z[:, u: 2 * u])
+        g, o = np.tanh(z[:, 2 * u: 3 * u]), sigmoid(z[:, 3 * u:])
+        c = f * c + i * g
+        h = o * np.tanh(c)
+        return h, (h, c), {"h": h, "c": c, "input_gate": i, "forget_gate": f, "candidate": g, "output_gate": o,
+                           "pre_activation": z}
+
+    def _backward(self, x: np.ndarray, dh: np.ndarray, carry: State, truncate: int | None) -> dict[str, np.ndarray]:
+        inn = self.internals
+        i, f, g, o, c = (inn[k] for k in ("input_gate", "forget_gate", "candidate", "output_gate", "c"))
+        steps = x.shape[1]
+        # Every step's local derivatives, before the loop. With d = ∂L/∂h_t and dc = ∂L/∂c_t:
+        #   dc = (dc carried from c_{t+1}) + d ⊙ o ⊙ (1 − tanh²c_t)
+        #   dz_i = dc ⊙ g ⊙ i(1 − i),  dz_f = dc ⊙ c_{t−1} ⊙ f(1 − f),  dz_c = dc ⊙ i ⊙ (1 − g²),
+        #   dz_o = d ⊙ tanh c_t ⊙ o(1 − o)
+        tanh_c = np.tanh(c)
+        d_c_d_h = o * (1.0 - tanh_c ** 2)
+        local = np.concatenate([g * i * (1.0 - i), _previous(self._initial_state[1], c) * f * (1.0 - f),
+                                i * (1.0 - g ** 2), tanh_c * o * (1.0 - o)], axis=-1)
+        dz = np.empty_like(local)
+        total = np.empty_like(dh)
+        carry_h, carry_c = carry
         for t in range(steps - 1, -1, -1):
-            i, f, g, o = i_all[:, t], f_all[:, t], g_all[:, t], o_all[:, t]
-            c_prev = cs[:, t - 1] if t > 0 else zeros
-            tc = np.tanh(cs[:, t])
             total[:, t] = d = dh[:, t] + carry_h
-            dc = carry_c + d * o * (1.0 - tc ** 2)
-            dz[:, t, :u] = dc * g * i * (1.0 - i)
-            dz[:, t, u: 2 * u] = dc * c_prev * f * (1.0 - f)
-            dz[:, t, 2 * u: 3 * u] = dc * i * (1.0 - g ** 2)
-            dz[:, t, 3 * u:] = d * tc * o * (1.0 - o)
-            carry_h = dz[:, t] @ self.recurrent_kernel.T
-            carry_c = dc * f
+            dc = carry_c + d * d_c_d_h[:, t]
+            dz[:, t] = np.concatenate([dc, dc, dc, d], axis=1) * local[:, t]
+            carry_h, carry_c = dz[:, t] @ self.recurrent_kernel.T, dc * f[:, t]
             if self._cut(t, steps, truncate):
-                carry_h, carry_c = zeros.copy(), zeros.copy()
-        return self._weight_gradients(x, hs, dz, dz, total)
+                carry_h, carry_c = np.zeros_like(carry_h), np.zeros_like(carry_c)
+        grads = self._weight_gradients(x, self._h_prev(), dz, dz, total)
+        self.d_initial_state = (carry_h, carry_c)
+        return grads
 
 
 class GRU(_Cell):
@@ -204,54 +248,50 @@ class GRU(_Cell):
     def bias_shape(self) -> tuple[int, ...]:
         return (2, 3 * self.units)
 
-    def _forward(self, x: np.ndarray) -> np.ndarray:
-        batch, steps, _ = x.shape
-        u = self.units
-        xp = x @ self.kernel + self.bias[0]  # input projections of z, r, h for every step
-        h = np.zeros((batch, u), self.dtype)
-        hs = np.empty((batch, steps, u), self.dtype)
-        z_all, r_all, cand, rec_h = (np.empty_like(hs) for _ in range(4))
-        for t in range(steps):
-            rec = h @ self.recurrent_kernel + self.bias[1]
-            zr = sigmoid(xp[:, t, : 2 * u] + rec[:, : 2 * u])
-            z, r = zr[:, :u], zr[:, u:]
-            hh = np.tanh(xp[:, t, 2 * u:] + r * rec[:, 2 * u:])
-            h = z * h + (1.0 - z) * hh
-            hs[:, t], z_all[:, t], r_all[:, t], cand[:, t], rec_h[:, t] = h, z, r, hh, rec[:, 2 * u:]
-        self.internals = {"h": hs, "update_gate": z_all, "reset_gate": r_all, "candidate": cand,
-                          "recurrent_candidate": rec_h}
-        return hs
+    @property
+    def input_bias(self) -> np.ndarray:
+        return self.bias[0]
 
-    def _backward(self, x: np.ndarray, dh: np.ndarray, truncate: int | None) -> dict[str, np.ndarray]:
-        inn = self.internals
-        hs, z_all, r_all, cand, rec_h = (inn[k] for k in ("h", "update_gate", "reset_gate", "candidate",
-                                                          "recurrent_candidate"))
-        batch, steps, _ = x.shape
+    def _step(self, xw_t: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         u = self.units
-        dxp = np.empty((batch, steps, 3 * u), self.dtype)  # gradient at the input projections
-        drec = np.empty_like(dxp)  # gradient at the recurrent projections (before the reset gate)
-        total = np.empty_like(hs)
-        carry = np.zeros((batch, u), self.dtype)
-        zeros = np.zeros((batch, u), self.dtype)
+        rec = h @ self.recurrent_kernel + self.bias[1]  # (batch, 3U): the blocks z, r, h
+        z = sigmoid(xw_t[:, :u] + rec[:, :u])
+        r = sigmoid(xw_t[:, u: 2 * u] + rec[:, u: 2 * u])
+        cand = np.tanh(xw_t[:, 2 * u:] + r * rec[:, 2 * u:])
+        h = z * h + (1.0 - z) * cand
+        return h, h, {"h": h, "update_gate": z, "reset_gate": r, "candidate": cand,
+                      "recurrent_candidate": rec[:, 2 * u:]}
+
+    def _backward(self, x: np.ndarray, dh: np.ndarray, carry: np.ndarray,
+                  truncate: int | None) -> dict[str, np.ndarray]:
+        inn = self.internals
+        z, r, cand, rec_h = (inn[k] for k in ("update_gate", "reset_gate", "candidate", "recurrent_candidate"))
+        steps, u = x.shape[1], self.units
+        # Every step's local derivatives, before the loop: with d = ∂L/∂h_t, the gradients at the
+        # pre-activations of z, r and h̃ are d times these. At the recurrent projection the h̃ block is also
+        # scaled by r (the reset gate multiplies h_{t−1} R_h + b'_h); the input projection's is not.
+        h_prev = self._h_prev()
+        d_cand = (1.0 - z) * (1.0 - cand ** 2)
+        d_z = (h_prev - cand) * z * (1.0 - z)
+        d_r = d_cand * rec_h * r * (1.0 - r)
+        local_recurrent = np.concatenate([d_z, d_r, d_cand * r], axis=-1)
+        d_recurrent = np.empty_like(local_recurrent)
+        total = np.empty_like(dh)
         for t in range(steps - 1, -1, -1):
-            z, r, hh = z_all[:, t], r_all[:, t], cand[:, t]
-            h_prev = hs[:, t - 1] if t > 0 else zeros
             total[:, t] = d = dh[:, t] + carry
-            da_h = d * (1.0 - z) * (1.0 - hh ** 2)
-            da_z = d * (h_prev - hh) * z * (1.0 - z)
-            da_r = da_h * rec_h[:, t] * r * (1.0 - r)
-            dxp[:, t, :u], dxp[:, t, u: 2 * u], dxp[:, t, 2 * u:] = da_z, da_r, da_h
-            drec[:, t, :u], drec[:, t, u: 2 * u], drec[:, t, 2 * u:] = da_z, da_r, da_h * r
-            carry = d * z + drec[:, t] @ self.recurrent_kernel.T
+            d_recurrent[:, t] = d_rec = np.concatenate([d, d, d], axis=1) * local_recurrent[:, t]
+            carry = d * z[:, t] + d_rec @ self.recurrent_kernel.T
             if self._cut(t, steps, truncate):
-                carry = zeros.copy()
-        grads = self._weight_gradients(x, hs, dxp, drec, total)
-        grads["bias"] = np.stack([grads["bias"], drec.sum(axis=(0, 1))])  # input row, recurrent row
+                carry = np.zeros_like(carry)
+        d_input = d_recurrent.copy()  # the z and r blocks are the same at both projections
+        d_input[..., 2 * u:] = total * d_cand
+        grads = self._weight_gradients(x, h_prev, d_input, d_recurrent, total)
+        grads["bias"] = np.stack([grads["bias"], d_recurrent.sum(axis=(0, 1))])  # input row, recurrent row
+        self.d_initial_state = carry
         return grads
 
 
 CELL_CLASSES = {"simple_rnn": SimpleRNN, "lstm": LSTM, "gru": GRU}  # by the names of tutor.engine.models.CELLS
-CELLS = CELL_CLASSES  # the former name, kept while code written against it is merged
 
 
 def glorot_uniform(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:
@@ -298,7 +338,7 @@ def recurrent_block_spectra(cell: str, recurrent: np.ndarray) -> list[dict[str, 
     gate, so these — not the singular values of the whole non-square kernel — describe the recurrence."""
     recurrent = np.asarray(recurrent, dtype=np.float64)
     units = recurrent.shape[0]
-    rows = []
+    rows: list[dict[str, float | str]] = []
     for k, name in enumerate(GATE_NAMES[cell]):
         block = recurrent[:, k * units: (k + 1) * units]
         sv = np.linalg.svd(block, compute_uv=False)
@@ -313,3 +353,19 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     scale = np.linalg.norm(a) + np.linalg.norm(b)
     return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
+
+
+def numerical_gradient(f: Callable[[np.ndarray], Any], x: np.ndarray, eps: float = 1e-5) -> np.ndarray:
+    """Central differences (f(x + ε·e_k) − f(x − ε·e_k)) / 2ε for every entry k of x (float64): the gradient
+    a gradient check compares BPTT with. x is nudged in place one entry at a time, in its own dtype, and each
+    entry is put back, so x ends as it began; f(x) returns a number."""
+    grad = np.zeros(x.shape)
+    for k in np.ndindex(x.shape):
+        kept = x[k]
+        x[k] = kept + eps
+        up = f(x)
+        x[k] = kept - eps
+        down = f(x)
+        x[k] = kept
+        grad[k] = (float(up) - float(down)) / (2 * float(eps))
+    return grad

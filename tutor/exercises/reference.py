@@ -1,61 +1,41 @@
 """What the checker compares a learner's code with: the project's NumPy engine (``tutor.engine.scratch``).
 
-Where the engine already computes the quantity (a whole sequence's forward and backward pass, clipping by
-global norm) it is called directly. A single step from an arbitrary state is not something the engine's
-sequence classes expose, so the step functions below are written from the engine's own formulas; the test
-suite proves that chaining them over a sequence reproduces the engine's forward pass and its BPTT gradients
-to rounding. NumPy only: this runs in the checker's subprocess, which must start fast.
+Every function here is the engine itself, called: a cell's ``step`` for the step exercises, one step of its
+forward pass and BPTT for the LSTM's backward step, a whole sequence's forward and backward pass, clipping by
+global norm, the relative error and the central-difference gradient. The sampler is the one exception (see
+:func:`sample`). NumPy only: this runs in the checker's subprocess, which must start fast.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from tutor.engine.scratch import LSTM, SimpleRNN, relative_error, sigmoid  # noqa: F401  (relative_error: grad_check's)
+from tutor.engine.scratch import GRU, LSTM, SimpleRNN, sigmoid  # noqa: F401  (sigmoid: lstm_step's)
+from tutor.engine.scratch import numerical_gradient, relative_error  # noqa: F401  (grad_check's)
 from tutor.engine.scratch_train import clip_by_global_norm  # noqa: F401  (the reference for clip_norm)
 
 
 def rnn_step(x_t, h_prev, kernel, recurrent_kernel, bias):
-    # The engine's SimpleRNN from a zero state, with h_prev folded into the input and recurrent_kernel into
-    # the kernel: x·W + h_prev·R + b is then exactly its first step's pre-activation.
-    joined = np.concatenate([x_t, h_prev], axis=1)[:, None, :]
-    cell = SimpleRNN(np.concatenate([kernel, recurrent_kernel]), recurrent_kernel, bias)
-    return cell.forward(joined)[:, 0]
-
-
-def lstm_gates(x_t, h_prev, kernel, recurrent_kernel, bias):
-    """i, f, g, o of one step, from the engine's LSTM (the same folding as :func:`rnn_step`)."""
-    joined = np.concatenate([x_t, h_prev], axis=1)[:, None, :]
-    cell = LSTM(np.concatenate([kernel, recurrent_kernel]), recurrent_kernel, bias)
-    cell.forward(joined)
-    inn = cell.internals
-    return tuple(inn[k][:, 0] for k in ("input_gate", "forget_gate", "candidate", "output_gate"))
+    return SimpleRNN(kernel, recurrent_kernel, bias).step(x_t, h_prev)[0]
 
 
 def lstm_step(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
-    i, f, g, o = lstm_gates(x_t, h_prev, kernel, recurrent_kernel, bias)
-    c_t = f * c_prev + i * g
-    return o * np.tanh(c_t), c_t
-
-
-def lstm_step_backward(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias, dh, dc):
-    i, f, g, o = lstm_gates(x_t, h_prev, kernel, recurrent_kernel, bias)
-    tc = np.tanh(f * c_prev + i * g)
-    dc_total = dc + dh * o * (1.0 - tc ** 2)
-    dz = np.concatenate([dc_total * g * i * (1.0 - i), dc_total * c_prev * f * (1.0 - f),
-                         dc_total * i * (1.0 - g ** 2), dh * tc * o * (1.0 - o)], axis=-1)
-    return {"x_t": dz @ kernel.T, "h_prev": dz @ recurrent_kernel.T, "c_prev": dc_total * f,
-            "kernel": x_t.T @ dz, "recurrent_kernel": h_prev.T @ dz, "bias": dz.sum(axis=0)}
+    return LSTM(kernel, recurrent_kernel, bias).step(x_t, (h_prev, c_prev))[1]  # the state (h_t, c_t)
 
 
 def gru_step(x_t, h_prev, kernel, recurrent_kernel, bias):
-    u = h_prev.shape[-1]
-    xp = x_t @ kernel + bias[0]
-    rec = h_prev @ recurrent_kernel + bias[1]
-    zr = sigmoid(xp[:, : 2 * u] + rec[:, : 2 * u])
-    z, r = zr[:, :u], zr[:, u:]
-    candidate = np.tanh(xp[:, 2 * u:] + r * rec[:, 2 * u:])
-    return z * h_prev + (1.0 - z) * candidate
+    return GRU(kernel, recurrent_kernel, bias).step(x_t, h_prev)[0]
+
+
+def lstm_step_backward(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias, dh, dc):
+    # The engine's BPTT over a sequence of one step that starts from (h_prev, c_prev): dh reaches h_t, and dc
+    # reaches c_t as the gradient of the final state.
+    cell = LSTM(kernel, recurrent_kernel, bias)
+    cell.forward(x_t[:, None], initial_state=(h_prev, c_prev))
+    grads = cell.backward(dh[:, None], d_final_state=(np.zeros_like(dh), dc))
+    d_h_prev, d_c_prev = cell.d_initial_state
+    return {"x_t": grads["inputs"][:, 0], "h_prev": d_h_prev, "c_prev": d_c_prev, "kernel": grads["kernel"],
+            "recurrent_kernel": grads["recurrent_kernel"], "bias": grads["bias"]}
 
 
 def rnn_forward(x, kernel, recurrent_kernel, bias):
@@ -68,6 +48,9 @@ def rnn_backward(x, kernel, recurrent_kernel, bias, dh):
     return cell.backward(dh)
 
 
+# The temperature exercise's sampler: one uniform draw u and the first index whose cumulative probability
+# exceeds it, so that a learner's sampler and this one agree draw for draw from the same seed. The lesson-6
+# generator (tutor.engine.experiments.applied) has its own softmax_t and samples with rng.choice.
 def softmax_with_temperature(logits, temperature):
     a = np.asarray(logits, dtype=np.float64) / temperature
     e = np.exp(a - a.max(axis=-1, keepdims=True))
@@ -79,16 +62,3 @@ def sample(logits, temperature, rng):
         return int(np.argmax(logits))
     p = softmax_with_temperature(logits, temperature)
     return min(int(np.searchsorted(np.cumsum(p), rng.random(), side="right")), len(p) - 1)
-
-
-def numerical_gradient(f, x, eps=1e-5):
-    grad = np.zeros(x.shape)
-    for k in np.ndindex(x.shape):
-        kept = x[k]
-        x[k] = kept + eps
-        up = f(x)
-        x[k] = kept - eps
-        down = f(x)
-        x[k] = kept
-        grad[k] = (up - down) / (2 * eps)
-    return grad
