@@ -80,6 +80,16 @@ def softmax_t(logits: np.ndarray, temperature: float) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def sample(logits: np.ndarray, temperature: float, rng: np.random.Generator) -> int:
+    """One index drawn from softmax(logits / T): the largest logit at T = 0 (no draw), else one uniform u and the
+    first index whose cumulative probability exceeds it (what ``rng.choice(len(p), p=p)`` does too). The one
+    sampler: the generator below and the temperature exercise's reference both use it."""
+    if temperature <= 0:
+        return int(np.argmax(logits))
+    p = softmax_t(logits, temperature)
+    return min(int(np.searchsorted(np.cumsum(p), rng.random(), side="right")), len(p) - 1)
+
+
 def _sigmoid(a: np.ndarray) -> np.ndarray:
     return 0.5 * (np.tanh(0.5 * a) + 1.0)
 
@@ -135,8 +145,7 @@ def sample_text(net: LSTMStep, vocab: Vocab, prompt: str, temperatures: Sequence
         state = net.step(current, state)
         logits = net.logits(state[0])
         for j, temp in enumerate(temperatures):
-            p = softmax_t(logits[j], temp)
-            current[j] = int(np.argmax(p)) if temp <= 0 else int(rng.choice(len(p), p=p))
+            current[j] = sample(logits[j], temp, rng)
         out[:, t] = current
     return [vocab.decode(row) for row in out]
 
