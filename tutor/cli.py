@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Any, Sequence
 
-from tutor import __version__
+from tutor import __version__, webpath
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -41,6 +41,10 @@ def _main(argv: Sequence[str] | None) -> int:
         return _reset(argv[1:])
     if argv and argv[0] == "doctor":
         return _doctor(argv[1:])
+    if argv and argv[0] == "serve":  # the tutor in a browser
+        from tutor.serve import command as serve_command
+
+        return serve_command(argv[1:])
     if argv and argv[0] in EXERCISE_COMMANDS:  # exercises, check, watch, hint, solution
         from tutor.exercises.cli import main as exercises_main
 
@@ -177,6 +181,8 @@ def _terminal_problem() -> str | None:
         except (ValueError, OSError):
             return False
 
+    if webpath.active():  # textual-serve's web driver: pipes, not a terminal, are right there
+        return None
     if not tty(sys.stdin):
         return "the input is"
     if not tty(sys.__stderr__) and not tty(sys.stdout):
@@ -201,15 +207,15 @@ def _app(lesson: str | None) -> int:
         known = ", ".join(item.id for item in curriculum.lessons)
         print(f"rnn-tutor: no lesson {lesson!r}; lessons: {known}", file=sys.stderr)
         return EXIT_USAGE
-    log_path = state_dir() / "tensorflow.log"
+    log_path = webpath.log_path() or state_dir() / "tensorflow.log"
     app = TutorApp(curriculum=curriculum, start_lesson=lesson, log_path=log_path, standalone=True)
     saved_stderr = None
-    if not sys.__stderr__.isatty():  # draw on the terminal that stdout is (see _terminal_problem)
+    if not webpath.active() and not sys.__stderr__.isatty():  # draw on stdout's terminal (_terminal_problem)
         sys.__stderr__.flush()
         saved_stderr = os.dup(2)
         os.dup2(1, 2)
     try:
-        with runtime.NativeStderrToLog(log_path):
+        with webpath.ProtocolStreams(log_path) if webpath.active() else runtime.NativeStderrToLog(log_path):
             app.run()
     finally:
         if saved_stderr is not None:
