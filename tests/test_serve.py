@@ -74,7 +74,7 @@ class Server:
                        "RNN_TUTOR_TEST_SECRET": "must-not-reach-a-session", **(env or {})}
         self.process = subprocess.Popen([sys.executable, "-m", "tutor", "serve", "--port", "0", *args],
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                        env=environment, start_new_session=True, text=True)
+                                        env=environment, start_new_session=True, text=True, cwd=ROOT)
         self.url = self._read_url()
 
     def _read_url(self) -> str:
@@ -89,8 +89,9 @@ class Server:
                     return match.group(1)
             if self.process.poll() is not None:
                 break
-        self.stop()
-        raise AssertionError(f"the server did not say its address: {self.process.stderr.read()}")
+        self.process.kill()
+        _, errors = self.process.communicate(timeout=10)
+        raise AssertionError(f"the server did not say its address: {errors}")
 
     @property
     def port(self) -> int:
@@ -360,7 +361,7 @@ def test_the_default_bind_is_loopback_only(server):
 
 def test_a_host_beyond_loopback_needs_the_explicit_flag(tmp_path):
     result = subprocess.run([sys.executable, "-m", "tutor", "serve", "--host", "0.0.0.0", "--port", "0"],
-                            capture_output=True, text=True, timeout=60,
+                            capture_output=True, text=True, timeout=60, cwd=ROOT,
                             env={**os.environ, "PYTHONPATH": str(ROOT), "RNN_TUTOR_HOME": str(tmp_path)})
     assert result.returncode == 2
     assert "no login" in result.stderr and "--allow-remote" in result.stderr
@@ -408,7 +409,7 @@ def test_under_the_web_driver_only_the_driver_writes_on_stdout(tmp_path):
         "    subprocess.run([sys.executable, '-c', 'print(\"a child\")'])\n"
         "    sys.__stdout__.write(b'PROTOCOL')\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60,
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60, cwd=ROOT,
                             env={**os.environ, "PYTHONPATH": str(ROOT), "TEXTUAL_DRIVER": "web"})
     assert result.returncode == 0, result.stderr
     assert result.stdout == b"PROTOCOL"
@@ -420,7 +421,7 @@ def test_tensorflow_threads_are_capped_by_the_runtime_setting():
     script = ("from tutor.engine import runtime\n"
               "threading = runtime.tensorflow().config.threading\n"
               "print(threading.get_intra_op_parallelism_threads(), threading.get_inter_op_parallelism_threads())\n")
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=ROOT,
                             env={**os.environ, "PYTHONPATH": str(ROOT), "RNN_TUTOR_TF_THREADS": "1"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["1", "1"]
