@@ -240,7 +240,7 @@ class TutorServer:
 
         self._templates = jinja2.Environment(loader=jinja2.FileSystemLoader(WEB_DIR), autoescape=True)
         app = web.Application(middlewares=[web.middleware(_headers)])
-        routes = [
+        routes: list[web.AbstractRouteDef] = [
             # No directory listings: textual-serve's script, stylesheet and fonts, and the tutor's own fonts.
             web.static("/static", Path(textual_serve.__file__).parent / "static", show_index=False),
             web.static("/assets", WEB_DIR / "static", show_index=False),

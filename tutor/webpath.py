@@ -42,16 +42,17 @@ class ProtocolStreams:
     def __enter__(self) -> "ProtocolStreams":
         for stream in (sys.__stdout__, sys.__stderr__, sys.stdout, sys.stderr):
             try:
-                stream.flush()
-            except (AttributeError, OSError, ValueError):
+                if stream is not None:
+                    stream.flush()
+            except (OSError, ValueError):
                 pass
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         # Private copies of the pipes: os.dup makes them non-inheritable, so no child process gets them.
         protocol_in = os.fdopen(os.dup(0), "rb", buffering=0)
         protocol_out = os.fdopen(os.dup(1), "wb", buffering=0)
         self._objects = (sys.__stdin__, sys.__stdout__, sys.stdin, sys.stdout, sys.stderr)
-        sys.__stdin__ = protocol_in  # type: ignore[misc]
-        sys.__stdout__ = protocol_out  # type: ignore[misc]
+        sys.__stdin__ = protocol_in  # type: ignore[misc,assignment]
+        sys.__stdout__ = protocol_out  # type: ignore[misc,assignment]
         null = os.open(os.devnull, os.O_RDONLY)
         log = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         for target, source in ((0, null), (1, log), (2, log)):
@@ -78,4 +79,5 @@ class ProtocolStreams:
         sys.__stdin__, sys.__stdout__, sys.stdin, sys.stdout, sys.stderr = self._objects  # type: ignore[misc]
         self._objects = None
         for stream in (protocol_in, protocol_out):
-            stream.close()
+            if stream is not None:
+                stream.close()
