@@ -447,3 +447,33 @@ async def test_a_public_url_roots_the_pages_addresses_and_static_folders_are_not
         page = await (await client.get(f"/learner/{learner}")).text()
         assert f'data-session-websocket-url="wss://example.org/tutor/ws/{learner}"' in page
         assert (await client.get("/learner/..%2f..%2fetc")).status == 404
+
+
+async def test_the_editor_saves_on_ctrl_s_shows_the_check_and_asks_before_dropping_changes(make_app):
+    """The editor without a browser (Pilot): the exercise page checks the saved file, the editor shows how."""
+    from tests.conftest import open_page as open_lesson_page, wait_until
+    from tutor.widgets.editor import ExerciseEditor
+    from tutor.widgets.exercise import ExerciseView
+
+    app = make_app(start_lesson="from-scratch")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_lesson_page(pilot, "Exercise 1")
+        await pilot.pause()
+        view = screen.current.query_one(ExerciseView)
+        original = view.path.read_text(encoding="utf-8")
+        app.push_screen(ExerciseEditor(view.path, "Exercise 1", view))
+        await pilot.pause()
+        editor = app.screen
+        await pilot.press("x")
+        await pilot.press("escape")  # unsaved: asks first
+        assert app.screen is editor and "escape again" in str(editor.query_one("#editor-status").content)
+        await pilot.press("escape")  # and closes, the file as it was
+        assert app.screen is screen and view.path.read_text(encoding="utf-8") == original
+
+        app.push_screen(ExerciseEditor(view.path, "Exercise 1", view))
+        await pilot.pause()
+        editor = app.screen
+        await pilot.press("ctrl+s")
+        assert "checking" in str(editor.query_one("#editor-status").content)
+        await wait_until(pilot, lambda: "✗" in str(editor.query_one("#editor-status").content), timeout=60)
+        assert view.result is not None and not view.result.passed  # the stub, as saved, fails its check

@@ -301,7 +301,7 @@ class TutorServer:
         name = session.app_service_id[:6]
         log.info("session %s started%s; %d open; log %s", name, f" for learner {token[:6]}…" if token else "",
                  len(self.sessions), session.extra_env["RNN_TUTOR_SESSION_LOG"])
-        idle = asyncio.create_task(self._end_when_idle(session)) if self.idle_seconds else None
+        idle = asyncio.create_task(self._end_when_idle(session, socket_)) if self.idle_seconds else None
         try:
             await session.start(_int(request.query.get("width"), 80), _int(request.query.get("height"), 24))
             await self._relay(socket_, session)
@@ -356,13 +356,14 @@ class TutorServer:
             elif kind == "focus":
                 await session.focus()
 
-    async def _end_when_idle(self, session: Any) -> None:
+    async def _end_when_idle(self, session: Any, socket_: Any) -> None:
         while True:
             idle_for = time.monotonic() - session.last_input
             if idle_for >= self.idle_seconds:
                 log.info("session %s: no input for %g minutes: ending it", session.app_service_id[:6],
                          self.idle_seconds / 60)
-                await session.stop()  # the app quits; the page says the session ended
+                await session.stop()
+                await socket_.close()  # the page says that the session ended
                 return
             await asyncio.sleep(self.idle_seconds - idle_for + 0.1)
 
