@@ -477,3 +477,10 @@ async def test_the_editor_saves_on_ctrl_s_shows_the_check_and_asks_before_droppi
         assert "checking" in str(editor.query_one("#editor-status").content)
         await wait_until(pilot, lambda: "✗" in str(editor.query_one("#editor-status").content), timeout=60)
         assert view.result is not None and not view.result.passed  # the stub, as saved, fails its check
+
+
+def test_a_quiet_session_leaves_no_empty_log(tmp_path):
+    log = tmp_path / "session.log"
+    with webpath.ProtocolStreams(log):
+        assert log.exists()
+    assert not log.exists()

@@ -81,3 +81,8 @@ class ProtocolStreams:
         for stream in (protocol_in, protocol_out):
             if stream is not None:
                 stream.close()
+        try:
+            if self.log_path.stat().st_size == 0:  # a quiet session leaves no empty log behind
+                self.log_path.unlink()
+        except OSError:
+            pass
