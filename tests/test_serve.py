@@ -250,6 +250,8 @@ def test_a_lesson_and_a_numpy_lab_in_the_browser(browser, server, artefacts):
     requested_urls(browser)  # the log so far belongs to earlier pages
     open_page(browser, server.url)
     browser.save_screenshot(str(artefacts / "contents.png"))
+    faces = browser.execute_script("return Array.from(document.fonts).map(f => [f.unicodeRange, f.status])")
+    assert ["U+2800-28FF", "loaded"] in faces, f"the charts' braille font was not loaded: {faces}"
 
     tutors = [pid for pid in descendants(server.process.pid)
               if "tutor" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")]
@@ -283,6 +285,65 @@ def test_a_lesson_and_a_numpy_lab_in_the_browser(browser, server, artefacts):
 
     press(browser, "q")
     wait_for_class(browser, "-closed")  # the page says the session ended
+
+
+class Tunnel:
+    """A TCP forwarder on another loopback port, as `ssh -L 9000:localhost:8000` would be."""
+
+    def __init__(self, port: int) -> None:
+        import socket
+        import threading
+
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.target = port
+        self.closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import socket
+        import threading
+
+        while not self.closed:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target))
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source, sink) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                try:
+                    end.close()
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self.closed = True
+        self.listener.close()
+
+
+def test_the_page_works_through_a_tunnel_on_another_port(browser, server):
+    tunnel = Tunnel(server.port)
+    try:
+        requested_urls(browser)
+        open_page(browser, f"http://localhost:{tunnel.port}/")
+        urls = requested_urls(browser)
+        assert any(url.startswith(f"ws://localhost:{tunnel.port}/ws?") for url in urls), urls
+        assert all(urlsplit(url).port == tunnel.port for url in urls if not url.startswith("data:")), urls
+        press(browser, "q")
+        wait_for_class(browser, "-closed")
+    finally:
+        tunnel.close()
 
 
 def test_the_exercise_editor_in_the_browser(browser, server, artefacts):
