@@ -21,7 +21,7 @@ import threading
 import time
 from typing import Any, Callable, NoReturn, Sequence
 
-from tutor import __version__
+from tutor import __version__, webpath
 from tutor.engine.experiment import Param, ParamError
 
 EXIT_USAGE = 2
@@ -141,6 +141,7 @@ def _exercise_name(raw: str) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     """Every command, with its options; ``run`` has one parser per registered experiment."""
+    from tutor import serve
     from tutor.engine import registry
     from tutor.exercises.catalogue import EXERCISES
     from tutor.exercises.checker import DEFAULT_TIMEOUT
@@ -203,6 +204,11 @@ def build_parser() -> argparse.ArgumentParser:
     most = max(len(e.hints) for e in EXERCISES)  # an exercise with fewer hints refuses a level it lacks itself
     add_param(hint, Param("level", "int", 1, "which hint: 1 is the gentlest", 1, most),
               default="the one after the last shown")
+
+    web = command("serve", serve.main, "the tutor in a browser: a tutor process per visitor",
+                  "The tutor in a browser: one tutor process per visitor, on this machine only unless "
+                  "--allow-remote (there is no login).")
+    serve.add_arguments(web)
     return parser
 
 
@@ -329,6 +335,8 @@ def _terminal_problem() -> str | None:
         except (ValueError, OSError):
             return False
 
+    if webpath.active():  # textual-serve's web driver: pipes, not a terminal, are right there
+        return None
     if not tty(sys.stdin):
         return "the input is"
     if not tty(sys.__stderr__) and not tty(sys.stdout):
@@ -353,16 +361,16 @@ def _app(lesson: str | None) -> int:
         known = ", ".join(item.id for item in curriculum.lessons)
         print(f"rnn-tutor: no lesson {lesson!r}; lessons: {known}", file=sys.stderr)
         return EXIT_USAGE
-    log_path = tensorflow_log()
+    log_path = webpath.log_path() or tensorflow_log()
     app = TutorApp(curriculum=curriculum, start_lesson=lesson, log_path=log_path, standalone=True)
     saved_stderr = None
     stderr: Any = sys.__stderr__
-    if not stderr.isatty():  # draw on the terminal that stdout is (see _terminal_problem)
+    if not webpath.active() and not stderr.isatty():  # draw on stdout's terminal (see _terminal_problem)
         stderr.flush()
         saved_stderr = os.dup(2)
         os.dup2(1, 2)
     try:
-        with runtime.NativeStderrToLog(log_path):
+        with webpath.ProtocolStreams(log_path) if webpath.active() else runtime.NativeStderrToLog(log_path):
             app.run()
     finally:
         if saved_stderr is not None:

@@ -2,6 +2,8 @@
 
 - :func:`tensorflow` imports TensorFlow once (thread-safe), after setting its log level and Keras backend, and
   turns on GPU memory growth so a lab does not take a whole shared GPU.
+- :func:`thread_cap` reads ``RNN_TUTOR_TF_THREADS``, the most threads each of TensorFlow's CPU pools may use
+  (``rnn-tutor serve`` sets it for every session, so that one visitor's lab does not take every core).
 - :func:`device_description` says where Keras will run: "CPU" or the GPU's name.
 - :func:`device_report` gives what ``rnn-tutor doctor`` shows of the device: GPUs, build, thread counts.
 - :func:`training_slot` lets one TensorFlow job run at a time; a waiting job still notices cancellation.
@@ -29,6 +31,8 @@ _slot = threading.Lock()
 _tf: ModuleType | None = None
 _device: str | None = None
 
+THREADS_ENV = "RNN_TUTOR_TF_THREADS"
+
 
 def prepare_environment() -> None:
     """Settings TensorFlow and NumPy read at import time (so: before either loads). The learner's own values win."""
@@ -52,6 +56,10 @@ def tensorflow() -> ModuleType:
         import tensorflow as tf  # noqa: PLC0415 - the whole point of this module
 
         tf.get_logger().setLevel("ERROR")
+        cap = thread_cap()
+        if cap is not None:  # before anything runs: TensorFlow fixes its thread pools on first use
+            tf.config.threading.set_intra_op_parallelism_threads(cap)
+            tf.config.threading.set_inter_op_parallelism_threads(cap)
         gpus = tf.config.list_physical_devices("GPU")
         for gpu in gpus:
             try:
@@ -61,6 +69,13 @@ def tensorflow() -> ModuleType:
         _device = _describe(tf, gpus)
         _tf = tf
         return tf
+
+
+def thread_cap() -> int | None:
+    """``RNN_TUTOR_TF_THREADS`` as a positive whole number, or None (unset, empty or not such a number):
+    TensorFlow then picks its thread counts itself, one per core the process may use."""
+    raw = os.environ.get(THREADS_ENV, "").strip()
+    return int(raw) if raw.isdecimal() and int(raw) > 0 else None
 
 
 def keras() -> ModuleType:

@@ -55,7 +55,8 @@ class ExerciseView(Vertical):
         yield Static(f"Exercise {number} · {self.exercise.name} · {self.exercise.title}",
                      classes="exercise-title", markup=False)
         yield Static("", classes="exercise-status", markup=False)  # first, so a result shows without scrolling
-        yield Static(f"Your file: {self.path}\ne opens it in {editor_command()[0]}; it is checked each time it "
+        where = "the tutor's editor" if self.app.is_web else editor_command()[0]  # a browser: tutor/widgets/editor.py
+        yield Static(f"Your file: {self.path}\ne opens it in {where}; it is checked each time it "
                      f"is saved (or: rnn-tutor check {self.exercise.name}).", classes="exercise-where",
                      markup=False)
         yield Static(task, classes="exercise-task", markup=False)
@@ -132,6 +133,10 @@ class ExerciseView(Vertical):
     def edit(self) -> None:
         """Open the file in the learner's editor, the app suspended meanwhile; a save is noticed by the poll."""
         workspace.ensure()
+        if self.app.is_web:  # in a browser no terminal editor can open: the tutor's own (tutor/widgets/editor.py)
+            from tutor.widgets.editor import ExerciseEditor
+            self.app.push_screen(ExerciseEditor(self.path, f"Exercise · {self.exercise.title}", self))
+            return
         command = editor_command() + [str(self.path)]
         try:
             with self.app.suspend():
