@@ -57,7 +57,7 @@ def test_list_runs_from_another_folder(tmp_path):
     assert "vanishing-gradients" in out.stdout
 
 
-COMMANDS = ("list", "experiments", "run", "reset", "doctor", "exercises", "check", "watch", "hint", "solution")
+COMMANDS = ("list", "experiments", "run", "reset", "doctor", "exercises", "check", "watch", "hint", "solution", "serve")
 
 
 def _help(capsys, *argv: str) -> str:
