@@ -61,3 +61,14 @@ def test_right_choice_sits_at_every_position_and_is_not_usually_the_longest():
     longest = [check.id for check in checks
                if len(check.choices[int(check.answer)]) == max(len(c) for c in check.choices)]
     assert len(longest) <= len(checks) / 3, longest  # ties count: (8, 32) against (5, 32)
+
+
+def test_a_noisy_one_unit_latch_is_judged_by_the_side_each_run_keeps():
+    # With input noise the state moves at every step: 'settled' cannot be the test, keeping one's side is.
+    from tutor.engine import registry
+    from tutor.engine.experiment import RunContext
+
+    noisy = registry.run("memory-demo", {"units": 1, "seed": 1}, RunContext())
+    assert "w=1.5" in noisy["summary"] and "stayed on its own side" in noisy["summary"], noisy["summary"]
+    quiet = registry.run("memory-demo", {"units": 1, "seed": 1, "input_noise": 0.0}, RunContext())
+    assert "both have settled" in quiet["summary"], quiet["summary"]

@@ -42,7 +42,8 @@ EXERCISES: tuple[Exercise, ...] = (
         "One norm for all arrays together: the square root of the sum of every array's sum of squares.",
         "The norm is a plain float: add up the squares of every entry of every array, then take one square "
         "root. Scale only when clip_norm > 0 and the norm is above it, by clip_norm / norm.",
-        "Return a new list with one new array per gradient, scaled or copied; an all-zero gradient has norm 0 "
+        "Return (clipped, norm): a new list with one new array per gradient, scaled or copied, and the norm "
+        "before clipping as a float; an all-zero gradient has norm 0 "
         "and needs no scaling. Never scale the given arrays in place.",
     )),
     Exercise("temperature", "Softmax with temperature, and sampling", ("softmax_with_temperature", "sample"), (

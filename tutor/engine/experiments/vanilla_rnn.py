@@ -202,7 +202,8 @@ def memory_demo(p: ParsedParams, ctx: RunContext) -> Result:
             words.append(f"w={key}: under 1% after {lasting[key]} steps")
             continue
         end = gap[-1] / gap[0] if gap[0] > 0 else 0.0
-        words.append(f"w={key}: still {end:.0%} of it after {steps - 1} steps, " + _settled(hs[:, -1], moves[key]))
+        words.append(f"w={key}: still {end:.0%} of it after {steps - 1} steps, "
+                     + _settled(hs, moves[key], noisy=p["input_noise"] > 0))
     summary = "; ".join(words) + "."
     if mirrored:
         summary += (" The inputs after step 0 are all zero and the bias is zero, so the second run is exactly the "
@@ -219,17 +220,26 @@ def memory_demo(p: ParsedParams, ctx: RunContext) -> Result:
 
 
 SETTLED = 1e-6  # a state the last step moved by less than this has stopped (a slow creep towards 0 moves more)
+HELD = 10  # with input noise, a one-unit latch holds if each run kept its sign over this many last steps
 
 
-def _settled(final: Any, move: float) -> str:
-    """Whether the two runs' states have stopped moving, and where they ended (the values, for one unit)."""
-    import numpy as np
-
+def _settled(hs: Any, move: float, noisy: bool) -> str:
+    """Whether the two runs (``hs``: run, step, unit) have settled, or with input noise whether each has kept
+    to its own side; and where they ended (the values, for one unit)."""
+    final = hs[:, -1]
     if final.shape[-1] == 1:
         where = f"the runs end at {signed(final[0, 0])} and {signed(final[1, 0])}"
     else:
         lengths = np.linalg.norm(final, axis=-1)
         where = f"the runs end at states of length {lengths[0]:.2f} and {lengths[1]:.2f}"
+    if noisy:  # the noise moves the state at every step, so stillness cannot be the test
+        if final.shape[-1] > 1:
+            return f"{where}; with input noise the state moves at every step, so settling is not measured"
+        signs = np.sign(hs[:, -HELD:, 0])
+        if np.all(signs == signs[:, -1:]) and signs[0, -1] != signs[1, -1]:
+            return (f"{where}: each run has stayed on its own side for the last {signs.shape[1]} steps (the "
+                    f"noise still moves them by up to {move:.2g} a step)")
+        return f"{where}; over the last {signs.shape[1]} steps they did not each keep to one side"
     if move < SETTLED:
         return f"{where}, where both have settled (the last step moved neither by {SETTLED:g})"
     return f"{where} and have not settled (the last step still moved one by {move:.2g})"
