@@ -47,7 +47,6 @@ def _learner_frame(err: BaseException, path: Path) -> traceback.FrameSummary | N
 
 
 def describe_exception(err: BaseException, path: Path, during: str) -> str:
-    name = path.stem
     if isinstance(err, SyntaxError) and Path(err.filename or "") == path:
         pointer = ""
         if err.text:
@@ -61,7 +60,7 @@ def describe_exception(err: BaseException, path: Path, during: str) -> str:
     if isinstance(err, NotImplementedError) and frame is not None:
         what = str(err) or f"{frame.name} is not written yet"
         return (f"{what}: replace the `raise NotImplementedError` on line {frame.lineno} of {path.name} "
-                f"with your code. (`rnn-tutor hint {name}` helps.)")
+                f"with your code.")
     if isinstance(err, RecursionError):
         during += " (a function that calls itself without end?)"
     where = (f"line {frame.lineno} of {path.name}, in {frame.name}:\n    {frame.line}\n" if frame is not None
