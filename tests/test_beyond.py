@@ -42,9 +42,9 @@ def test_splice_windows_carry_the_junction_consensus():
 # -- split and crops -----------------------------------------------------------------------------------------
 def test_split_is_fixed_and_disjoint():
     a, b = sc.splice_split(), sc.splice_split()
-    assert a.x_train.shape == (2000, 60) and a.x_test.shape == (1186, 60)
+    assert a.x_train.shape == (2000, 60) and a.x_test.shape == (1000, 60)
     assert np.array_equal(a.x_test, b.x_test) and np.array_equal(a.y_train, b.y_train)
-    x, y = sc.load_splice()
+    x, y = sc.distinct_windows()
     assert sorted(np.concatenate([a.y_train, a.y_test]).tolist()) == sorted(y.tolist())
 
 
