@@ -5,6 +5,7 @@ within the window; ``min_length`` crops windows to different lengths, padded and
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tutor.engine.experiment import CELL_NAMES, SEED, Param, ParamError, ParsedParams, Report, Result, RunContext, \
@@ -34,24 +35,40 @@ def _check(p: dict[str, Any]) -> None:
         raise ParamError("min_length", "crop by shift or by min_length, not both: set one of them to 0")
 
 
+@dataclass(frozen=True)
+class SpliceData:
+    """One run's crops of the fixed split, as the network reads them (one-hot; padded steps all zero), and
+    the three baselines scored on the very same crops."""
+
+    x_train: np.ndarray  # (n, width, 4) float32
+    y_train: np.ndarray  # (n,) int32
+    x_test: np.ndarray
+    y_test: np.ndarray
+    baselines: dict[str, float]
+
+    @classmethod
+    def make(cls, shift: int, min_length: int, seed: int) -> SpliceData:
+        split = sc.splice_split()
+        rng = np.random.default_rng(seed)  # one crop per window, for the network and the baselines alike
+        mask_train = mask_test = None
+        if min_length:
+            train, mask_train = sc.junction_crop(split.x_train, min_length, rng)
+            test, mask_test = sc.junction_crop(split.x_test, min_length, rng)
+        else:
+            train, test = sc.shift_crop(split.x_train, shift, rng), sc.shift_crop(split.x_test, shift, rng)
+        scores = sc.baselines(train, split.y_train, test, split.y_test, mask_train=mask_train, mask_test=mask_test)
+        return cls(sc.one_hot(train, mask_train), split.y_train.astype(np.int32), sc.one_hot(test, mask_test),
+                   split.y_test.astype(np.int32), scores)
+
+
 class _SpliceRun:
-    """The crops of the fixed split, the baselines on them, the network and its test accuracy by epoch."""
+    """The run's data, the network, and its test accuracy by epoch."""
 
     def __init__(self, p: ParsedParams) -> None:
         self.p = p
-        split = sc.splice_split()
-        self.y_train, self.y_test = split.y_train.astype(np.int32), split.y_test.astype(np.int32)
-        rng = np.random.default_rng(p["seed"])  # one crop per window, used by the network and the baselines
-        mask_train = mask_test = None
-        if p["min_length"]:
-            train, mask_train = sc.junction_crop(split.x_train, p["min_length"], rng)
-            test, mask_test = sc.junction_crop(split.x_test, p["min_length"], rng)
-        else:
-            train, test = sc.shift_crop(split.x_train, p["shift"], rng), sc.shift_crop(split.x_test, p["shift"], rng)
-        self.baselines = sc.baselines(train, split.y_train, test, split.y_test, mask_train=mask_train,
-                                      mask_test=mask_test)
-        # Padded steps are all-zero one-hot rows; a Masking layer turns them into the mask the layers read.
-        self.x_train, self.x_test = sc.one_hot(train, mask_train), sc.one_hot(test, mask_test)
+        data = self.data = SpliceData.make(p["shift"], p["min_length"], p["seed"])
+        self.x_train, self.y_train, self.x_test, self.y_test = data.x_train, data.y_train, data.x_test, data.y_test
+        self.baselines = data.baselines
         self.masked = bool(p["min_length"]) and p["mask"]
         self.name = ("bidirectional " if p["direction"] == "bidirectional" else "forward ") + CELL_NAMES[p["cell"]]
         if p["layers"] == 2:
