@@ -69,7 +69,7 @@ def test_a_masked_crop_reads_zero_rows_where_it_is_padded():
 # -- splice: training ----------------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_splice_aligned_beats_chance_widely_and_reports_every_key():
-    r = run("splice", direction="forward", units=16, epochs=10, learning_rate=0.01, time_limit=0, seed=0)
+    r = run("splice", direction="bidirectional", units=16, epochs=15, learning_rate=0.01, time_limit=0, seed=0)
     assert r["accuracy"] > r["baselines"]["chance"] + 0.2
     assert set(r["baselines"]) == {"chance", "kmers", "positional"}
     assert [row["class"] for row in r["per_class"]] == list(sc.CLASSES)
@@ -109,7 +109,8 @@ def test_the_cli_refuses_bad_digits_with_the_parameters_words(capsys):
 
 
 # -- attention: training -----------------------------------------------------------------------------------
-SMALL = {"longest": 10, "units": 32, "batch": 64, "steps": 300, "time_limit": 0, "digits": "9081726354"}
+# Measured: with seeds 0 and 1, at 15 digits 80.5% and 81.5% copied exactly with attention, 0% without.
+SMALL = {"longest": 15, "units": 64, "batch": 128, "steps": 200, "time_limit": 0, "digits": "9081726354"}
 
 
 @pytest.fixture(scope="module", params=[0, 1])
@@ -120,8 +121,8 @@ def copied(request):
 @pytest.mark.slow
 def test_attention_copies_the_longest_inputs_better(copied):
     longest = copied["lengths"][-1]
-    assert longest["length"] == 10
-    assert longest["with_attention"] >= longest["without_attention"] + 0.2
+    assert longest["length"] == 15
+    assert longest["with_attention"] >= longest["without_attention"] + 0.5
 
 
 @pytest.mark.slow

@@ -189,8 +189,8 @@ class _AttentionRun:
 
     def heatmap(self) -> list[str]:
         digits, shades = self.p["digits"], SHADES[self.p["shades"]]
-        lines = [f"Attention weights, your {len(digits)} digits: each row is a digit written, each column a digit",
-                 f"read ('{shades[1]}' little weight … '{shades[-1]}' most):",
+        lines = [f"Attention weights for your {len(digits)} digits: a row per digit written,",
+                 f"a column per digit read ('{shades[1]}' little weight … '{shades[-1]}' the most):",
                  "read →  " + " ".join(digits)]
         for i, row in enumerate(self.weights):
             cells = " ".join(shades[min(len(shades) - 1, int(w * len(shades)))] for w in row)
@@ -270,7 +270,7 @@ class _AttentionRun:
                     "(its weights drawn as a heatmap)", max_length=80),
         Param("longest", "int", 20, f"the longest input trained and tested (the shortest is {SHORTEST})",
               SHORTEST, LONGEST),
-        Param("steps", "int", 400, "Adam steps each network should have trained in all (a stopped run continues "
+        Param("steps", "int", 300, "Adam steps each network should have trained in all (a stopped run continues "
               "to this)", 1, 100000),
         time_limit_param(90),
         Param("score", "choice", "dot", "how attention scores an input: dot product (Luong) or additive "
