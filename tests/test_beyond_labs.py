@@ -148,8 +148,9 @@ def test_attention_continues_its_kept_networks_and_stops_when_cancelled():
     attention._pairs.clear()
     small = {**SMALL, "steps": 50, "seed": 5}
     first = run("attention", **small)
-    again = run("attention", **{**small, "steps": 100})
+    again = run("attention", **{**small, "steps": 100, "shades": "ascii"})  # how it draws is not the network
     assert first["steps"] == 50 and again["steps"] == 100 and again["steps_this_run"] == 50
+    assert again["text"].isascii() and "read -> " + " ".join(SMALL["digits"]) in again["text"]
     with pytest.raises(Cancelled):
         registry.run("attention", {**small, "steps": 200}, RunContext(is_cancelled=lambda: True))
     assert run("attention", **{**small, "steps": 100})["steps_this_run"] == 0

@@ -189,9 +189,10 @@ class _AttentionRun:
 
     def heatmap(self) -> list[str]:
         digits, shades = self.p["digits"], SHADES[self.p["shades"]]
+        arrow, dots = ("→ ", "…") if self.p["shades"] == "blocks" else ("->", "...")
         lines = [f"Attention weights for your {len(digits)} digits: a row per digit written,",
-                 f"a column per digit read ('{shades[1]}' little weight … '{shades[-1]}' the most):",
-                 "read →  " + " ".join(digits)]
+                 f"a column per digit read ('{shades[1]}' little weight {dots} '{shades[-1]}' the most):",
+                 f"read {arrow} " + " ".join(digits)]
         for i, row in enumerate(self.weights):
             cells = " ".join(shades[min(len(shades) - 1, int(w * len(shades)))] for w in row)
             lines.append(f"wrote {self.written[i]} {cells}")
