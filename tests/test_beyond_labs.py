@@ -33,6 +33,8 @@ def test_splice_refuses_a_shift_and_a_min_length_together():
     with pytest.raises(ParamError) as err:
         registry.get("splice").validate({"shift": 10, "min_length": 30})
     assert err.value.name == "min_length"
+    with pytest.raises(ParamError, match="four bases"):
+        registry.get("splice").validate({"min_length": 3})
 
 
 @pytest.mark.parametrize("shift", [0, 20])

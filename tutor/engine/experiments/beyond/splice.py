@@ -31,6 +31,9 @@ BASELINE_NAMES = {"chance": "chance (always the majority class)", "kmers": "k-me
 
 
 def _check(p: dict[str, Any]) -> None:
+    if 0 < p["min_length"] < 4:
+        raise ParamError("min_length", "0 (every window whole) or 4 to 60: a crop keeps the four bases around "
+                                       "the junction")
     if p["shift"] and p["min_length"]:
         raise ParamError("min_length", "crop by shift or by min_length, not both: set one of them to 0")
 
