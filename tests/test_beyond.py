@@ -42,9 +42,9 @@ def test_splice_windows_carry_the_junction_consensus():
 # -- split and crops -----------------------------------------------------------------------------------------
 def test_split_is_fixed_and_disjoint():
     a, b = sc.splice_split(), sc.splice_split()
-    assert a.x_train.shape == (2000, 60) and a.x_test.shape == (1186, 60)
+    assert a.x_train.shape == (2000, 60) and a.x_test.shape == (1000, 60)
     assert np.array_equal(a.x_test, b.x_test) and np.array_equal(a.y_train, b.y_train)
-    x, y = sc.load_splice()
+    x, y = sc.distinct_windows()
     assert sorted(np.concatenate([a.y_train, a.y_test]).tolist()) == sorted(y.tolist())
 
 
@@ -137,7 +137,7 @@ def run(name, **params):
 
 
 def test_graphs_have_the_shape_their_name_says():
-    from tutor.engine.experiments.beyond import hop_distances, make_graph
+    from tutor.engine.experiments.beyond.message_passing import hop_distances, make_graph
 
     path, n, _ = make_graph("path", 5)
     assert n == 5 and path.sum(axis=1).tolist() == [1, 2, 2, 2, 1]
@@ -164,7 +164,7 @@ def test_the_source_reaches_one_hop_further_each_step(graph, seed):
 
 
 def test_influence_is_the_derivative_a_finite_difference_measures():
-    from tutor.engine.experiments.beyond import GatedGraph, make_graph
+    from tutor.engine.experiments.beyond.message_passing import GatedGraph, make_graph
 
     adjacency, n, _ = make_graph("ring", 6)
     layer = GatedGraph(4, seed=3)

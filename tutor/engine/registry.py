@@ -14,8 +14,8 @@ from typing import Any, Callable
 from tutor.engine import runtime
 from tutor.engine.experiment import Experiment, Param, ParsedParams, Result, RunContext
 
-# One module per lesson id (dashes become underscores), in lesson order; lesson 6 has a package of one
-# module per lab.
+# One module per lesson id (dashes become underscores), in lesson order; lessons 6 and 8 have a package
+# of one module per lab.
 _MODULES = (
     "tutor.engine.experiments.sequential_data",
     "tutor.engine.experiments.vanilla_rnn",
@@ -26,7 +26,9 @@ _MODULES = (
     "tutor.engine.experiments.applications.char_rnn",
     "tutor.engine.experiments.applications.seq2seq",
     "tutor.engine.experiments.from_scratch",
-    "tutor.engine.experiments.beyond",
+    "tutor.engine.experiments.beyond.splice",
+    "tutor.engine.experiments.beyond.attention",
+    "tutor.engine.experiments.beyond.message_passing",
 )
 _REGISTRY: dict[str, Experiment] = {}
 _loaded = False

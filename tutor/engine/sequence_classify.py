@@ -3,7 +3,9 @@ baselines and the scores. No TensorFlow here; the recurrent models that these ba
 against live with the lab.
 
 - :func:`load_splice` — the 3,186 primate splice-junction windows of ``tutor/data/splice.csv`` as codes.
-- :func:`splice_split` — the fixed train/test split (a seeded permutation; the same for every run).
+- :func:`distinct_windows` — the same windows with the repeats dropped: 3,000 windows, each once.
+- :func:`splice_split` — the fixed train/test split of the distinct windows (a seeded permutation; the same
+  for every run).
 - :func:`shift_crop` — every window cut to 60 − s bases at a random offset in 0..s: the junction moves.
 - :func:`junction_crop` — every window cut to a random length around the junction, padded and masked.
 - :func:`one_hot`, :func:`kmer_counts` — the two feature sets of the linear baselines.
@@ -31,7 +33,7 @@ CLASS_NAMES = {"ei": "exon→intron", "ie": "intron→exon", "n": "neither"}
 WINDOW = 60  # bases per window: positions −30..−1 and +1..+30
 JUNCTION = 30  # index of the first base after the (possible) junction, position +1
 SPLIT_SEED = 0  # the split is part of the data set, not of a run: one seed for every run
-TRAIN_SIZE = 2000  # windows in the training part; the other 1,186 are the test part
+TRAIN_SIZE = 2000  # distinct windows in the training part; the other 1,000 are the test part
 PAD = 0  # the token id of padding (bases are 1..4)
 
 
@@ -51,6 +53,24 @@ def load_splice() -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+@lru_cache(maxsize=None)
+def distinct_windows() -> tuple[np.ndarray, np.ndarray]:
+    """:func:`load_splice` with every window once: the file's 3,186 rows hold 3,001 distinct windows (125 of
+    them two to five times), and a window repeated across a split would be tested on what it trained on.
+    A repeat keeps its first row's place; the one window that occurs with two classes (data rows 2,675 and
+    2,961, ``n`` and ``ie``) is dropped, since no classifier can be right on both. 3,000 windows remain
+    (ei 679, ie 669, n 1,652: the repeats were mostly junctions)."""
+    x, y = load_splice()
+    _, first, which = np.unique(x, axis=0, return_index=True, return_inverse=True)
+    which = which.ravel()
+    classes = np.zeros((len(first), len(CLASSES)), dtype=bool)
+    classes[which, y] = True
+    keep = np.sort(first[classes.sum(axis=1) == 1])  # file order
+    xd, yd = x[keep], y[keep]
+    xd.flags.writeable = yd.flags.writeable = False
+    return xd, yd
+
+
 @dataclass(frozen=True)
 class SpliceSplit:
     """The fixed split of the windows: codes (n, 60) and class indices (n,)."""
@@ -62,9 +82,10 @@ class SpliceSplit:
 
 
 def splice_split(train_size: int = TRAIN_SIZE) -> SpliceSplit:
-    """The first ``train_size`` windows of one seeded permutation train; the rest test. The seed is
-    :data:`SPLIT_SEED`, not the run's: every run and every baseline is scored on the same test windows."""
-    x, y = load_splice()
+    """The first ``train_size`` of the :func:`distinct_windows` in one seeded permutation train; the rest test,
+    so no test window occurs in training. The seed is :data:`SPLIT_SEED`, not the run's: every run and every
+    baseline is scored on the same test windows."""
+    x, y = distinct_windows()
     if not 1 <= train_size < len(y):
         raise ValueError(f"train_size must be 1 to {len(y) - 1}, got {train_size}")
     order = np.random.default_rng(SPLIT_SEED).permutation(len(y))

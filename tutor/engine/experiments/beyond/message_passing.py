@@ -1,4 +1,4 @@
-"""Experiments of lesson 8 (beyond one recurrent layer), NumPy only:
+"""Lesson 8's message-passing lab (NumPy only):
 
 - ``message-passing``: the gated graph neural network of Li, Tarlow, Brockschmidt & Zemel (2016) on a small
   graph — every node's state updated by a GRU step from the sum of its neighbours' messages — and how far the
