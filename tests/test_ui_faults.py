@@ -120,7 +120,7 @@ answer = 1''')
         await pilot.press("n")
         check = app.screen.current.query_one(CheckView)
         choices = check.query_one(OptionList)
-        assert str(choices.get_option_at_index(0).prompt) == "a) [/] x"
+        assert str(choices.get_option_at_index(0).prompt) == "1) [/] x"
         assert str(choices.get_option_at_index(1).prompt) == "b) [bold]y[/bold]"
 
 

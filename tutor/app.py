@@ -15,11 +15,14 @@ parameters, kept runs and result are still there on return.
 from __future__ import annotations
 
 import asyncio
+import importlib
+import importlib.util
 import os
 import signal
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 from typing import Iterable, NoReturn
@@ -37,7 +40,8 @@ from textual.timer import Timer
 from tutor.curriculum import Curriculum, load_curriculum
 from tutor.engine import runtime
 from tutor.exercises import checker
-from tutor.messages import Answered, EngineStatus, NeedEngine, OpenLesson, PageSeen, ProgressSaveError
+from tutor.messages import (Answered, EngineStatus, Graded, NeedEngine, OpenLesson, PageSeen, Predicted,
+                            ProgressSaveError)
 from tutor.paths import tensorflow_log
 from tutor.progress import MARKERS, ProgressStore, lesson_shape
 from tutor.screens.contents import ContentsScreen
@@ -151,6 +155,20 @@ class TutorApp(App[None]):
     @on(Answered)
     def _answered(self, message: Answered) -> None:
         self.progress.record_answer(lesson_shape(message.lesson), message.check_id, message.given, message.correct)
+
+    @on(Predicted)
+    def _predicted(self, message: Predicted) -> None:
+        self.progress.record_prediction(message.lesson.id, message.predict_id, message.choice, message.right,
+                                        message.measured, message.params)
+
+    @on(Graded)
+    def _graded(self, message: Graded) -> None:
+        """What the learner got wrong comes back in the review queue, where this version has one."""
+        if message.right or importlib.util.find_spec("tutor.review") is None:
+            return
+        review = importlib.import_module("tutor.review")
+        review.record(self.progress, kind=message.kind, lesson=message.lesson.id, item=message.item,
+                      right=False, at=datetime.now(timezone.utc))
 
     def _post_save_error(self, text: str | None) -> None:
         self.post_message(ProgressSaveError(text))

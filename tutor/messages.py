@@ -4,7 +4,8 @@ they bubble up from whoever posts them, so no screen or widget calls into the Ap
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from textual.message import Message
 
@@ -56,3 +57,27 @@ class Answered(Message):
     check_id: str
     given: float | int
     correct: bool
+
+
+@dataclass
+class Predicted(Message):
+    """The prediction ``predict_id`` of ``lesson`` was graded by its run (``choice``, ``right``, the deciding
+    ``measured`` value, the run's ``params``), or skipped (``choice`` None)."""
+
+    lesson: Lesson
+    predict_id: str
+    choice: int | None
+    right: bool | None = None
+    measured: float | str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Graded(Message):
+    """A check answered at its first try, or a prediction graded by its run. The App hands a wrong one to the
+    review queue (``tutor.review``) where there is one."""
+
+    kind: Literal["check", "prediction"]
+    lesson: Lesson
+    item: str  # the check's or the predict block's id
+    right: bool

@@ -5,7 +5,9 @@ Shape (version 2)::
     {"version": 2, "last_lesson": str | null, "last_lesson_at": float,
      "settings": {"marker": one of MARKERS},
      "lessons": {ID: {"pages_seen": [int >= 0], "last_page": int >= 0, "updated": float, "done": bool,
-                      "checks": {CHECK_ID: {"answer": finite number, "correct": bool}}}},
+                      "checks": {CHECK_ID: {"answer": finite number, "correct": bool}},
+                      "predictions": {PREDICT_ID: {"choice": int >= 0, "right": bool, "measured": number | str,
+                                                   "params": {...}, "at": float} | {"skipped": true, "at": float}}}},
      "exercises": {NAME: {"passed_at": float, "hints": int >= 0}}}
 
 Version 1 (before 2026-11-29) had no ``exercises`` (their status was kept in ``exercises/.status.json``); it
@@ -111,7 +113,7 @@ def parse(text: str) -> tuple[dict[str, Any], list[str]]:
     return data, problems
 
 
-_LESSON_KEYS = ("pages_seen", "last_page", "checks", "done", "updated")
+_LESSON_KEYS = ("pages_seen", "last_page", "checks", "done", "updated", "predictions")
 
 
 def _lesson(lesson_id: str, entry: dict[str, Any], problems: list[str]) -> dict[str, Any]:
@@ -141,6 +143,15 @@ def _lesson(lesson_id: str, entry: dict[str, Any], problems: list[str]) -> dict[
                 problems.append(f"{where}: check {check_id!r} has no valid answer and verdict")
     else:
         problems.append(f"{where}: checks is not an object")
+    predictions = entry.get("predictions", {})
+    if isinstance(predictions, dict):
+        kept = {pid: dict(record) for pid, record in predictions.items() if _prediction_fits(record)}
+        problems += [f"{where}: prediction {pid!r} is neither a graded nor a skipped prediction"
+                     for pid in predictions if pid not in kept]
+        if kept:
+            clean["predictions"] = kept
+    else:
+        problems.append(f"{where}: predictions is not an object")
     done = entry.get("done", False)
     if isinstance(done, bool):
         clean["done"] = done
@@ -149,6 +160,17 @@ def _lesson(lesson_id: str, entry: dict[str, Any], problems: list[str]) -> dict[
     if is_number(entry.get("updated")):
         clean["updated"] = float(entry["updated"])
     return clean
+
+
+def _prediction_fits(record: Any) -> bool:
+    if not isinstance(record, dict) or not is_number(record.get("at")):
+        return False
+    if record.get("skipped") is True:
+        return True
+    choice, measured = record.get("choice"), record.get("measured")
+    return (isinstance(choice, int) and not isinstance(choice, bool) and choice >= 0
+            and isinstance(record.get("right"), bool)
+            and (is_number(measured) or isinstance(measured, str)) and isinstance(record.get("params"), dict))
 
 
 def _exercise(name: str, entry: dict[str, Any], problems: list[str]) -> dict[str, Any]:

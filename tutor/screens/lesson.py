@@ -18,7 +18,7 @@ from textual.widgets import ContentSwitcher, Footer, Header, Input, Markdown, Op
 
 from tutor.curriculum.model import CheckSpec, ExerciseSpec, LabSpec, Lesson, Prose
 from tutor.engine import registry
-from tutor.messages import Answered, NeedEngine, PageSeen
+from tutor.messages import Answered, Graded, NeedEngine, PageSeen, Predicted
 from tutor.progress import ProgressStore
 from tutor.widgets.check import CheckView
 from tutor.widgets.exercise import ExerciseView
@@ -55,6 +55,8 @@ class LessonScreen(Screen[None]):
         Binding("p,left", "page(-1)", "Prev", id="previous-page", tooltip="previous page"),
         Binding("t", "toggle_lab", "Run/stop lab", id="toggle-lab",
                 tooltip="start the lab on this page, or stop it while it runs"),
+        Binding("a", "ask_again", "Predict", id="ask-again",
+                tooltip="ask this page's prediction again; the lab then runs with its values"),
         Binding("c", "clear_chart", "Clear kept", show=False, tooltip="clear the runs kept on a lab's chart"),
         Binding("full_stop", "step(1)", "Step forward", show=False, group=STEP),
         Binding("comma", "step(-1)", "Step back", show=False, group=STEP),
@@ -94,7 +96,9 @@ class LessonScreen(Screen[None]):
             if isinstance(block, Prose):
                 widgets.append(Markdown(block.markdown, classes="prose"))
             elif isinstance(block, LabSpec):
-                widgets.append(LabView(block))
+                question = next((p for p in page.predictions if p.experiment == block.experiment), None)
+                answered = None if question is None else self.progress.prediction(self.lesson.id, question.id)
+                widgets.append(LabView(block, question, answered))
             elif isinstance(block, CheckSpec):
                 widgets.append(CheckView(block, self.progress.answer(self.lesson.id, block.id)))
             elif isinstance(block, ExerciseSpec):
@@ -173,8 +177,15 @@ class LessonScreen(Screen[None]):
             self.notify("There is no lab on this page.", timeout=2)
             return
         lab.toggle()
-        if lab.running:
+        if lab.running and not lab.prediction:
             lab.chart.scroll_visible(animate=False)
+
+    def action_ask_again(self) -> None:
+        lab = next((lab for lab in self.current.query(LabView) if lab.prediction is not None), None)
+        if lab is None:
+            self.notify("There is no prediction on this page.", timeout=2)
+        elif not lab.ask():
+            self.notify("The lab is running: t stops it, then a asks again.", timeout=3)
 
     def action_clear_chart(self) -> None:
         lab = self._lab()
@@ -191,6 +202,11 @@ class LessonScreen(Screen[None]):
             try:
                 return bool(self.current.query(ExerciseView))
             except NoMatches:  # before the pages are mounted
+                return False
+        if action == "ask_again":  # in the footer only on a page with a prediction
+            try:
+                return any(lab.prediction for lab in self.current.query(LabView))
+            except NoMatches:
                 return False
         if action == "toggle_lab":
             # An exercise page has no lab: t leaves the footer, which otherwise cuts "q Quit  ? Help" at 80 columns.
@@ -211,4 +227,14 @@ class LessonScreen(Screen[None]):
     @on(CheckView.Answered)
     def _answered(self, event: CheckView.Answered) -> None:
         event.stop()
+        if self.progress.answer(self.lesson.id, event.check.id) is None:  # the first try, before it is recorded
+            self.post_message(Graded("check", self.lesson, event.check.id, event.correct))
         self.post_message(Answered(self.lesson, event.check.id, event.given, event.correct))
+
+    @on(LabView.Predicted)
+    def _predicted(self, event: LabView.Predicted) -> None:
+        event.stop()
+        self.post_message(Predicted(self.lesson, event.spec.id, event.choice, event.right, event.measured,
+                                    event.params))
+        if event.right is not None:
+            self.post_message(Graded("prediction", self.lesson, event.spec.id, event.right))
