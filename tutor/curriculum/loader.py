@@ -294,7 +294,13 @@ def _predict(body: list[str], first_line: int) -> PredictSpec:
     pick = data.get("pick")
     if pick is not None and pick not in PICKS:
         raise LessonFileError(_key_line(body, "pick", first_line), f"pick is one of {', '.join(PICKS)}")
-    choices = _choices(data["choices"], pick is not None, body, first_line)
+    count = len(data["choices"])
+    diverged = _outcome(data, "diverged", count, body, first_line)
+    time_limited = _outcome(data, "time_limited", count, body, first_line)
+    if diverged == MEASURED:  # a diverged run measured nothing that could be graded
+        raise LessonFileError(_key_line(body, "diverged", first_line), "diverged is the number of a choice")
+    stops = {o for o in (diverged, time_limited) if isinstance(o, int)}
+    choices = _choices(data["choices"], pick is not None, stops, body, first_line)
     value = data["value"]
     if isinstance(value, list):
         if pick is None or len(value) < 2 or not all(isinstance(v, str) and v for v in value):
@@ -303,10 +309,6 @@ def _predict(body: list[str], first_line: int) -> PredictSpec:
         value = tuple(value)
     elif not value:
         raise LessonFileError(_key_line(body, "value", first_line), "value is a path into the run's result")
-    diverged = _outcome(data, "diverged", len(choices), body, first_line)
-    time_limited = _outcome(data, "time_limited", len(choices), body, first_line)
-    if diverged == MEASURED:  # a diverged run measured nothing that could be graded
-        raise LessonFileError(_key_line(body, "diverged", first_line), "diverged is the number of a choice")
     return PredictSpec(data["id"], exp.name, data["question"], dict(raw), tuple(raw), value, pick,
                        choices, diverged if isinstance(diverged, int) else None, time_limited, first_line - 1)
 
@@ -326,7 +328,10 @@ def _outcome(data: dict[str, Any], key: str, count: int, body: list[str],
                           f'{key} is the number of a choice (1 to {count}) or "{MEASURED}"')
 
 
-def _choices(raw: list[Any], categories: bool, body: list[str], first_line: int) -> tuple[Choice, ...]:
+def _choices(raw: list[Any], categories: bool, stops: set[int], body: list[str],
+             first_line: int) -> tuple[Choice, ...]:
+    """The choices, each a range (or, with a pick, a category); one that only a diverged or time-limited run
+    can reach (its index in ``stops``) may have neither."""
     line = next((first_line + i for i, b in enumerate(body) if _CHOICES.match(b)), first_line)
     if len(raw) < 2:
         raise LessonFileError(line, "a prediction needs at least two choices")
@@ -338,6 +343,9 @@ def _choices(raw: list[Any], categories: bool, body: list[str], first_line: int)
         for key in ("label", "explain"):
             if key not in item:
                 raise LessonFileError(line, f"choice {number} needs {key!r}")
+        if number - 1 in stops and not {"min", "max", "category"} & set(item):
+            choices.append(Choice(item["label"], item["explain"]))
+            continue
         if categories != ("category" in item) or (categories and ("min" in item or "max" in item)):
             need = "a category (pick decides one)" if categories else "a range, min and/or max (no pick is given)"
             raise LessonFileError(line, f"choice {number} needs {need}")
@@ -349,11 +357,11 @@ def _choices(raw: list[Any], categories: bool, body: list[str], first_line: int)
     if len(set(labels)) != len(labels):
         raise LessonFileError(line, "two choices have the same label")
     if categories:
-        names = [c.category for c in choices]
+        names = [c.category for c in choices if c.category is not None]
         if len(set(names)) != len(names):
             raise LessonFileError(line, "two choices have the same category")
     else:
-        problem = gaps(tuple(choices))
+        problem = gaps(tuple(c for c in choices if c.min is not None or c.max is not None))
         if problem:
             raise LessonFileError(line, problem)
     return tuple(choices)

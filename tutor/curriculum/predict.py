@@ -29,6 +29,8 @@ class Choice:
     category: str | None = None  # a category choice: the key argmin/argmax picked
 
     def holds(self, value: float | str) -> bool:
+        if self.category is None and self.min is None and self.max is None:
+            return False  # a choice that only a diverged or time-limited run reaches
         if self.category is not None:
             return value == self.category
         if isinstance(value, str):

@@ -55,7 +55,7 @@ class LessonScreen(Screen[None]):
         Binding("p,left", "page(-1)", "Prev", id="previous-page", tooltip="previous page"),
         Binding("t", "toggle_lab", "Run/stop lab", id="toggle-lab",
                 tooltip="start the lab on this page, or stop it while it runs"),
-        Binding("a", "ask_again", "Predict", id="ask-again",
+        Binding("a", "ask_again", "Ask", id="ask-again",
                 tooltip="ask this page's prediction again; the lab then runs with its values"),
         Binding("c", "clear_chart", "Clear kept", show=False, tooltip="clear the runs kept on a lab's chart"),
         Binding("full_stop", "step(1)", "Step forward", show=False, group=STEP),
@@ -205,9 +205,10 @@ class LessonScreen(Screen[None]):
                 return False
         if action == "ask_again":  # in the footer only on a page with a prediction
             try:
-                return any(lab.prediction for lab in self.current.query(LabView))
+                labs = [lab for lab in self.current.query(LabView) if lab.prediction]
             except NoMatches:
                 return False
+            return bool(labs) and not any(lab.asking for lab in labs)
         if action == "toggle_lab":
             # An exercise page has no lab: t leaves the footer, which otherwise cuts "q Quit  ? Help" at 80 columns.
             try:

@@ -218,7 +218,8 @@ class LabView(Vertical):
             return False
         self._open = True
         view.ask()
-        view.scroll_visible(animate=False, top=True)
+        # After the refresh: a lab mounted with its page has no place on it to scroll to yet.
+        self.call_after_refresh(self.scroll_visible, animate=False, top=True)
         return True
 
     @on(PredictView.Picked)
@@ -270,7 +271,7 @@ class LabView(Vertical):
                 return self._leave_open(view, f"the run measured {what}.")
             shown, value = measured.text, measured.value
         view.show_verdict(choice, shown, outcome)
-        view.scroll_visible(animate=False, top=True)
+        self.call_after_refresh(self.scroll_visible, animate=False, top=True)
         self.post_message(self.Predicted(spec, choice, choice == outcome, value, dict(spec.params)))
 
     def _leave_open(self, view: PredictView, why: str) -> None:

@@ -58,6 +58,9 @@ class PredictView(Vertical, can_focus=True):
         self.query_one(".predict-question", Static).update(head)
         self.query_one(".predict-body", Static).update(body)
         self.add_class("-shown")
+        if not self.asking and self.has_focus:
+            self.screen.set_focus(None)  # answered: the page's keys, and the footer, are the page's again
+        self.screen.refresh_bindings()
 
     def ask(self) -> None:
         fixed = ", ".join(f"{name} = {value}" for name, value in self.fields.items())
@@ -66,7 +69,7 @@ class PredictView(Vertical, can_focus=True):
         lines.append(f"1-{len(self.spec.choices)} predicts and runs the lab with these values; s runs it without.")
         self.asking = True
         self._show(f"Predict first · {self.spec.question}", "\n".join(line for line in lines if line))
-        self.focus()
+        self.focus(scroll_visible=False)
 
     def show_waiting(self, choice: int) -> None:
         self.asking = False
@@ -90,6 +93,9 @@ class PredictView(Vertical, can_focus=True):
     def hide(self) -> None:
         self.asking = False
         self.remove_class("-shown")
+        if self.has_focus:
+            self.screen.set_focus(None)
+        self.screen.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "pick":
