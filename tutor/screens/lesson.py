@@ -23,6 +23,7 @@ from tutor.progress import ProgressStore
 from tutor.widgets.check import CheckView
 from tutor.widgets.exercise import ExerciseView
 from tutor.widgets.lab import LabView
+from tutor.widgets.predict import PredictView
 
 
 class PageView(VerticalScroll, can_focus=False, inherit_bindings=False):
@@ -124,6 +125,11 @@ class LessonScreen(Screen[None]):
         focused = self.focused
         if focused is not None and view not in focused.ancestors:
             self.set_focus(None)  # a field of the page left behind
+        for question in view.query(PredictView):
+            if question.asking:  # asked when the page was first shown: its digits answer it, and it is in view
+                question.focus(scroll_visible=False)
+                lab = next(a for a in question.ancestors if isinstance(a, LabView))
+                self.call_after_refresh(lab.scroll_visible, animate=False, top=True)
         self.post_message(PageSeen(self.lesson, index))
         if uses_keras(self.lesson, range(index, index + 2)):
             # TensorFlow loads (about 4 s on a quiet machine, in the background) while the learner reads the

@@ -11,6 +11,7 @@ from typing import Any
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Static
 
 from tutor.curriculum.predict import PredictSpec
@@ -69,7 +70,10 @@ class PredictView(Vertical, can_focus=True):
         lines.append(f"1-{len(self.spec.choices)} predicts and runs the lab with these values; s runs it without.")
         self.asking = True
         self._show(f"Predict first · {self.spec.question}", "\n".join(line for line in lines if line))
-        self.focus(scroll_visible=False)
+        if all(node.display for node in self.ancestors if isinstance(node, Widget)):
+            # Not on a page the learner already left (an autorun asks when its page mounts): the screen
+            # focuses it when that page is shown again.
+            self.focus(scroll_visible=False)
 
     def show_waiting(self, choice: int) -> None:
         self.asking = False
