@@ -163,14 +163,17 @@ def _lesson(lesson_id: str, entry: dict[str, Any], problems: list[str]) -> dict[
 
 
 def _prediction_fits(record: Any) -> bool:
-    if not isinstance(record, dict) or not is_number(record.get("at")):
+    """A skip, or an answer (an int choice); the fields this version writes beside them are checked where they
+    are present, so a newer version's leaner or richer record is kept as it is."""
+    if not isinstance(record, dict):
         return False
-    if record.get("skipped") is True:
-        return True
-    choice, measured = record.get("choice"), record.get("measured")
-    return (isinstance(choice, int) and not isinstance(choice, bool) and choice >= 0
-            and isinstance(record.get("right"), bool)
-            and (is_number(measured) or isinstance(measured, str)) and isinstance(record.get("params"), dict))
+    choice = record.get("choice")
+    answered = isinstance(choice, int) and not isinstance(choice, bool) and choice >= 0
+    if not (answered or record.get("skipped") is True):
+        return False
+    measured = record.get("measured", 0.0)
+    return (is_number(record.get("at", 0.0)) and isinstance(record.get("right", False), bool)
+            and (is_number(measured) or isinstance(measured, str)) and isinstance(record.get("params", {}), dict))
 
 
 def _exercise(name: str, entry: dict[str, Any], problems: list[str]) -> dict[str, Any]:

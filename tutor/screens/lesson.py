@@ -35,6 +35,8 @@ class PageView(VerticalScroll, can_focus=False, inherit_bindings=False):
 
 STEP = Binding.Group("step a stepping lab forward / back")
 SCROLL = Binding.Group("scroll the page")
+# One row of the help (which fits 80×24 with none to spare): the lab's two extra keys.
+LAB_EXTRAS = Binding.Group("c clears a lab's kept runs; a asks its prediction again")
 
 
 def uses_keras(lesson: Lesson, pages: range) -> bool:
@@ -56,9 +58,9 @@ class LessonScreen(Screen[None]):
         Binding("p,left", "page(-1)", "Prev", id="previous-page", tooltip="previous page"),
         Binding("t", "toggle_lab", "Run/stop lab", id="toggle-lab",
                 tooltip="start the lab on this page, or stop it while it runs"),
-        Binding("a", "ask_again", "Ask", id="ask-again",
-                tooltip="ask this page's prediction again; the lab then runs with its values"),
-        Binding("c", "clear_chart", "Clear kept", show=False, tooltip="clear the runs kept on a lab's chart"),
+        Binding("a", "ask_again", "Ask", id="ask-again", tooltip="ask the page's prediction again", group=LAB_EXTRAS),
+        Binding("c", "clear_chart", "Clear kept", show=False, tooltip="clear the runs kept on a lab's chart",
+                group=LAB_EXTRAS),
         Binding("full_stop", "step(1)", "Step forward", show=False, group=STEP),
         Binding("comma", "step(-1)", "Step back", show=False, group=STEP),
         Binding("escape", "back", "Contents", id="contents",
@@ -126,10 +128,8 @@ class LessonScreen(Screen[None]):
         if focused is not None and view not in focused.ancestors:
             self.set_focus(None)  # a field of the page left behind
         for question in view.query(PredictView):
-            if question.asking:  # asked when the page was first shown: its digits answer it, and it is in view
+            if question.asking:  # asked when the page was first shown: its digits answer it
                 question.focus(scroll_visible=False)
-                lab = next(a for a in question.ancestors if isinstance(a, LabView))
-                self.call_after_refresh(lab.scroll_visible, animate=False, top=True)
         self.post_message(PageSeen(self.lesson, index))
         if uses_keras(self.lesson, range(index, index + 2)):
             # TensorFlow loads (about 4 s on a quiet machine, in the background) while the learner reads the

@@ -145,7 +145,7 @@ class LabView(Vertical):
         # one with an open prediction asks it first and runs once it is answered or skipped.
         if self.spec.autorun and not self.experiment.uses_tensorflow:
             if self._open:
-                self.ask()
+                self.ask(scroll=False)  # the learner reads the page down to it
             else:
                 self.start()
 
@@ -211,15 +211,15 @@ class LabView(Vertical):
         view = self.predict_view
         return view is not None and view.asking
 
-    def ask(self) -> bool:
-        """Show the question (again); False when there is none or a run is going."""
+    def ask(self, scroll: bool = True) -> bool:
+        """Show the question (again), scrolled into view; False when there is none or a run is going."""
         view = self.predict_view
         if view is None or self.running:
             return False
         self._open = True
         view.ask()
-        # After the refresh: a lab mounted with its page has no place on it to scroll to yet.
-        self.call_after_refresh(self.scroll_visible, animate=False, top=True)
+        if scroll:
+            self.call_after_refresh(self.scroll_visible, animate=False, top=True)
         return True
 
     @on(PredictView.Picked)
@@ -283,8 +283,8 @@ class LabView(Vertical):
         """t: stop a run; else ask the open prediction first; else run."""
         if self.running:
             self.stop()
-        elif self.asking:
-            pass  # the question is on screen: a digit answers it, s skips it
+        elif self.asking and self.predict_view is not None:
+            self.predict_view.focus(scroll_visible=False)  # the question is up: a digit answers it, s skips it
         elif self._open and self.prediction is not None:
             self.ask()
         else:
