@@ -110,7 +110,7 @@ def test_argmax_over_a_mapping_names_the_category():
     spec = load(text)
     measured = spec.measure({"distances": {"0.5": 0.1, "0.9": 2.0}})
     assert measured is not None and measured.value == "0.9" and spec.choice_for(measured.value) == 1
-    assert "0.5 0.1" in measured.text
+    assert measured.text == "0.9 2 (highest), 0.5 0.1"
 
 
 def test_a_prediction_is_kept_and_a_skip_never_replaces_an_answer(tmp_path):

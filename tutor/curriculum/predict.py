@@ -80,8 +80,9 @@ class PredictSpec:
         if not scores:
             return None
         best = (min if self.pick == "argmin" else max)(scores, key=lambda k: scores[k])
-        listing = ", ".join(f"{k} {number(v)}" for k, v in sorted(scores.items(), key=lambda kv: kv[1]))
-        return Measured(best, f"{best} ({listing})")
+        mark = " (lowest)" if self.pick == "argmin" else " (highest)"
+        ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=self.pick == "argmax")
+        return Measured(best, ", ".join(f"{k} {number(v)}{mark if k == best else ''}" for k, v in ranked))
 
     def choice_for(self, value: float | str) -> int | None:
         """The index of the choice that holds ``value``; None where none does (outside every range)."""
