@@ -72,7 +72,8 @@ LAB_KEYS = {"experiment": str, "title": str, "params": dict, "overlay": bool, "s
 CHECK_KEYS = {"id": str, "question": str, "choices": list, "answer": (int, float), "tolerance": (int, float),
               "explanation": str}
 EXERCISE_KEYS = {"name": str}
-PREDICT_KEYS = {"id": str, "lab": str, "question": str, "params": dict, "value": (str, list), "pick": str, "choices": list,
+PREDICT_KEYS = {"id": str, "lab": str, "question": str, "params": dict, "value": (str, list), "pick": str,
+                "choices": list,
                 "diverged": int, "time_limited": (int, str)}
 CHOICE_KEYS = {"label": str, "explain": str, "min": (int, float), "max": (int, float), "category": str}
 _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")

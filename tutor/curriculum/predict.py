@@ -17,7 +17,8 @@ from typing import Any, Literal
 
 Pick = Literal["argmin", "argmax"]
 PICKS: tuple[Pick, ...] = ("argmin", "argmax")
-MEASURED: Literal["measured"] = "measured"  # time_limited = "measured": a run stopped by its time limit is graded on what it measured
+# time_limited = "measured": a run stopped by its time limit is graded on what it measured.
+MEASURED: Literal["measured"] = "measured"
 
 
 @dataclass(frozen=True)

@@ -257,12 +257,12 @@ class LabView(Vertical):
             if spec.diverged is None:
                 return self._leave_open(view, "the run diverged, and this question is graded only on a run "
                                               "that finishes.")
-            outcome, shown, value = spec.diverged, "a diverged run", "diverged"
+            outcome, shown, value = spec.diverged, "a loss that overflowed (the run diverged)", "diverged"
         elif result is not None and result.get("stopped_by_time_limit") and spec.time_limited != MEASURED:
             if spec.time_limited is None:
                 return self._leave_open(view, "the run reached its time limit before it finished; raise "
                                               "time_limit.")
-            outcome, shown, value = spec.time_limited, "a run stopped by its time limit", "time limit"
+            outcome, shown, value = spec.time_limited, "only until its time limit stopped it", "time limit"
         else:
             measured = spec.measure(result or {})
             outcome = None if measured is None else spec.choice_for(measured.value)
@@ -414,8 +414,8 @@ class LabView(Vertical):
                 self._grade(None, diverged=True)
             elif self._picked is not None and self.predict_view is not None:
                 self._picked = None
-                self._leave_open(self.predict_view, "the run was stopped." if err is None or isinstance(err, Cancelled)
-                                 else "the run failed.")
+                stopped = err is None or isinstance(err, Cancelled)
+                self._leave_open(self.predict_view, "the run was stopped." if stopped else "the run failed.")
         if state == WorkerState.CANCELLED:
             self._status(f"Stopped after {seconds:.1f} s. Press t to run again.{self._keys_hint()}")
         elif state == WorkerState.ERROR:
