@@ -73,8 +73,7 @@ CHECK_KEYS = {"id": str, "question": str, "choices": list, "answer": (int, float
               "explanation": str}
 EXERCISE_KEYS = {"name": str}
 PREDICT_KEYS = {"id": str, "lab": str, "question": str, "params": dict, "value": (str, list), "pick": str,
-                "choices": list,
-                "diverged": int, "time_limited": (int, str)}
+                "choices": list, "diverged": int, "time_limited": (int, str)}
 CHOICE_KEYS = {"label": str, "explain": str, "min": (int, float), "max": (int, float), "category": str}
 _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
