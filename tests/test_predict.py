@@ -80,6 +80,13 @@ def test_a_broken_predict_block_names_its_line(old, new, line, words):
     assert words in err.message and err.line == line, (err.line, err.message)
 
 
+def test_a_lab_asks_one_question():
+    block = LESSON[LESSON.index("```predict"):LESSON.index("```lab")]
+    with pytest.raises(LessonFileError) as caught:
+        load(LESSON.replace("```lab", block.replace('id = "fade"', 'id = "again"') + "```lab"))
+    assert "already has a prediction" in caught.value.message and caught.value.line == 26
+
+
 def test_only_a_diverged_runs_choice_may_go_without_a_range():
     spec = load(LESSON.replace('value = "steps', 'diverged = 3\nvalue = "steps').replace(
         "```\n\n```lab", '[[choices]]\nlabel = "it blows up"\nexplain = "No."\n```\n\n```lab'))

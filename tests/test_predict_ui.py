@@ -226,3 +226,28 @@ explanation = "Two."
         await pilot.pause()
     assert [(c["kind"], c["lesson"], c["item"], c["right"]) for c in calls] == [
         ("prediction", "tiny", "fade", False), ("check", "tiny", "sum", False)]
+
+
+async def test_a_diverged_run_is_graded_only_where_the_block_says_what_it_means(make_app, tmp_path, monkeypatch):
+    from tutor.engine.experiment import Diverged
+    from tutor.widgets import lab as lab_module
+
+    def diverging(name, params, ctx, on_wait=None):
+        raise Diverged("The loss became inf at training step 3.")
+
+    monkeypatch.setattr(lab_module.registry, "run", diverging)
+    folder = tmp_path / "lessons"
+    write(folder, "01-tiny.md", LESSON)
+    write(folder, "02-blows.md", LESSON.replace('id = "tiny"', 'id = "blows"').replace("order = 1", "order = 2")
+          .replace('value = "steps', 'diverged = 2\nvalue = "steps'))
+    store = ProgressStore(tmp_path / "p.json")
+    for lesson_id, verdict in (("tiny", "No verdict: the run diverged"), ("blows", "a loss that overflowed")):
+        app = make_app(folder, progress=store, start_lesson=lesson_id)
+        async with app.run_test(size=(80, 24)) as pilot:
+            lab = app.screen.current.query_one(LabView)
+            await pilot.press("t", "2")
+            await wait_until(pilot, lambda: lab.error is not None)
+            await pilot.pause()
+            assert verdict in text(lab.query_one(PredictView))
+    assert store.prediction("tiny", "fade") is None
+    assert store.prediction("blows", "fade")["right"] is True

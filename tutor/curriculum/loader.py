@@ -156,7 +156,12 @@ def parse_lesson(text: str, path: Path) -> Lesson:
     for index, page in enumerate(pages):
         bound = tuple(_bind(block, page) if isinstance(block, PredictSpec) else block for block in page.blocks)
         pages[index] = Page(page.title, bound)
+        asked: set[str] = set()
         for spec in pages[index].predictions:
+            if spec.experiment in asked:
+                raise LessonFileError(spec.line + 1, f"the lab of {spec.experiment} on this page already has a "
+                                                     "prediction; a lab asks one question")
+            asked.add(spec.experiment)
             if spec.id in predict_ids:
                 raise LessonFileError(spec.line, f"prediction id {spec.id!r} is used twice in this lesson")
             predict_ids.add(spec.id)
