@@ -102,7 +102,7 @@ async def test_keras_lab_runs_overlays_and_stops(make_app):
         screen = await open_page(pilot, "Measuring")
         lab = screen.current.query_one(LabView)
         lab.query_one("#p-seq_len", Input).value = "12"
-        await pilot.press("t")
+        await pilot.press("t", "s")  # t asks the page's prediction first; s skips it and runs
         await wait_until(pilot, lambda: lab.result is not None, timeout=120)
         assert len(lab.result["grad_norms"]) == 12
         lab.query_one("#p-recurrent_scale", Input).value = "2"
@@ -115,7 +115,7 @@ async def test_keras_lab_runs_overlays_and_stops(make_app):
         lab = screen.current.query_one(LabView)
         lab.query_one("#p-steps", Input).value = "5000"
         lab.query_one("#p-clip_norm", Input).value = "1"
-        await pilot.press("t")
+        await pilot.press("t", "s")
         await wait_until(pilot, lambda: "Running" in str(lab.query_one(".lab-status").render()))
         await pilot.pause(0.3)
         stopped = time.monotonic()
