@@ -19,7 +19,7 @@ PREDICTIONS = [(lesson.id, spec) for lesson in CURRICULUM.lessons for spec in le
 def test_every_lesson_from_2_to_7_predicts():
     per_lesson = {lesson.order: len(lesson.predictions) for lesson in CURRICULUM.lessons}
     assert all(per_lesson[order] >= 1 for order in range(2, 8)), per_lesson
-    assert len(PREDICTIONS) >= 12
+    assert sum(per_lesson[order] for order in range(2, 8)) >= 12
 
 
 @pytest.mark.parametrize(("lesson_id", "spec"), [
