@@ -75,7 +75,8 @@ async def test_command_palette_opens_a_lesson(make_app):
 async def test_numpy_lab_runs_and_bad_value_is_refused(on_page):
     async with on_page("vanishing-gradients", "scalar model") as page:
         pilot, lab = page.pilot, page.lab
-        await wait_until(pilot, lambda: lab.result is not None)  # autorun
+        await pilot.press("s")  # the autorun lab asks its prediction first: skipped, it runs
+        await wait_until(pilot, lambda: lab.result is not None)
         assert lab.result["break_even_scale"] == 2.0
         lab.query_one("#p-steps", Input).value = "zero"
         lab.query_one("#p-tanh_slope", Input).value = "-1"
@@ -99,7 +100,7 @@ async def test_keras_lab_runs_overlays_and_stops(on_page):
     async with on_page("vanishing-gradients", "Measuring") as page:
         pilot, lab = page.pilot, page.lab
         lab.query_one("#p-seq_len", Input).value = "12"
-        await pilot.press("t")
+        await pilot.press("t", "s")  # t asks the page's prediction first; s skips it and runs
         await wait_until(pilot, lambda: lab.result is not None, timeout=120)
         assert len(lab.result["grad_norms"]) == 12
         lab.query_one("#p-recurrent_scale", Input).value = "2"
@@ -112,7 +113,7 @@ async def test_keras_lab_runs_overlays_and_stops(on_page):
         lab = screen.current.query_one(LabView)
         lab.query_one("#p-steps", Input).value = "5000"
         lab.query_one("#p-clip_norm", Input).value = "1"
-        await pilot.press("t")
+        await pilot.press("t", "s")
         # Stopped while it trains: the status says "Running" from the first report, which its training loop sends.
         await wait_until(pilot, lambda: "Running" in str(lab.query_one(".lab-status").render()))
         stopped = time.monotonic()

@@ -117,8 +117,8 @@ answer = 1''')
         screen = await open_page(pilot, "Two")
         check = screen.current.query_one(CheckView)
         choices = check.query_one(OptionList)
-        assert str(choices.get_option_at_index(0).prompt) == "a) [/] x"
-        assert str(choices.get_option_at_index(1).prompt) == "b) [bold]y[/bold]"
+        assert str(choices.get_option_at_index(0).prompt) == "1) [/] x"
+        assert str(choices.get_option_at_index(1).prompt) == "2) [bold]y[/bold]"
 
 
 # -- rows 8 and 21: one scroll area, the bar always visible, ellipsis where cut ----------------------------

@@ -39,7 +39,8 @@ from tutor import review
 from tutor.curriculum import Curriculum, load_curriculum
 from tutor.engine import runtime
 from tutor.exercises import checker
-from tutor.messages import Answered, EngineStatus, Graded, NeedEngine, OpenLesson, PageSeen, ProgressSaveError
+from tutor.messages import (Answered, EngineStatus, Graded, NeedEngine, OpenLesson, PageSeen, Predicted,
+                            ProgressSaveError)
 from tutor.paths import tensorflow_log
 from tutor.progress import MARKERS, ProgressStore, lesson_shape
 from tutor.screens.contents import ContentsScreen
@@ -163,6 +164,11 @@ class TutorApp(App[None]):
     @on(Graded)
     def _graded(self, message: Graded) -> None:
         review.record(self.progress, message.kind, message.lesson.id, message.item, message.right, self.clock())
+
+    @on(Predicted)
+    def _predicted(self, message: Predicted) -> None:
+        self.progress.record_prediction(message.lesson.id, message.predict_id, message.choice, message.right,
+                                        message.measured, message.params)
 
     def _post_save_error(self, text: str | None) -> None:
         self.post_message(ProgressSaveError(text))

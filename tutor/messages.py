@@ -4,8 +4,8 @@ they bubble up from whoever posts them, so no screen or widget calls into the Ap
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from textual.message import Message
 
@@ -60,11 +60,24 @@ class Answered(Message):
 
 
 @dataclass
+class Predicted(Message):
+    """The prediction ``predict_id`` of ``lesson`` was graded by its run (``choice``, ``right``, the deciding
+    ``measured`` value, the run's ``params``), or skipped (``choice`` None)."""
+
+    lesson: Lesson
+    predict_id: str
+    choice: int | None
+    right: bool | None = None
+    measured: float | str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class Graded(Message):
-    """A first answer was graded: a check's first try, or a prediction its run decided. A wrong one comes back
-    for review (:func:`tutor.review.record`)."""
+    """A check answered at its first try, or a prediction graded by its run. The App hands a wrong one to the
+    review queue (``tutor.review``) where there is one."""
 
     kind: Literal["check", "prediction"]
     lesson: Lesson
-    item: str  # the check's id, or the predict block's
+    item: str  # the check's or the predict block's id
     right: bool

@@ -19,6 +19,19 @@ A lesson file looks like this::
     cell = "simple_rnn"
     ```
 
+    ```predict
+    id = "half"                   # unique among the lesson's predictions
+    lab = "gradient-flow"         # the experiment of a lab on this page
+    question = "…"
+    value = "ratio_first_to_last" # a path into the run's result; pick = "argmin" or "argmax" over a mapping
+    [params]                      # set in the lab's fields before it runs; a verdict needs exactly these
+    recurrent_scale = 0.5
+    [[choices]]
+    label = "…"
+    max = 1e-6                    # a range (min inclusive, max exclusive), or category = "KEY" with a pick
+    explain = "…"                 # shown after the verdict
+    ```
+
     ```check
     id = "decay"
     question = "…"
@@ -45,10 +58,11 @@ import re
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from tutor.curriculum.model import (CheckSpec, Curriculum, ExerciseSpec, LabSpec, Lesson, LessonError, Page,
                                     Prose)
+from tutor.curriculum.predict import MEASURED, PICKS, Choice, PredictSpec, gaps
 from tutor.engine import registry
 from tutor.engine.experiment import ParamError
 
@@ -58,8 +72,12 @@ LAB_KEYS = {"experiment": str, "title": str, "params": dict, "overlay": bool, "s
 CHECK_KEYS = {"id": str, "question": str, "choices": list, "answer": (int, float), "tolerance": (int, float),
               "explanation": str}
 EXERCISE_KEYS = {"name": str}
+PREDICT_KEYS = {"id": str, "lab": str, "question": str, "params": dict, "value": (str, list), "pick": str,
+                "choices": list, "diverged": int, "time_limited": (int, str)}
+CHOICE_KEYS = {"label": str, "explain": str, "min": (int, float), "max": (int, float), "category": str}
 _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_CHOICES = re.compile(r"^\s*(\[\[choices\]\]|choices\s*=)")  # where a predict block's choices begin
 
 
 class LessonFileError(Exception):
@@ -134,6 +152,19 @@ def parse_lesson(text: str, path: Path) -> Lesson:
             if check.id in check_ids:
                 raise LessonFileError(check.line, f"check id {check.id!r} is used twice in this lesson")
             check_ids.add(check.id)
+    predict_ids: set[str] = set()
+    for index, page in enumerate(pages):
+        bound = tuple(_bind(block, page) if isinstance(block, PredictSpec) else block for block in page.blocks)
+        pages[index] = Page(page.title, bound)
+        asked: set[str] = set()
+        for spec in pages[index].predictions:
+            if spec.experiment in asked:
+                raise LessonFileError(spec.line + 1, f"the lab of {spec.experiment} on this page already has a "
+                                                     "prediction; a lab asks one question")
+            asked.add(spec.experiment)
+            if spec.id in predict_ids:
+                raise LessonFileError(spec.line, f"prediction id {spec.id!r} is used twice in this lesson")
+            predict_ids.add(spec.id)
     return Lesson(front["id"], front["title"], front["order"], front.get("summary", ""), path, tuple(pages))
 
 
@@ -251,10 +282,127 @@ def _exercise(body: list[str], first_line: int) -> ExerciseSpec:
     return ExerciseSpec(data["name"], first_line - 1)
 
 
+def _predict(body: list[str], first_line: int) -> PredictSpec:
+    """The block as written; :func:`_bind` then joins it to its page's lab."""
+    data = _toml("\n".join(body), first_line, "predict block")
+    _check_keys(data, PREDICT_KEYS, "predict block", body, first_line)
+    for key in ("id", "lab", "question", "value", "choices"):
+        if key not in data:
+            raise LessonFileError(first_line - 1, f"a predict block needs {key!r}")
+    if not _ID.match(data["id"]):
+        raise LessonFileError(_key_line(body, "id", first_line), "a prediction id is lowercase words joined by '-'")
+    try:
+        exp = registry.get(data["lab"])
+    except registry.UnknownExperiment as err:
+        raise LessonFileError(_key_line(body, "lab", first_line), err.message) from None
+    raw = data.get("params", {})
+    for name, value in raw.items():
+        try:
+            exp.param(name).parse(value)
+        except KeyError:
+            raise LessonFileError(_key_line(body, name, first_line), f"{exp.name} has no parameter {name!r}") from None
+        except ParamError as err:
+            raise LessonFileError(_key_line(body, name, first_line), f"lab {exp.name}: {err}") from None
+    pick = data.get("pick")
+    if pick is not None and pick not in PICKS:
+        raise LessonFileError(_key_line(body, "pick", first_line), f"pick is one of {', '.join(PICKS)}")
+    count = len(data["choices"])
+    diverged = _outcome(data, "diverged", count, body, first_line)
+    time_limited = _outcome(data, "time_limited", count, body, first_line)
+    if diverged == MEASURED:  # a diverged run measured nothing that could be graded
+        raise LessonFileError(_key_line(body, "diverged", first_line), "diverged is the number of a choice")
+    stops = {o for o in (diverged, time_limited) if isinstance(o, int)}
+    choices = _choices(data["choices"], pick is not None, stops, body, first_line)
+    value = data["value"]
+    if isinstance(value, list):
+        if pick is None or len(value) < 2 or not all(isinstance(v, str) and v for v in value):
+            raise LessonFileError(_key_line(body, "value", first_line),
+                                  "value is one path, or (with a pick) a list of two or more paths")
+        value = tuple(value)
+    elif not value:
+        raise LessonFileError(_key_line(body, "value", first_line), "value is a path into the run's result")
+    return PredictSpec(data["id"], exp.name, data["question"], dict(raw), tuple(raw), value, pick,
+                       choices, diverged if isinstance(diverged, int) else None, time_limited, first_line - 1)
+
+
+def _outcome(data: dict[str, Any], key: str, count: int, body: list[str],
+             first_line: int) -> int | Literal["measured"] | None:
+    """What a diverged or time-limited run counts as: a choice (numbered from 1 in the file), or graded on
+    what it measured; None when the block does not say (such a run gets no verdict)."""
+    given = data.get(key)
+    if given is None:
+        return None
+    if given == MEASURED:
+        return MEASURED
+    if isinstance(given, int) and not isinstance(given, bool) and 1 <= given <= count:
+        return given - 1
+    raise LessonFileError(_key_line(body, key, first_line),
+                          f'{key} is the number of a choice (1 to {count}) or "{MEASURED}"')
+
+
+def _choices(raw: list[Any], categories: bool, stops: set[int], body: list[str],
+             first_line: int) -> tuple[Choice, ...]:
+    """The choices, each a range (or, with a pick, a category); one that only a diverged or time-limited run
+    can reach (its index in ``stops``) may have neither."""
+    line = next((first_line + i for i, b in enumerate(body) if _CHOICES.match(b)), first_line)
+    if len(raw) < 2:
+        raise LessonFileError(line, "a prediction needs at least two choices")
+    choices = []
+    for number, item in enumerate(raw, start=1):
+        if not isinstance(item, dict):
+            raise LessonFileError(line, f"choice {number} is a table with label, explain and a range or category")
+        _check_keys(item, CHOICE_KEYS, f"choice {number}", body, first_line)
+        for key in ("label", "explain"):
+            if key not in item:
+                raise LessonFileError(line, f"choice {number} needs {key!r}")
+        if number - 1 in stops and not {"min", "max", "category"} & set(item):
+            choices.append(Choice(item["label"], item["explain"]))
+            continue
+        if categories != ("category" in item) or (categories and ("min" in item or "max" in item)):
+            need = "a category (pick decides one)" if categories else "a range, min and/or max (no pick is given)"
+            raise LessonFileError(line, f"choice {number} needs {need}")
+        if not categories and "min" not in item and "max" not in item:
+            raise LessonFileError(line, f"choice {number} needs min and/or max")
+        choices.append(Choice(item["label"], item["explain"], _float(item.get("min")), _float(item.get("max")),
+                              item.get("category")))
+    labels = [c.label for c in choices]
+    if len(set(labels)) != len(labels):
+        raise LessonFileError(line, "two choices have the same label")
+    if categories:
+        names = [c.category for c in choices if c.category is not None]
+        if len(set(names)) != len(names):
+            raise LessonFileError(line, "two choices have the same category")
+    else:
+        problem = gaps(tuple(c for c in choices if c.min is not None or c.max is not None))
+        if problem:
+            raise LessonFileError(line, problem)
+    return tuple(choices)
+
+
+def _float(value: int | float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _bind(spec: PredictSpec, page: Page) -> PredictSpec:
+    """The prediction with its lab's whole parameter set: the lab's values, then the block's."""
+    labs = [lab for lab in page.labs if lab.experiment == spec.experiment]
+    if len(labs) != 1:
+        found = "no lab" if not labs else f"{len(labs)} labs"
+        raise LessonFileError(spec.line + 1, f"a prediction needs one lab of {spec.experiment} on its page; "
+                                             f"this page has {found} of it")
+    exp = registry.get(spec.experiment)
+    try:
+        params = exp.validate({**labs[0].params, **spec.params})
+    except ParamError as err:
+        raise LessonFileError(spec.line + 1, f"prediction {spec.id}: {err}") from None
+    return PredictSpec(spec.id, spec.experiment, spec.question, dict(params), spec.fixed, spec.value, spec.pick,
+                       spec.choices, spec.diverged, spec.time_limited, spec.line)
+
+
 # Fenced block kinds: the info string after the fence, and the reader that turns the block's lines (the first
 # of them at the given 1-based line of the file) into a page block. Add a kind here to add a block.
 BLOCK_KINDS: dict[str, Callable[[list[str], int], Any]] = {"lab": _lab, "check": _check,
-                                                               "exercise": _exercise}
+                                                               "exercise": _exercise, "predict": _predict}
 
 
 def _toml(text: str, first_line: int, what: str) -> dict[str, Any]:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tutor.curriculum.predict import PredictSpec
+
 
 @dataclass(frozen=True)
 class Prose:
@@ -57,7 +59,7 @@ class ExerciseSpec:
     line: int = 0
 
 
-Block = Prose | LabSpec | CheckSpec | ExerciseSpec
+Block = Prose | LabSpec | CheckSpec | ExerciseSpec | PredictSpec
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,10 @@ class Page:
     def checks(self) -> tuple[CheckSpec, ...]:
         return tuple(b for b in self.blocks if isinstance(b, CheckSpec))
 
+    @property
+    def predictions(self) -> tuple[PredictSpec, ...]:
+        return tuple(b for b in self.blocks if isinstance(b, PredictSpec))
+
 
 @dataclass(frozen=True)
 class Lesson:
@@ -86,6 +92,10 @@ class Lesson:
     @property
     def checks(self) -> tuple[CheckSpec, ...]:
         return tuple(c for page in self.pages for c in page.checks)
+
+    @property
+    def predictions(self) -> tuple[PredictSpec, ...]:
+        return tuple(p for page in self.pages for p in page.predictions)
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,34 @@ class UnfitAnswersDropped:
 
 
 @dataclass(frozen=True)
+class PredictionMade:
+    """A prediction graded by its run (``choice`` the learner's, ``right`` the run's verdict, ``measured`` the
+    deciding value, ``params`` the run's), or skipped (``choice`` None). The latest wins, but a skip never
+    replaces a graded prediction: skipping when asked again keeps the earlier answer."""
+
+    lesson_id: str
+    predict_id: str
+    choice: int | None
+    right: bool | None
+    measured: float | str | None
+    params: dict[str, Any] = field(hash=False)
+    at: float
+
+    def record(self) -> Data:
+        if self.choice is None:
+            return {"skipped": True, "at": self.at}
+        return {"choice": self.choice, "right": bool(self.right), "measured": self.measured,
+                "params": dict(self.params), "at": self.at}
+
+    def apply(self, data: Data) -> None:
+        kept = _lesson(data, self.lesson_id).setdefault("predictions", {})
+        old = kept.get(self.predict_id)
+        if old is not None and (old.get("at", 0.0) > self.at or (self.choice is None and "choice" in old)):
+            return
+        kept[self.predict_id] = self.record()
+
+
+@dataclass(frozen=True)
 class MarkerSet:
     marker: str
 

@@ -5,7 +5,9 @@ Shape (version 3)::
     {"version": 3, "last_lesson": str | null, "last_lesson_at": float,
      "settings": {"marker": one of MARKERS},
      "lessons": {ID: {"pages_seen": [int >= 0], "last_page": int >= 0, "updated": float, "done": bool,
-                      "checks": {CHECK_ID: {"answer": finite number, "correct": bool}}}},
+                      "checks": {CHECK_ID: {"answer": finite number, "correct": bool}},
+                      "predictions": {PREDICT_ID: {"choice": int >= 0, "right": bool, "measured": number | str,
+                                                   "params": {...}, "at": float} | {"skipped": true, "at": float}}}},
      "exercises": {NAME: {"passed_at": float, "hints": int >= 0}},
      "review": {KEY: a review card, see tutor.progress.cards}}
 
@@ -115,7 +117,7 @@ def parse(text: str) -> tuple[dict[str, Any], list[str]]:
     return data, problems
 
 
-_LESSON_KEYS = ("pages_seen", "last_page", "checks", "done", "updated")
+_LESSON_KEYS = ("pages_seen", "last_page", "checks", "done", "updated", "predictions")
 
 
 def _lesson(lesson_id: str, entry: dict[str, Any], problems: list[str]) -> dict[str, Any]:
@@ -145,6 +147,15 @@ def _lesson(lesson_id: str, entry: dict[str, Any], problems: list[str]) -> dict[
                 problems.append(f"{where}: check {check_id!r} has no valid answer and verdict")
     else:
         problems.append(f"{where}: checks is not an object")
+    predictions = entry.get("predictions", {})
+    if isinstance(predictions, dict):
+        kept = {pid: dict(record) for pid, record in predictions.items() if _prediction_fits(record)}
+        problems += [f"{where}: prediction {pid!r} is neither a graded nor a skipped prediction"
+                     for pid in predictions if pid not in kept]
+        if kept:
+            clean["predictions"] = kept
+    else:
+        problems.append(f"{where}: predictions is not an object")
     done = entry.get("done", False)
     if isinstance(done, bool):
         clean["done"] = done
@@ -153,6 +164,20 @@ def _lesson(lesson_id: str, entry: dict[str, Any], problems: list[str]) -> dict[
     if is_number(entry.get("updated")):
         clean["updated"] = float(entry["updated"])
     return clean
+
+
+def _prediction_fits(record: Any) -> bool:
+    """A skip, or an answer (an int choice); the fields this version writes beside them are checked where they
+    are present, so a newer version's leaner or richer record is kept as it is."""
+    if not isinstance(record, dict):
+        return False
+    choice = record.get("choice")
+    answered = isinstance(choice, int) and not isinstance(choice, bool) and choice >= 0
+    if not (answered or record.get("skipped") is True):
+        return False
+    measured = record.get("measured", 0.0)
+    return (is_number(record.get("at", 0.0)) and isinstance(record.get("right", False), bool)
+            and (is_number(measured) or isinstance(measured, str)) and isinstance(record.get("params", {}), dict))
 
 
 def _exercise(name: str, entry: dict[str, Any], problems: list[str]) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from tutor.paths import move_aside, progress_file, write_atomic
 from tutor.progress.legacy import import_legacy_status
 from tutor.progress.ops import (
     Answered, ExercisePassed, ExerciseReset, HintShown, LessonsReset, LessonShape, MarkerSet, Op, PageSeen,
-    Saved, UnfitAnswersDropped, answer_fits,
+    PredictionMade, Saved, UnfitAnswersDropped, answer_fits,
 )
 from tutor.progress.schema import MARKERS, dump, fresh, is_number, parse, summarize
 
@@ -175,6 +175,20 @@ class ProgressStore:
         if not answer_fits(shape, check_id, given):
             raise ValueError(f"{given!r} is not one of the {shape.choices[check_id]} choices of {check_id!r}")
         self.change(Answered(shape, check_id, given, bool(correct)))
+
+    def prediction(self, lesson_id: str, predict_id: str) -> dict[str, Any] | None:
+        """The kept prediction: graded (``choice``, ``right``, ``measured``, ``params``, ``at``) or skipped
+        (``skipped``, ``at``); None if never asked."""
+        record: dict[str, Any] | None = self.lesson(lesson_id).get("predictions", {}).get(predict_id)
+        return record
+
+    def record_prediction(self, lesson_id: str, predict_id: str, choice: int | None, right: bool | None = None,
+                          measured: float | str | None = None, params: dict[str, Any] | None = None) -> None:
+        """A graded prediction (``choice`` and the run's verdict, value and parameters), or a skip (``choice``
+        None). A measured number the file cannot hold (an overflow to infinity) is kept as its text."""
+        if choice is not None and isinstance(measured, float) and not is_number(measured):
+            measured = str(measured)
+        self.change(PredictionMade(lesson_id, predict_id, choice, right, measured, dict(params or {}), time.time()))
 
     def set_marker(self, marker: str) -> None:
         if marker not in MARKERS:

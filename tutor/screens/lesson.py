@@ -18,11 +18,12 @@ from textual.widgets import ContentSwitcher, Footer, Header, Input, Markdown, Op
 
 from tutor.curriculum.model import CheckSpec, ExerciseSpec, LabSpec, Lesson, Prose
 from tutor.engine import registry
-from tutor.messages import Answered, NeedEngine, PageSeen
+from tutor.messages import Answered, Graded, NeedEngine, PageSeen, Predicted
 from tutor.progress import ProgressStore
 from tutor.widgets.check import CheckView
 from tutor.widgets.exercise import ExerciseView
 from tutor.widgets.lab import LabView
+from tutor.widgets.predict import PredictView
 
 
 class PageView(VerticalScroll, can_focus=False, inherit_bindings=False):
@@ -34,6 +35,8 @@ class PageView(VerticalScroll, can_focus=False, inherit_bindings=False):
 
 STEP = Binding.Group("step a stepping lab forward / back")
 SCROLL = Binding.Group("scroll the page")
+# One row of the help (which fits 80×24 with none to spare): the lab's two extra keys.
+LAB_EXTRAS = Binding.Group("c clears a lab's kept runs; a asks its prediction again")
 
 
 def uses_keras(lesson: Lesson, pages: range) -> bool:
@@ -55,7 +58,9 @@ class LessonScreen(Screen[None]):
         Binding("p,left", "page(-1)", "Prev", id="previous-page", tooltip="previous page"),
         Binding("t", "toggle_lab", "Run/stop lab", id="toggle-lab",
                 tooltip="start the lab on this page, or stop it while it runs"),
-        Binding("c", "clear_chart", "Clear kept", show=False, tooltip="clear the runs kept on a lab's chart"),
+        Binding("a", "ask_again", "Ask", id="ask-again", tooltip="ask the page's prediction again", group=LAB_EXTRAS),
+        Binding("c", "clear_chart", "Clear kept", show=False, tooltip="clear the runs kept on a lab's chart",
+                group=LAB_EXTRAS),
         Binding("full_stop", "step(1)", "Step forward", show=False, group=STEP),
         Binding("comma", "step(-1)", "Step back", show=False, group=STEP),
         Binding("escape", "back", "Contents", id="contents",
@@ -94,7 +99,9 @@ class LessonScreen(Screen[None]):
             if isinstance(block, Prose):
                 widgets.append(Markdown(block.markdown, classes="prose"))
             elif isinstance(block, LabSpec):
-                widgets.append(LabView(block))
+                question = next((p for p in page.predictions if p.experiment == block.experiment), None)
+                answered = None if question is None else self.progress.prediction(self.lesson.id, question.id)
+                widgets.append(LabView(block, question, answered))
             elif isinstance(block, CheckSpec):
                 widgets.append(CheckView(block, self.progress.answer(self.lesson.id, block.id)))
             elif isinstance(block, ExerciseSpec):
@@ -120,6 +127,9 @@ class LessonScreen(Screen[None]):
         focused = self.focused
         if focused is not None and view not in focused.ancestors:
             self.set_focus(None)  # a field of the page left behind
+        for question in view.query(PredictView):
+            if question.asking:  # asked when the page was first shown: its digits answer it
+                question.focus(scroll_visible=False)
         self.post_message(PageSeen(self.lesson, index))
         if uses_keras(self.lesson, range(index, index + 2)):
             # TensorFlow loads (about 4 s on a quiet machine, in the background) while the learner reads the
@@ -173,8 +183,15 @@ class LessonScreen(Screen[None]):
             self.notify("There is no lab on this page.", timeout=2)
             return
         lab.toggle()
-        if lab.running:
+        if lab.running and not lab.prediction:
             lab.chart.scroll_visible(animate=False)
+
+    def action_ask_again(self) -> None:
+        lab = next((lab for lab in self.current.query(LabView) if lab.prediction is not None), None)
+        if lab is None:
+            self.notify("There is no prediction on this page.", timeout=2)
+        elif not lab.ask():
+            self.notify("The lab is running: t stops it, then a asks again.", timeout=3)
 
     def action_clear_chart(self) -> None:
         lab = self._lab()
@@ -192,6 +209,12 @@ class LessonScreen(Screen[None]):
                 return bool(self.current.query(ExerciseView))
             except NoMatches:  # before the pages are mounted
                 return False
+        if action == "ask_again":  # in the footer only on a page with a prediction
+            try:
+                labs = [lab for lab in self.current.query(LabView) if lab.prediction]
+            except NoMatches:
+                return False
+            return bool(labs) and not any(lab.asking for lab in labs)
         if action == "toggle_lab":
             # An exercise page has no lab: t leaves the footer, which otherwise cuts "q Quit  ? Help" at 80 columns.
             try:
@@ -210,5 +233,13 @@ class LessonScreen(Screen[None]):
 
     @on(CheckView.Answered)
     def _answered(self, event: CheckView.Answered) -> None:
-        event.stop()
+        event.stop()  # the App records it, and grades a first try for the review queue
         self.post_message(Answered(self.lesson, event.check.id, event.given, event.correct))
+
+    @on(LabView.Predicted)
+    def _predicted(self, event: LabView.Predicted) -> None:
+        event.stop()
+        self.post_message(Predicted(self.lesson, event.spec.id, event.choice, event.right, event.measured,
+                                    event.params))
+        if event.right is not None:
+            self.post_message(Graded("prediction", self.lesson, event.spec.id, event.right))

@@ -1,4 +1,5 @@
-"""A check: a question answered by choosing (enter on an option) or by typing a number, then its explanation."""
+"""A check: a question answered by choosing (a digit, or enter on an option) or by typing a number, then its
+explanation. Choices are numbered as a lab's prediction's are, so one habit answers both."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, OptionList, Static
@@ -17,6 +19,9 @@ from tutor.curriculum.model import CheckSpec
 
 
 class CheckView(Vertical):
+    # A digit answers while the check's options have the focus (tab reaches them).
+    BINDINGS = [Binding(str(n), f"choose({n})", "Answer", show=False) for n in range(1, 10)]
+
     class Answered(Message):
         def __init__(self, check: CheckSpec, given: float | int, correct: bool) -> None:
             super().__init__()
@@ -34,7 +39,7 @@ class CheckView(Vertical):
         if self.check.numeric:
             yield Input(placeholder="type a number, then enter", compact=True, classes="check-input")
         else:
-            yield OptionList(*[Option(Text(f"{chr(97 + i)}) {c}"), id=str(i))  # Text: [brackets] are literal
+            yield OptionList(*[Option(Text(f"{i + 1}) {c}"), id=str(i))  # Text: [brackets] are literal
                                for i, c in enumerate(self.check.choices)],
                              classes="check-options")
         yield Static("", classes="check-feedback", markup=False)
@@ -42,6 +47,16 @@ class CheckView(Vertical):
     def on_mount(self) -> None:
         if self.previous is not None:
             self._feedback(self.previous["answer"], bool(self.previous["correct"]), again=True)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "choose":
+            number = parameters[0]
+            return isinstance(number, int) and number <= len(self.check.choices)
+        return True
+
+    def action_choose(self, number: int) -> None:
+        self.query_one(OptionList).highlighted = number - 1
+        self.answer(number - 1)
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -70,8 +85,8 @@ class CheckView(Vertical):
             yours = f"{float(given):g}"
             right = f"{float(self.check.answer):g}"
         else:
-            yours = chr(97 + int(given))  # "(you answered a)", not "a))"
-            right = f"{chr(97 + int(self.check.answer))}) {self.check.choices[int(self.check.answer)]}"
+            yours = str(int(given) + 1)  # "(you answered 1)", not "1))"
+            right = f"{int(self.check.answer) + 1}) {self.check.choices[int(self.check.answer)]}"
         head = ("✓ Correct" if correct else f"✗ Not quite — the answer is {right}") + f" (you answered {yours})."
         prefix = "Answered before. " if again else ""
         self.query_one(".check-feedback", Static).update(f"{prefix}{head}\n{self.check.explanation}")

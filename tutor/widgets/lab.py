@@ -2,6 +2,10 @@
 
 A lab lives as long as its lesson's screen, which the app keeps for the session: leaving the lesson while a
 run trains lets it finish in the background, and the parameters, kept runs and result are there on return.
+
+A lab with a prediction (:class:`~tutor.curriculum.predict.PredictSpec`) asks it before its first run: a pick
+sets the block's parameters and runs at once, and the finished run grades it by its own measurement
+(:meth:`LabView._grade`); the verdict goes to the screen as :class:`LabView.Predicted`.
 """
 
 from __future__ import annotations
@@ -20,11 +24,13 @@ from textual.widgets import Input, Label, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tutor.curriculum.model import LabSpec
+from tutor.curriculum.predict import MEASURED, PredictSpec
 from tutor.engine import registry
 from tutor.engine.experiment import (Cancelled, Diverged, Param, ParamError, ParsedParams, Report, Result,
                                      RunContext, Series)
 from tutor.messages import NeedEngine
 from tutor.widgets.chart import FigureChart
+from tutor.widgets.predict import PredictView
 
 MAX_KEPT_SERIES = 6
 
@@ -60,9 +66,30 @@ class LabView(Vertical):
             super().__init__()
             self.text = text
 
-    def __init__(self, spec: LabSpec, **kwargs: Any) -> None:
+    class Predicted(Message):
+        """A prediction graded by a run (``choice``, ``right``, the deciding ``measured`` value and the run's
+        ``params``), or skipped (``choice`` None)."""
+
+        def __init__(self, spec: PredictSpec, choice: int | None, right: bool | None = None,
+                     measured: float | str | None = None, params: dict[str, Any] | None = None) -> None:
+            super().__init__()
+            self.spec = spec
+            self.choice = choice
+            self.right = right
+            self.measured = measured
+            self.params = params or {}
+
+    def __init__(self, spec: LabSpec, prediction: PredictSpec | None = None,
+                 answered: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        """``prediction``: the page's question about this lab; ``answered``: what the learner did with it
+        before (a graded or a skipped record), None if never asked."""
         super().__init__(classes="lab", **kwargs)
         self.spec = spec
+        self.prediction = prediction
+        # Asked until graded; a skip, kept from an earlier session, asks again in this one.
+        self._open = prediction is not None and (answered is None or "choice" not in answered)
+        self._picked: int | None = None  # the learner's prediction for the run going now
+        self._run_params: ParsedParams | None = None
         self.experiment = registry.get(spec.experiment)
         self.result: Result | None = None
         self.error: str | None = None
@@ -80,6 +107,12 @@ class LabView(Vertical):
     # -- layout ------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Static(f"Lab · {self.spec.title}", classes="lab-title", markup=False)
+        if self.prediction is not None:
+            # The values the question changes from the lab's own, shown with it.
+            changed = [name for name in self.prediction.fixed
+                       if self.prediction.params[name] != self.spec.params[name]]
+            yield PredictView(self.prediction, {name: self.experiment.param(name).format(self.prediction.params[name])
+                                                for name in changed})
         with Grid(classes="lab-params"):
             for param in self.experiment.params:
                 with Vertical(classes="field", id=f"field-{param.name}"):
@@ -108,9 +141,13 @@ class LabView(Vertical):
         return f"{extra}{keep}"
 
     def on_mount(self) -> None:
-        # Labs are mounted when their page is first shown, so an autorun happens when the learner gets there.
+        # Labs are mounted when their page is first shown, so an autorun happens when the learner gets there;
+        # one with an open prediction asks it first and runs once it is answered or skipped.
         if self.spec.autorun and not self.experiment.uses_tensorflow:
-            self.start()
+            if self._open:
+                self.ask(scroll=False)  # the learner reads the page down to it
+            else:
+                self.start()
 
     @property
     def chart(self) -> FigureChart:
@@ -161,12 +198,95 @@ class LabView(Vertical):
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if not self.running:
+            self.toggle()
+
+    # -- predicting --------------------------------------------------------------------------------------
+    @property
+    def predict_view(self) -> PredictView | None:
+        views = list(self.query(PredictView))
+        return views[0] if views else None
+
+    @property
+    def asking(self) -> bool:
+        view = self.predict_view
+        return view is not None and view.asking
+
+    def ask(self, scroll: bool = True) -> bool:
+        """Show the question (again), scrolled into view; False when there is none or a run is going."""
+        view = self.predict_view
+        if view is None or self.running:
+            return False
+        self._open = True
+        view.ask()
+        if scroll:
+            self.call_after_refresh(self.scroll_visible, animate=False, top=True)
+        return True
+
+    @on(PredictView.Picked)
+    def _picked_choice(self, message: PredictView.Picked) -> None:
+        message.stop()
+        view, spec = self.predict_view, self.prediction
+        if view is None or spec is None or self.running:
+            return
+        self._open = False  # a skip is asked again in the next session; a pick, if this run gives no verdict
+        if message.choice is None:
+            view.hide()
+            self.post_message(self.Predicted(spec, None))
             self.start()
+            return
+        for name, value in spec.params.items():
+            self.set_value(name, value)
+        if self.start():
+            self._picked = message.choice
+            view.show_waiting(message.choice)
+        else:  # the block's values were refused: a lesson bug the loader should have caught
+            self._open = True
+            view.show_open("the lab refused the prediction's values.")
+
+    def _grade(self, result: Result | None, diverged: bool = False) -> None:
+        """Give the verdict for the run that just ended, if it was a run of the prediction's values."""
+        choice, self._picked = self._picked, None
+        spec, view = self.prediction, self.predict_view
+        if choice is None or spec is None or view is None:
+            return
+        if self._run_params != spec.params:
+            return self._leave_open(view, "this run did not use the prediction's values.")
+        outcome: int | None
+        value: float | str
+        if diverged:
+            if spec.diverged is None:
+                return self._leave_open(view, "the run diverged, and this question is graded only on a run "
+                                              "that finishes.")
+            outcome, shown, value = spec.diverged, "a loss that overflowed (the run diverged)", "diverged"
+        elif result is not None and result.get("stopped_by_time_limit") and spec.time_limited != MEASURED:
+            if spec.time_limited is None:
+                return self._leave_open(view, "the run reached its time limit before it finished; raise "
+                                              "time_limit.")
+            outcome, shown, value = spec.time_limited, "only until its time limit stopped it", "time limit"
+        else:
+            measured = spec.measure(result or {})
+            outcome = None if measured is None else spec.choice_for(measured.value)
+            if measured is None or outcome is None:
+                what = "no value" if measured is None else f"{measured.text}, which no choice covers"
+                return self._leave_open(view, f"the run measured {what}.")
+            shown, value = measured.text, measured.value
+        view.show_verdict(choice, shown, outcome)
+        self.call_after_refresh(self.scroll_visible, animate=False, top=True)
+        self.post_message(self.Predicted(spec, choice, choice == outcome, value, dict(spec.params)))
+
+    def _leave_open(self, view: PredictView, why: str) -> None:
+        self._open = True
+        view.show_open(why)
 
     # -- running -----------------------------------------------------------------------------------------
     def toggle(self) -> None:
+        """t: stop a run; else ask the open prediction first; else run."""
         if self.running:
             self.stop()
+        elif self.asking and self.predict_view is not None:
+            self.predict_view.focus(scroll_visible=False)  # the question is up: a digit answers it, s skips it
+        elif self._open and self.prediction is not None:
+            self.ask()
         else:
             self.start()
 
@@ -189,6 +309,8 @@ class LabView(Vertical):
             self.chart.show(None, self._kept)
             self._show_text({"summary": "", "text": ""})  # the last run's summary does not describe this one
         done = self._thread_done
+        self._run_params = params
+        self._picked = None  # a new run grades nothing unless a pick started it (set after this returns)
         self._worker = self.run_worker(lambda: self._work(params, previous_done, done), name=self.spec.experiment,
                                        group="lab",
                                        thread=True, exclusive=True, exit_on_error=False)
@@ -286,6 +408,14 @@ class LabView(Vertical):
             self.result = worker.result
             self._finish(self.result, seconds)
             return
+        if state in (WorkerState.CANCELLED, WorkerState.ERROR):
+            err = event.worker.error if state == WorkerState.ERROR else None
+            if isinstance(err, Diverged):
+                self._grade(None, diverged=True)
+            elif self._picked is not None and self.predict_view is not None:
+                self._picked = None
+                stopped = err is None or isinstance(err, Cancelled)
+                self._leave_open(self.predict_view, "the run was stopped." if stopped else "the run failed.")
         if state == WorkerState.CANCELLED:
             self._status(f"Stopped after {seconds:.1f} s. Press t to run again.{self._keys_hint()}")
         elif state == WorkerState.ERROR:
@@ -313,6 +443,7 @@ class LabView(Vertical):
         self.chart.show(fig, self._kept)
         self._show_text(result)
         self._status(f"Done in {seconds:.1f} s. Press t to run again.{self._keys_hint()}")
+        self._grade(result)
         if self.screen is not self.app.screen and not self.app.screen.is_modal:
             self.app.notify(f"“{self.spec.title}” finished in {seconds:.1f} s; it is on its page.",
                             title="Lab done", timeout=6, markup=False)
