@@ -304,3 +304,40 @@ def test_a_signal_ends_the_app_promptly_with_progress_kept(tmp_path, signum):
         assert b"\x1b[?25h" in out, "the cursor is shown again"
     saved = ProgressStore(tmp_path / "progress.json")
     assert saved.last_lesson == "vanilla-rnn" and saved.lesson("vanilla-rnn")["pages_seen"] == [0]
+
+
+async def test_two_t_in_one_read_stop_the_run_and_t_starts_it_again(on_page):
+    """QA b1e7222 row 10: a paste or a slow SSH link delivers `t t` in one read; the stop came before the run's
+    worker had started, and the lab showed "Stopping…" for good. Both calls here run before the worker does."""
+    async with on_page("sequential-data", "A time series") as page:
+        pilot, lab = page.pilot, page.lab
+        await wait_until(pilot, lambda: lab.result is not None and not lab.running, what="the automatic run")
+        lab.toggle()
+        lab.toggle()
+        await wait_until(pilot, lambda: not lab.running, timeout=10, what="the stopped run to end")
+        assert "Stopped after" in status(lab)
+        lab.toggle()
+        await wait_until(pilot, lambda: "Done in" in status(lab), timeout=10, what="a new run")
+
+
+async def test_t_during_the_automatic_run_lets_it_finish(on_page, monkeypatch):
+    """QA b1e7222: `t` the moment a page with a lab that runs by itself appears (as the page says) stopped that run
+    after 0.1 s and left an empty chart; the automatic run now finishes and shows its result."""
+    from tutor.widgets import lab as lab_module
+
+    real_run = lab_module.registry.run
+    release = threading.Event()
+
+    def held_run(*args, **kwargs):  # the automatic run is still going when t arrives
+        release.wait(10)
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(lab_module.registry, "run", held_run)
+    async with on_page("sequential-data", "A time series") as page:
+        pilot, lab = page.pilot, page.lab
+        assert lab.running, "the page's automatic run is under way"
+        lab.toggle()
+        release.set()
+        await wait_until(pilot, lambda: lab.result is not None and not lab.running, timeout=10,
+                         what="the automatic run's result")
+        assert "Done in" in status(lab)

@@ -102,6 +102,11 @@ class LabView(Vertical):
         # thread may still be unwinding (finishing a training step) and holding the training slot.
         self._thread_done = threading.Event()
         self._thread_done.set()
+        # Stopping sets the run's own flag, which its RunContext reads, rather than cancelling the worker: a
+        # worker cancelled before its thread started never reports a state again (two t presses in one read,
+        # as a paste or a slow SSH link sends them, left the lab "Stopping…" for good).
+        self._stop = threading.Event()
+        self._automatic = False  # the run the page started by itself: t lets it finish
         self._waiting = False  # for the training slot: time is not counted until the run really starts
 
     # -- layout ------------------------------------------------------------------------------------------
@@ -147,7 +152,7 @@ class LabView(Vertical):
             if self._open:
                 self.ask(scroll=False)  # the learner reads the page down to it
             else:
-                self.start()
+                self._automatic = self.start()
 
     @property
     def chart(self) -> FigureChart:
@@ -280,7 +285,10 @@ class LabView(Vertical):
 
     # -- running -----------------------------------------------------------------------------------------
     def toggle(self) -> None:
-        """t: stop a run; else ask the open prediction first; else run."""
+        """t: stop a run (an automatic one, which ends in a moment, is let finish); else ask the open prediction
+        first; else run."""
+        if self.running and self._automatic:
+            return
         if self.running:
             self.stop()
         elif self.asking and self.predict_view is not None:
@@ -298,6 +306,8 @@ class LabView(Vertical):
             self._status(f"Not started: fix the marked field{'s' if len(bad) > 1 else ''} ({', '.join(bad)}).")
             return False
         previous_done, self._thread_done = self._thread_done, threading.Event()
+        self._stop = stop = threading.Event()
+        self._automatic = False
         self._started = time.monotonic()
         self._stopping = False
         self._waiting = False
@@ -311,7 +321,8 @@ class LabView(Vertical):
         done = self._thread_done
         self._run_params = params
         self._picked = None  # a new run grades nothing unless a pick started it (set after this returns)
-        self._worker = self.run_worker(lambda: self._work(params, previous_done, done), name=self.spec.experiment,
+        self._worker = self.run_worker(lambda: self._work(params, previous_done, done, stop),
+                                       name=self.spec.experiment,
                                        group="lab",
                                        thread=True, exclusive=True, exit_on_error=False)
         return True
@@ -321,7 +332,7 @@ class LabView(Vertical):
         if self._worker is not None and self.running:
             self._stopping = True
             self._status("Stopping…")
-            self._worker.cancel()
+            self._stop.set()  # the run sees it at its next check (every step), started or not yet
 
     def clear_kept(self) -> None:
         self._kept.clear()
@@ -347,11 +358,11 @@ class LabView(Vertical):
         self.set_value(name, new)
         self.start(keep_chart=True)
 
-    def _work(self, params: ParsedParams, previous_done: threading.Event,
-              done: threading.Event) -> Result:
+    def _work(self, params: ParsedParams, previous_done: threading.Event, done: threading.Event,
+              stop: threading.Event) -> Result:
         worker = get_current_worker()
         ctx = RunContext(on_progress=lambda snap: self.post_message(self.Progress(snap)),
-                         is_cancelled=lambda: worker.is_cancelled)
+                         is_cancelled=lambda: stop.is_set() or worker.is_cancelled)
 
         def on_wait() -> None:
             if not previous_done.is_set():
