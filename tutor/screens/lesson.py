@@ -62,6 +62,10 @@ class LessonScreen(Screen[None]):
                 tooltip="leave a field; again: the contents (a running lab goes on)"),
         Binding("e", "edit_exercise", "Edit exercise", id="edit-exercise",
                 tooltip="open this page's exercise in your editor"),
+        Binding("h", "exercise_hint", "Hint", id="exercise-hint",
+                tooltip="the exercise's next hint, from general to specific"),
+        Binding("v", "exercise_solution", "Solution", id="exercise-solution",
+                tooltip="the exercise's reference solution, once your file passes"),
         Binding("up", "scroll('up')", "Scroll up", show=False, group=SCROLL),
         Binding("down", "scroll('down')", "Scroll down", show=False, group=SCROLL),
         Binding("pageup", "scroll('page_up')", "Page up", show=False, group=SCROLL),
@@ -187,7 +191,7 @@ class LessonScreen(Screen[None]):
             lab.step(delta)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "edit_exercise":  # in the footer only on a page with an exercise
+        if action in ("edit_exercise", "exercise_hint", "exercise_solution"):  # on exercise pages only
             try:
                 return bool(self.current.query(ExerciseView))
             except NoMatches:  # before the pages are mounted
@@ -201,12 +205,23 @@ class LessonScreen(Screen[None]):
                 return True
         return True
 
-    def action_edit_exercise(self) -> None:
+    def _exercise(self) -> ExerciseView | None:
         views = list(self.current.query(ExerciseView))
-        if views:
-            views[0].edit()
-        else:
+        if not views:
             self.notify("There is no exercise on this page.", timeout=2)
+        return views[0] if views else None
+
+    def action_edit_exercise(self) -> None:
+        if view := self._exercise():
+            view.edit()
+
+    def action_exercise_hint(self) -> None:
+        if view := self._exercise():
+            view.hint()
+
+    def action_exercise_solution(self) -> None:
+        if view := self._exercise():
+            view.show_solution()
 
     @on(CheckView.Answered)
     def _answered(self, event: CheckView.Answered) -> None:

@@ -1,7 +1,8 @@
 """An exercise on a lesson page: the task, the learner's file, and the result of the last check.
 
 ``e`` (bound on the lesson screen) opens the file in ``$VISUAL``, else ``$EDITOR``, else ``vi`` — git's order —
-with the app suspended. The widget looks at the file's modification time every second; when it changes (saved
+with the app suspended; ``h`` shows the next hint and ``v`` the reference solution once the file passes (checked
+again first, as ``rnn-tutor solution`` does). The widget looks at the file's modification time every second; when it changes (saved
 from this editor or from another window) it checks the file again in a thread worker (the check itself runs in
 a subprocess with a time limit), shows the result and records a pass in the progress store it was given (on the
 UI thread, which owns the store's in-memory copy).
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 import os
 import shlex
+import signal
 import subprocess
+from types import FrameType
 from typing import Any
 
 from textual.app import ComposeResult
@@ -28,13 +31,51 @@ from tutor.progress import ProgressStore
 POLL_SECONDS = 1.0
 
 
-def editor_command() -> list[str]:
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    return shlex.split(editor)
+def editor_command() -> tuple[list[str], str | None]:
+    """The editor to run, and why it is ``vi`` when the learner's setting could not be read."""
+    name = "VISUAL" if os.environ.get("VISUAL") else "EDITOR"
+    setting = os.environ.get(name)
+    if not setting:
+        return ["vi"], None
+    try:
+        command = shlex.split(setting)
+    except ValueError as err:  # an unbalanced quote
+        return ["vi"], f"${name} ({setting!r}) could not be parsed ({err}); using vi."
+    if not command:
+        return ["vi"], f"${name} is blank; using vi."
+    return command, None
+
+
+def run_editor(command: list[str]) -> None:
+    """Run the editor and wait for it. While it runs the app's event loop is blocked, so SIGTERM and SIGHUP would
+    wait for the editor to close: here they end the editor, and are raised again once it has gone, for the
+    app's own handlers (which quit)."""
+    received: list[int] = []
+    process = subprocess.Popen(command)
+
+    def end_editor(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+        process.terminate()
+
+    try:
+        previous = {signum: signal.signal(signum, end_editor) for signum in (signal.SIGTERM, signal.SIGHUP)}
+    except ValueError:  # not the main thread: no handlers of our own
+        previous = {}
+    try:
+        process.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    for signum in received[:1]:
+        signal.raise_signal(signum)
 
 
 class ExerciseView(Vertical):
-    DEFAULT_CSS = "ExerciseView { height: auto; }"  # its colours and border are in app.tcss (.exercise)
+    # Its colours and border are in app.tcss (.exercise); a hint and the solution appear when asked for.
+    DEFAULT_CSS = """
+    ExerciseView { height: auto; }
+    ExerciseView .exercise-hint, ExerciseView .exercise-solution { display: none; margin-top: 1; }
+    """
 
     def __init__(self, spec: ExerciseSpec, store: ProgressStore, **kwargs: Any) -> None:
         super().__init__(classes="exercise", **kwargs)
@@ -45,20 +86,27 @@ class ExerciseView(Vertical):
         self.result: CheckResult | None = None
         self._mtime: int | None = None
         self._worker: Worker[CheckResult] | None = None
+        self._solution_worker: Worker[bool] | None = None
 
     def compose(self) -> ComposeResult:
         number = [e.name for e in EXERCISES].index(self.exercise.name) + 1
         docstring = workspace.template(self.exercise.name).read_text(encoding="utf-8").split('"""')[1]
         # Its first paragraph repeats the title, on one line or two: dropping only the first line left the second
         # at the top of the task ("vanilla RNN, over a whole sequence.").
-        task = docstring.strip().partition("\n\n")[2].strip()
+        # The "then run `rnn-tutor check NAME`" paragraph is for the command line: this page checks by itself.
+        task = "\n\n".join(paragraph for paragraph in docstring.strip().split("\n\n")[1:]
+                           if "rnn-tutor check" not in paragraph).strip()
         yield Static(f"Exercise {number} · {self.exercise.name} · {self.exercise.title}",
                      classes="exercise-title", markup=False)
         yield Static("", classes="exercise-status", markup=False)  # first, so a result shows without scrolling
-        yield Static(f"Your file: {self.path}\ne opens it in {editor_command()[0]}; it is checked each time it "
-                     f"is saved (or: rnn-tutor check {self.exercise.name}).", classes="exercise-where",
+        command, problem = editor_command()
+        yield Static(f"Your file: {self.path}\ne opens it in {command[0]}, h gives a hint, v the reference "
+                     f"solution once yours passes. The file is checked each time it is saved (after the "
+                     f"editor closes)." + (f"\n{problem}" if problem else ""), classes="exercise-where",
                      markup=False)
         yield Static(task, classes="exercise-task", markup=False)
+        yield Static("", classes="exercise-hint", markup=False)
+        yield Static("", classes="exercise-solution", markup=False)
 
     def on_mount(self) -> None:
         try:
@@ -103,6 +151,10 @@ class ExerciseView(Vertical):
         return checker.check(self.exercise.name, self.path)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is self._solution_worker and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            event.stop()
+            self._solution_checked(event.state == WorkerState.SUCCESS and bool(event.worker.result))
+            return
         if event.worker is not self._worker:
             return
         event.stop()
@@ -119,27 +171,67 @@ class ExerciseView(Vertical):
         if result.passed:
             following = workspace.first_unsolved(self.store)
             then = (f"Next: {following.name} ({following.title})." if following else "Every exercise passes.")
-            text = (f"✓ {result.message}\n{then} `rnn-tutor solution {self.exercise.name}` shows the reference "
-                    f"solution.")
+            text = f"✓ {result.message}\n{then} v shows the reference solution to compare with yours."
         else:
             text = f"✗ {result.message}"
             if result.output:
                 text += "\nYour code printed:\n" + "\n".join(result.output.splitlines()[-6:])
-            text += f"\nStuck? rnn-tutor hint {self.exercise.name}"
+            text += "\nStuck? h gives a hint."
         self._status(text, result.passed)
+
+    # -- hints and the reference solution ----------------------------------------------------------------
+    def hint(self) -> None:
+        """The next hint, graded from general to specific; the level shown is recorded in the store."""
+        level, text = workspace.next_hint(self.store, self.exercise.name)
+        total = len(self.exercise.hints)
+        more = f" (h again: hint {level + 1})" if level < total else ""
+        self._reveal(".exercise-hint", f"Hint {level} of {total}{more}:\n{text}")
+
+    def show_solution(self) -> None:
+        """The reference, once the file passes: the file is checked again first (a pass recorded by hand in
+        progress.json unlocks nothing), in a worker like every check."""
+        if not self.store.exercise_passed(self.exercise.name):
+            self.app.notify(f"The reference solution of {self.exercise.name} is shown once your file passes. "
+                            "h gives a hint.", timeout=5, markup=False)
+            return
+        self._solution_worker = self.run_worker(self._passes_again, name=f"solution-{self.exercise.name}",
+                                                group=f"solution-{self.exercise.name}", thread=True,
+                                                exclusive=True, exit_on_error=False)
+
+    def _passes_again(self) -> bool:
+        return checker.check(self.exercise.name, self.path).passed
+
+    def _solution_checked(self, passed: bool) -> None:
+        if not passed:
+            self.app.notify(f"{self.path.name} does not pass now, so the reference stays hidden. h gives a "
+                            "hint.", timeout=5, markup=False)
+            return
+        text = workspace.solution(self.exercise.name).read_text(encoding="utf-8")
+        self._reveal(".exercise-solution", f"The reference solution:\n\n{text.rstrip()}")
+
+    def _reveal(self, selector: str, text: str) -> None:
+        shown = self.query_one(selector, Static)
+        shown.update(text)
+        shown.display = True
+        self.call_after_refresh(shown.scroll_visible, animate=False)
 
     # -- editing -----------------------------------------------------------------------------------------
     def edit(self) -> None:
         """Open the file in the learner's editor, the app suspended meanwhile; a save is noticed by the poll."""
-        workspace.ensure()
-        command = editor_command() + [str(self.path)]
+        try:
+            workspace.ensure()
+        except OSError as err:  # a file where the folder should be, a folder that cannot be written
+            self.app.notify(f"The exercise folder could not be prepared: {err}", severity="error", timeout=8,
+                            markup=False)
+            return
+        command = editor_command()[0] + [str(self.path)]
         try:
             with self.app.suspend():
-                subprocess.run(command, check=False)
+                run_editor(command)
         except FileNotFoundError:
             self.app.notify(f"The editor {command[0]!r} was not found. Set $VISUAL or $EDITOR, or open "
                             f"{self.path} in any editor: the tutor checks it when it is saved.",
-                            severity="error", timeout=8)
+                            severity="error", timeout=8, markup=False)
             return
         except Exception as err:  # noqa: BLE001 — a terminal that cannot be suspended (a web or test driver)
             self.app.notify(f"Cannot open an editor here ({type(err).__name__}). Open {self.path} in any "

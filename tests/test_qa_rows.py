@@ -1,0 +1,146 @@
+"""Rows of the QA sweep of b1e7222 (`shared/reviews/qa-b1e7222.md`), each reproduced first, then fixed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from tutor.exercises import workspace
+from textual.app import App
+
+from tutor.screens.help import HelpScreen, key_rows
+from tutor.screens.lesson import LessonScreen
+from tutor.widgets.exercise import ExerciseView, editor_command, run_editor
+
+from .conftest import open_page, wait_until
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def text_of(view, selector: str) -> str:
+    return str(view.query_one(selector).render())
+
+
+# -- row 5: the exercise folder blocked by a file --------------------------------------------------------
+
+async def test_e_with_a_file_where_the_exercise_folder_should_be_is_a_notice(make_app, private_home):
+    private_home.mkdir(parents=True)
+    (private_home / "exercises").write_text("x")
+    app = make_app(start_lesson="from-scratch")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_page(pilot, "Exercise 1")
+        await pilot.press("e")
+        await pilot.pause()
+        assert app.screen is screen and app.is_running
+        assert any("could not be prepared" in str(n.message) for n in app._notifications)
+
+
+# -- row 6: an $EDITOR that does not parse ---------------------------------------------------------------
+
+@pytest.mark.parametrize("setting, why", [('"vi', "could not be parsed"), ("   ", "blank")])
+def test_an_editor_setting_that_does_not_parse_falls_back_to_vi(monkeypatch, setting, why):
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", setting)
+    command, problem = editor_command()
+    assert command == ["vi"] and problem is not None and why in problem and "$EDITOR" in problem
+
+
+def test_a_good_editor_setting_is_split_like_a_shell(monkeypatch):
+    monkeypatch.setenv("VISUAL", "code --wait")
+    assert editor_command() == (["code", "--wait"], None)
+
+
+async def test_an_exercise_page_opens_with_an_unbalanced_editor_quote(make_app, private_home, monkeypatch):
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", '"vi')
+    app = make_app(start_lesson="from-scratch")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_page(pilot, "Exercise 1")
+        where = text_of(screen.current.query_one(ExerciseView), ".exercise-where")
+        assert "opens it in vi" in where and "could not be parsed" in where
+
+
+# -- row 13: SIGTERM and SIGHUP while the editor is open -------------------------------------------------
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_while_the_editor_runs_ends_it_and_reaches_the_app(signum):
+    """The app's loop is blocked while the editor runs: the signal ends the editor and is raised again after,
+    for the app's own handler (here a recorder in its place)."""
+    seen: list[int] = []
+    previous = signal.signal(signum, lambda s, f: seen.append(s))
+    try:
+        threading.Timer(0.2, os.kill, args=(os.getpid(), signum)).start()
+        run_editor([sys.executable, "-c", "import time; time.sleep(60)"])  # an editor the learner leaves open
+        assert seen == [signum]
+        assert signal.getsignal(signum) is not previous  # the recorder is back, not run_editor's handler
+    finally:
+        signal.signal(signum, previous)
+
+
+# -- row 18: e, a hint key and the solution inside the app -----------------------------------------------
+
+async def test_help_lists_the_exercise_keys_and_still_fits(make_app):
+    rows = dict(key_rows(LessonScreen.BINDINGS, App().get_key_display))
+    assert rows["e"] == "open this page's exercise in your editor"
+    assert "next hint" in rows["h"] and "reference solution" in rows["v"]
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        paths = app.screen.query_one("#help-paths").region
+        assert paths.height and paths.bottom <= 24  # the last lines, not scrolled away
+
+
+async def test_the_exercise_page_sends_the_learner_nowhere_else(make_app, private_home, monkeypatch):
+    """No `rnn-tutor check` in the task, no `rnn-tutor hint` after a ✗: h shows the hints in turn (recorded),
+    v the reference only after a pass that still holds."""
+    monkeypatch.setattr("tutor.widgets.exercise.POLL_SECONDS", 0.1)
+    app = make_app(start_lesson="from-scratch")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_page(pilot, "Exercise 1")
+        view = screen.current.query_one(ExerciseView)
+        assert "rnn-tutor" not in text_of(view, ".exercise-task")
+        path = workspace.path("rnn_step")
+        path.write_text(workspace.solution("rnn_step").read_text().replace("+ bias)", ")"))
+        await wait_until(pilot, lambda: view.result is not None, timeout=30)
+        status = text_of(view, ".exercise-status")
+        assert "✗" in status and "rnn-tutor" not in status and "h gives a hint" in status
+
+        await pilot.press("h")
+        await pilot.pause()
+        assert "Hint 1 of" in text_of(view, ".exercise-hint") and app.progress.hint_level("rnn_step") == 1
+        await pilot.press("h")
+        await pilot.pause()
+        assert "Hint 2 of" in text_of(view, ".exercise-hint") and app.progress.hint_level("rnn_step") == 2
+
+        await pilot.press("v")  # not passed: no solution
+        await pilot.pause()
+        assert not view.query_one(".exercise-solution").display
+
+        view.result = None
+        path.write_text(workspace.solution("rnn_step").read_text())
+        await wait_until(pilot, lambda: view.result is not None, timeout=30)
+        assert "v shows the reference solution" in text_of(view, ".exercise-status")
+        await pilot.press("v")
+        await wait_until(pilot, lambda: view.query_one(".exercise-solution").display, timeout=30)
+        assert "def rnn_step" in text_of(view, ".exercise-solution")
+
+
+async def test_a_pass_that_no_longer_holds_shows_no_solution(make_app, private_home):
+    """As `rnn-tutor solution`: the recorded pass is not enough, the file is checked again."""
+    app = make_app(start_lesson="from-scratch")
+    app.progress.record_pass("rnn_step")  # the template, unsolved, is what the file holds
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_page(pilot, "Exercise 1")
+        view = screen.current.query_one(ExerciseView)
+        await pilot.press("v")
+        await wait_until(pilot, lambda: any("stays hidden" in str(n.message) for n in app._notifications),
+                         timeout=30)
+        assert not view.query_one(".exercise-solution").display
