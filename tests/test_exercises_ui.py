@@ -88,7 +88,7 @@ async def test_an_exercise_page_opens_with_a_damaged_status_file(make_app, priva
 async def test_edit_key_runs_the_learners_editor(make_app, monkeypatch, tmp_path):
     calls = []
     monkeypatch.setenv("VISUAL", "my-editor --wait")
-    monkeypatch.setattr("tutor.widgets.exercise.subprocess.run", lambda cmd, check: calls.append(cmd))
+    monkeypatch.setattr("tutor.widgets.exercise.run_editor", calls.append)
     app = make_app(start_lesson="from-scratch")
     monkeypatch.setattr(app, "suspend", contextlib.nullcontext)  # the test driver has no terminal to hand over
     async with app.run_test(size=(80, 24)) as pilot:
