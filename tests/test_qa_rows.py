@@ -144,3 +144,29 @@ async def test_a_pass_that_no_longer_holds_shows_no_solution(make_app, private_h
         await wait_until(pilot, lambda: any("stays hidden" in str(n.message) for n in app._notifications),
                          timeout=30)
         assert not view.query_one(".exercise-solution").display
+
+
+# -- row 28: a parameter error quotes what was typed -----------------------------------------------------
+
+def test_a_bound_error_quotes_the_typed_text_not_its_302_digits():
+    from tutor.engine import registry
+    from tutor.engine.experiment import ParamError
+
+    length = registry.get("windowing").param("length")
+    with pytest.raises(ParamError) as caught:
+        length.parse("1e301")
+    assert caught.value.message.endswith("got 1e301") and len(caught.value.message) < 60
+
+
+# -- row 24: a lab title that the parameters cannot make wrong -------------------------------------------
+
+def test_the_forecast_labs_title_names_no_series(curriculum):
+    """The series is a field of the lab: 'Mauna Loa CO₂' stood above a sunspot chart. The chart's own title
+    (set by the run) names the series."""
+    from tutor.curriculum.model import LabSpec
+
+    labs = [block for lesson in curriculum.lessons for page in lesson.pages for block in page.blocks
+            if isinstance(block, LabSpec) and block.experiment == "forecast"]
+    assert labs
+    for lab in labs:
+        assert not any(word in lab.title.lower() for word in ("co₂", "co2", "mauna", "sunspot", "24 months"))
