@@ -170,3 +170,63 @@ def test_the_forecast_labs_title_names_no_series(curriculum):
     assert labs
     for lab in labs:
         assert not any(word in lab.title.lower() for word in ("co₂", "co2", "mauna", "sunspot", "24 months"))
+
+
+# -- row 22: the contents cursor on the lesson just left -------------------------------------------------
+
+async def test_the_contents_cursor_follows_a_kept_lesson_screen(make_app):
+    from textual.widgets import OptionList
+
+    app = make_app(start_lesson="gru")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.open_lesson("from-scratch")
+        await pilot.pause()
+        app.open_lesson("gru")  # as ctrl+p does: the kept screen of lesson 5, shown again
+        await pilot.pause()
+        assert app.progress.last_lesson == "gru"
+        await pilot.press("escape")
+        await pilot.pause()
+        lessons = app.screen.query_one("#lessons", OptionList)
+        assert lessons.get_option_at_index(lessons.highlighted).id == "gru"
+
+
+# -- row 26: saving that fails is a line in the header, not a notice over the page for hours ---------------
+
+async def test_a_save_failure_is_a_header_line_and_a_notice_that_goes(make_app):
+    from tutor.messages import ProgressSaveError
+
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        app.post_message(ProgressSaveError("Progress could not be saved in /x (read-only)."))
+        await pilot.pause()
+        assert app.sub_title.startswith("⚠ progress not saved · engine:")
+        assert all(n.timeout <= 10 for n in app._notifications)
+        app.post_message(ProgressSaveError(None))
+        await pilot.pause()
+        assert app.sub_title == "engine: not loaded"
+
+
+# -- row 27: n on the last page, ten times ---------------------------------------------------------------
+
+async def test_n_on_the_last_page_shows_one_notice(make_app):
+    app = make_app(start_lesson="sequential-data")
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = app.screen
+        await pilot.press(*["n"] * (len(screen.lesson.pages) + 10))
+        await pilot.pause()
+        last = [n for n in app._notifications if "last page" in n.message]
+        assert len(last) == 1
+
+
+# -- row 36: t in the footer only where there is a lab ---------------------------------------------------
+
+async def test_the_footer_offers_t_only_on_a_page_with_a_lab(make_app):
+    app = make_app(start_lesson="sequential-data")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await pilot.pause()
+        assert not screen.lesson.pages[0].labs
+        assert screen.check_action("toggle_lab", ()) is False
+        await open_page(pilot, "A time series")
+        assert screen.lesson.pages[screen.page].labs and screen.check_action("toggle_lab", ()) is True

@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.css.query import NoMatches
+from textual.notifications import Notification, Notify
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Header, Input, Markdown, OptionList, Select, Static
@@ -79,6 +80,7 @@ class LessonScreen(Screen[None]):
         self.lesson = lesson
         self.progress = progress
         self.page = max(0, min(page, len(lesson.pages) - 1))
+        self._last_page_notice: Notification | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -90,6 +92,12 @@ class LessonScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.show_page(self.page)
+
+    def on_screen_resume(self) -> None:
+        # A kept screen shown again (from the contents or ctrl+p) is the lesson the learner is in: the contents
+        # cursor and the next start follow last_lesson.
+        if self.is_mounted and self.progress.last_lesson != self.lesson.id:
+            self.post_message(PageSeen(self.lesson, self.page))
 
     def _page_widgets(self, index: int) -> list[Widget]:
         page = self.lesson.pages[index]
@@ -136,7 +144,15 @@ class LessonScreen(Screen[None]):
         if 0 <= target < len(self.lesson.pages):
             self.show_page(target)
         elif target >= len(self.lesson.pages):
-            self.notify("That was the last page. Escape returns to the contents.", timeout=3)
+            # One notice, shown again: n pressed ten times stacked six of them over half the page.
+            if self._last_page_notice is not None:
+                try:
+                    self.app._unnotify(self._last_page_notice)  # Textual 8 has no public way to withdraw one
+                except KeyError:
+                    pass  # it had timed out
+            self._last_page_notice = Notification("That was the last page. Escape returns to the contents.",
+                                                  timeout=3)
+            self.app.post_message(Notify(self._last_page_notice))
 
     def action_scroll(self, how: str) -> None:
         # Immediate, from the scroll target: Textual's own scroll_down/scroll_page_down wait for the next refresh
@@ -196,11 +212,11 @@ class LessonScreen(Screen[None]):
                 return bool(self.current.query(ExerciseView))
             except NoMatches:  # before the pages are mounted
                 return False
-        if action == "toggle_lab":
-            # An exercise page has no lab: t leaves the footer, which otherwise cuts "q Quit  ? Help" at 80 columns.
+        if action in ("toggle_lab", "clear_chart", "step"):
+            # In the footer only on a page with a lab: elsewhere t offered to run nothing, and on an exercise
+            # page it cut "q Quit  ? Help" at 80 columns.
             try:
-                page = self.current
-                return not (page.query(ExerciseView) and not page.query(LabView))
+                return bool(self.current.query(LabView))
             except NoMatches:
                 return True
         return True
