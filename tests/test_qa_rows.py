@@ -230,3 +230,23 @@ async def test_the_footer_offers_t_only_on_a_page_with_a_lab(make_app):
         assert screen.check_action("toggle_lab", ()) is False
         await open_page(pilot, "A time series")
         assert screen.lesson.pages[screen.page].labs and screen.check_action("toggle_lab", ()) is True
+
+
+# -- row 36: the smaller things --------------------------------------------------------------------------
+
+def test_a_wrapped_sample_line_starts_with_the_text_not_a_space():
+    from tutor.engine.experiments.applications.char_rnn import _wrap_sample
+
+    lines = _wrap_sample("T=0.5  ", "And the LORD spake unto Moses, saying, " * 3, width=40)
+    assert len(lines) == 3
+    for line in lines[1:]:
+        assert line[len("T=0.5  ")] != " ", line
+
+
+def test_a_missing_lessons_folder_is_named_in_full(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RNN_TUTOR_HOME": str(tmp_path / "h"),
+           "RNN_TUTOR_LESSONS": "nonexist"}
+    done = subprocess.run([sys.executable, "-m", "tutor", "list"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 1
+    assert f"{tmp_path / 'nonexist'} (from RNN_TUTOR_LESSONS) does not exist" in done.stderr

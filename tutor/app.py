@@ -114,9 +114,10 @@ class TutorApp(App[None]):
 
     # -- signals -----------------------------------------------------------------------------------------
     def _install_signal_handlers(self) -> None:
-        """SIGTERM and SIGHUP (a dropped SSH connection) quit like q: the terminal is restored, progress kept."""
+        """SIGTERM, SIGHUP (a dropped SSH connection) and SIGINT (``kill -INT``; ctrl+c is a key here) quit like
+        q: the terminal is restored, progress kept, and the exit status says which signal (128 + its number)."""
         loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGHUP):
+        for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
             try:
                 loop.add_signal_handler(signum, partial(self._on_signal, signum))
             except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no such signal

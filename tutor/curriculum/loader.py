@@ -85,7 +85,8 @@ def load_curriculum(folder: Path | None = None) -> Curriculum:
     folder = folder or default_lessons_dir()
     result = Curriculum()
     if not folder.is_dir():
-        result.errors.append(LessonError(folder, 0, "the lessons folder does not exist"))
+        where = " (from RNN_TUTOR_LESSONS)" if os.environ.get("RNN_TUTOR_LESSONS") else ""
+        result.errors.append(LessonError(folder, 0, f"the lessons folder {folder.absolute()}{where} does not exist"))
         return result
     seen: dict[str, Path] = {}
     for path in sorted(folder.glob("*.md")):
