@@ -250,3 +250,12 @@ def test_a_missing_lessons_folder_is_named_in_full(tmp_path):
                           text=True, timeout=60)
     assert done.returncode == 1
     assert f"{tmp_path / 'nonexist'} (from RNN_TUTOR_LESSONS) does not exist" in done.stderr
+
+
+def test_doctor_shows_where_the_data_sources_are_described():
+    """Lesson 6 names DATA.md; an installed learner finds it through `rnn-tutor doctor`."""
+    from tutor import doctor
+
+    probe = doctor.Probe("paths", "Paths")
+    doctor.probe_paths(probe)
+    assert Path(probe.data["data_sources"]).is_file()

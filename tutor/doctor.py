@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
-from importlib import metadata
+from importlib import metadata, resources
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -376,6 +376,10 @@ def probe_paths(probe: Probe) -> None:
     probe.data["lesson_files"] = count
     probe.add("lessons", f"{lessons} ({count} lesson files)",
               None if count else "no lessons there: set RNN_TUTOR_LESSONS to the lessons folder, or reinstall")
+    # Lesson 6 sends the learner here for where the data sets come from (DATA.md beside them).
+    sources = Path(str(resources.files("tutor.data"))) / "DATA.md"
+    probe.data["data_sources"] = str(sources)
+    probe.add("data sources", str(sources))
 
 
 # -- all of them ---------------------------------------------------------------------------------------------
