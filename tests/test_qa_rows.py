@@ -259,3 +259,25 @@ def test_doctor_shows_where_the_data_sources_are_described():
     probe = doctor.Probe("paths", "Paths")
     doctor.probe_paths(probe)
     assert Path(probe.data["data_sources"]).is_file()
+
+
+# -- row 33: TensorFlow's generated files are not left in the temporary folder ---------------------------
+
+LEAVE_AFTER_A_KERAS_LAB = """
+from tutor.engine import registry
+from tutor.engine.experiment import RunContext
+registry.run("gradient-flow", {"seq_len": 5, "units": 4, "batch": 2, "train_steps": 2}, RunContext())
+from tutor.app import TutorApp
+TutorApp(load_engine=False).leave(0)  # how q and the signals end the app: os._exit, no atexit hooks
+"""
+
+
+@pytest.mark.slow
+def test_quitting_after_a_keras_lab_leaves_no_generated_files(tmp_path):
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RNN_TUTOR_HOME": str(tmp_path / "h"), "TMPDIR": str(temp)}
+    done = subprocess.run([sys.executable, "-c", LEAVE_AFTER_A_KERAS_LAB], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert list(temp.rglob("*")) == []

@@ -139,6 +139,7 @@ class TutorApp(App[None]):
         TensorFlow's own teardown, which takes seconds. The one exit path, for `q` and for signals."""
         checker.stop_all()
         self.progress.flush(timeout=timeout)
+        runtime.remove_private_temp()  # TensorFlow's generated code: its own atexit cleanup is skipped here
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
