@@ -73,17 +73,24 @@ class FigureChart(PlotextPlot):
         plt.ylabel(fig.get("ylabel", ""))
         no_color = getattr(self.app, "no_color", False)
         drawn: list[tuple[list[float], list[float], str, str]] = []
+        in_legend: set[tuple[str, frozenset[float]]] = set()
         for i, line in enumerate([*self._extra, *fig.get("series", [])]):
             xs, ys = _points(line["x"], line["y"], log)
             if not xs:
                 continue
+            label = line.get("label", "") or ""
+            # A baseline every kept run repeats ("chance" at 0.5) gets one legend entry, not one per run.
+            baseline = (label, frozenset(ys))
+            if label and baseline in in_legend:
+                label = ""
+            in_legend.add(baseline)
             if log:
                 ys = [math.log10(y) for y in ys]
             style = "scatter" if len(xs) == 1 else line.get("style", "line")
-            drawn.append((xs, ys, line.get("label", "") or "", style))
+            drawn.append((xs, ys, label, style))
             marker = ASCII_MARKERS[i % len(ASCII_MARKERS)] if (no_color or self.marker == "ascii") \
                 else PLOTEXT_MARKERS.get(self.marker, "braille")
-            kwargs: dict[str, Any] = {"label": line.get("label", ""), "marker": marker}
+            kwargs: dict[str, Any] = {"label": label, "marker": marker}
             if not no_color:
                 kwargs["color"] = COLORS[i % len(COLORS)]
             if style == "scatter":
@@ -105,13 +112,19 @@ class FigureChart(PlotextPlot):
         y0, y1 = min(all_y), max(all_y)
         if bars:
             y0, y1 = min(y0, 0.0), max(y1, 0.0)  # bars stand on zero
+        width, height = self.size.width, self.size.height
+        rows = height - 3 - bool(self._figure and self._figure.get("title")) \
+            - bool(self._figure and (self._figure.get("xlabel") or self._figure.get("ylabel")))
+        # Value labels at least two rows apart: closer ones shared rows with the data they did not mean (a 0.9
+        # line on the row labelled 0.8) and made a log axis's decades look unevenly spaced.
+        most = max(2, min(6, 1 + (rows - 1) // 2)) if rows > 0 else 6
         if log:
-            yticks, ylabels = log_ticks(y0, y1)
+            yticks, ylabels = log_ticks(y0, y1, most=most)
         elif all(float(y).is_integer() for y in all_y):
-            yticks = whole_ticks(y0, y1, most=6)
+            yticks = whole_ticks(y0, y1, most=most)
             ylabels = [str(int(t)) for t in yticks]
         else:
-            yticks, ylabels = nice_ticks(y0, y1, most=6)
+            yticks, ylabels = nice_ticks(y0, y1, most=most)
         if all(float(x).is_integer() for x in all_x):  # time steps, counts: whole-number ticks only
             xticks = whole_ticks(x0, x1)
             xlabels = [str(int(t)) for t in xticks]
@@ -119,9 +132,6 @@ class FigureChart(PlotextPlot):
             xticks, xlabels = nice_ticks(x0, x1)
         labels = [label for *_, label, _ in drawn if label]
         if labels and x1 > x0 and y1 > y0:
-            width, height = self.size.width, self.size.height
-            rows = height - 3 - bool(self._figure and self._figure.get("title")) \
-                - bool(self._figure and (self._figure.get("xlabel") or self._figure.get("ylabel")))
             cols = width - 2 - max((len(t) for t in ylabels), default=1)
             box = legend_box(labels)
             if bars:  # plotext pads bars sideways, so only the headroom above them can be placed exactly
@@ -232,8 +242,13 @@ def log_ticks(low: float, high: float, most: int = 6) -> tuple[list[float], list
     eps = 1e-9
     decades = [float(p) for p in range(math.ceil(low - eps), math.floor(high + eps) + 1)]
     if 2 <= len(decades):
-        step = max(1, math.ceil(len(decades) / most))
-        chosen = decades[::step]
+        # Every k-th decade, k from a round set and the ticks at multiples of k (1e-24, 1e-12, 1e+00, not
+        # 1e-24, 1e-17, 1e-10, 1e-03), so labels keep the same distance along the axis.
+        chosen = decades
+        for step in (1, 2, 3, 5, 10, 20, 30, 50, 100):
+            chosen = [p for p in decades if p % step == 0]
+            if len(chosen) <= most:
+                break
         if len(chosen) >= 2:
             if all(-2 <= p <= 4 for p in chosen):
                 return chosen, [_label(10 ** p) for p in chosen]
@@ -249,14 +264,19 @@ def log_ticks(low: float, high: float, most: int = 6) -> tuple[list[float], list
 
 
 def whole_ticks(low: float, high: float, most: int = 8) -> list[float]:
-    """Whole-number ticks from ``low`` to ``high`` at a round spacing (1, 2, 5, 10, 20, 50, …)."""
+    """Whole-number ticks from ``low`` to ``high`` at a round spacing (1, 2, 5, 10, 20, 50, …), and ``high``
+    itself where the last round tick falls well short of it."""
+    high = float(high)
     span = max(1.0, high - low)
     step = 1
-    while span / step > most:
+    while span // step + 1 > most:  # ticks, not intervals
         for factor in (2, 2.5, 2):  # 1 → 2 → 5 → 10 → 20 → 50 → 100 …
             step = int(step * factor)
-            if span / step <= most:
+            if span // step + 1 <= most:
                 break
     start = math.ceil(low / step) * step
-    return [float(v) for v in range(int(start), int(math.floor(high)) + 1, step)]
+    ticks = [float(v) for v in range(int(start), int(math.floor(high)) + 1, step)]
+    if ticks and high.is_integer() and high - ticks[-1] >= 0.6 * step:
+        ticks.append(float(high))  # the axis reaches its last step (49 of 0..49), with room for its label
+    return ticks
 
