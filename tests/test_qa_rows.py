@@ -281,3 +281,29 @@ def test_quitting_after_a_keras_lab_leaves_no_generated_files(tmp_path):
                           timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert list(temp.rglob("*")) == []
+
+
+# -- issue 20, "exercises that ask for understanding": lesson 7 -------------------------------------------
+
+def test_no_page_before_an_exercise_prints_the_code_of_its_answer(curriculum):
+    """Exercises 2, 3, 4 and 7 followed a page that printed their solution (sigmoid and lstm_step, gru_step,
+    clip_by_global_norm, rnn_backward). The pages before an exercise give the equations; the code comes after."""
+    from tutor.curriculum.model import ExerciseSpec, Prose
+
+    lesson = next(x for x in curriculum.lessons if x.id == "from-scratch")
+    text_so_far, solved = "", set()
+    for page in lesson.pages:
+        for block in page.blocks:
+            if isinstance(block, Prose):
+                text_so_far += block.markdown
+            elif isinstance(block, ExerciseSpec):
+                own = set(_defined(workspace.solution(block.name).read_text())) - solved  # not an earlier one's
+                for name in own:
+                    assert f"def {name}(" not in text_so_far, f"{name} printed before exercise {block.name}"
+                solved |= own
+
+
+def _defined(source: str) -> list[str]:
+    import ast
+
+    return [node.name for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)]

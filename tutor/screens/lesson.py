@@ -63,9 +63,10 @@ class LessonScreen(Screen[None]):
                 tooltip="leave a field; again: the contents (a running lab goes on)"),
         Binding("e", "edit_exercise", "Edit exercise", id="edit-exercise",
                 tooltip="open this page's exercise in your editor"),
-        Binding("h", "exercise_hint", "Hint", id="exercise-hint",
+        # h and v are not in the footer (it would cut "q Quit  ? Help" at 80 columns): the page and help name them.
+        Binding("h", "exercise_hint", "Hint", id="exercise-hint", show=False,
                 tooltip="the exercise's next hint, from general to specific"),
-        Binding("v", "exercise_solution", "Solution", id="exercise-solution",
+        Binding("v", "exercise_solution", "Solution", id="exercise-solution", show=False,
                 tooltip="the exercise's reference solution, once your file passes"),
         Binding("up", "scroll('up')", "Scroll up", show=False, group=SCROLL),
         Binding("down", "scroll('down')", "Scroll down", show=False, group=SCROLL),

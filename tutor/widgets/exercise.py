@@ -11,6 +11,7 @@ UI thread, which owns the store's in-memory copy).
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -93,9 +94,8 @@ class ExerciseView(Vertical):
         docstring = workspace.template(self.exercise.name).read_text(encoding="utf-8").split('"""')[1]
         # Its first paragraph repeats the title, on one line or two: dropping only the first line left the second
         # at the top of the task ("vanilla RNN, over a whole sequence.").
-        # The "then run `rnn-tutor check NAME`" paragraph is for the command line: this page checks by itself.
-        task = "\n\n".join(paragraph for paragraph in docstring.strip().split("\n\n")[1:]
-                           if "rnn-tutor check" not in paragraph).strip()
+        # "…, then run `rnn-tutor check NAME`" is for the command line: this page checks by itself.
+        task = re.sub(r",? then run `rnn-tutor check \w+`", "", docstring.strip().partition("\n\n")[2]).strip()
         yield Static(f"Exercise {number} · {self.exercise.name} · {self.exercise.title}",
                      classes="exercise-title", markup=False)
         yield Static("", classes="exercise-status", markup=False)  # first, so a result shows without scrolling
