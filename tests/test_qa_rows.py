@@ -307,3 +307,49 @@ def _defined(source: str) -> list[str]:
     import ast
 
     return [node.name for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)]
+
+
+def test_sigterm_while_the_editor_is_open_quits_the_app(tmp_path):
+    """In a real terminal: e on an exercise page, an editor that stays open, then SIGTERM to the tutor."""
+    import pty
+    import select
+    import time
+
+    from .test_ui_faults import tutor_env
+
+    editor = tmp_path / "editor.sh"
+    editor.write_text("#!/bin/sh\necho EDITOR-OPEN\nexec sleep 60\n")
+    editor.chmod(0o755)
+    master, slave = pty.openpty()
+    os.set_blocking(master, False)
+    os.system(f"stty cols 80 rows 24 < {os.ttyname(slave)}")
+    env = {**tutor_env(tmp_path), "EDITOR": str(editor), "VISUAL": ""}
+    proc = subprocess.Popen([sys.executable, "-m", "tutor", "--lesson", "from-scratch"], stdin=slave, stdout=slave,
+                            stderr=slave, env=env, start_new_session=True)
+    os.close(slave)
+    out = b""
+
+    def read_until(needle: bytes, seconds: float) -> None:
+        nonlocal out
+        deadline = time.monotonic() + seconds
+        while needle not in out and time.monotonic() < deadline and proc.poll() is None:
+            if select.select([master], [], [], 0.05)[0]:
+                try:
+                    out += os.read(master, 65536)
+                except OSError:
+                    return
+
+    try:
+        read_until(b"page 1/", 60)
+        os.write(master, b"nnn")
+        read_until(b"Exercise 1 ", 30)
+        os.write(master, b"e")
+        read_until(b"EDITOR-OPEN", 30)
+        assert b"EDITOR-OPEN" in out, out[-2000:]
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)  # before the fix it waited for the editor: 60 s
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    assert proc.returncode == 128 + signal.SIGTERM

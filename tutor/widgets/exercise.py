@@ -101,8 +101,8 @@ class ExerciseView(Vertical):
         yield Static("", classes="exercise-status", markup=False)  # first, so a result shows without scrolling
         command, problem = editor_command()
         yield Static(f"Your file: {self.path}\ne opens it in {command[0]}, h gives a hint, v the reference "
-                     f"solution once yours passes. The file is checked each time it is saved (after the "
-                     f"editor closes)." + (f"\n{problem}" if problem else ""), classes="exercise-where",
+                     f"solution once yours passes. The file is checked when saved (from e's editor: when "
+                     f"it closes)." + (f"\n{problem}" if problem else ""), classes="exercise-where",
                      markup=False)
         yield Static(task, classes="exercise-task", markup=False)
         yield Static("", classes="exercise-hint", markup=False)
