@@ -35,6 +35,7 @@ class PageView(VerticalScroll, can_focus=False, inherit_bindings=False):
 
 STEP = Binding.Group("step a stepping lab forward / back")
 SCROLL = Binding.Group("scroll the page")
+EXERCISE = Binding.Group("the exercise's next hint (h); its reference solution once yours passes (v)")
 
 
 def uses_keras(lesson: Lesson, pages: range) -> bool:
@@ -64,10 +65,8 @@ class LessonScreen(Screen[None]):
         Binding("e", "edit_exercise", "Edit exercise", id="edit-exercise",
                 tooltip="open this page's exercise in your editor"),
         # h and v are not in the footer (it would cut "q Quit  ? Help" at 80 columns): the page and help name them.
-        Binding("h", "exercise_hint", "Hint", id="exercise-hint", show=False,
-                tooltip="the exercise's next hint, from general to specific"),
-        Binding("v", "exercise_solution", "Solution", id="exercise-solution", show=False,
-                tooltip="the exercise's reference solution, once your file passes"),
+        Binding("h", "exercise_hint", "Hint", id="exercise-hint", show=False, group=EXERCISE),
+        Binding("v", "exercise_solution", "Solution", id="exercise-solution", show=False, group=EXERCISE),
         Binding("up", "scroll('up')", "Scroll up", show=False, group=SCROLL),
         Binding("down", "scroll('down')", "Scroll down", show=False, group=SCROLL),
         Binding("pageup", "scroll('page_up')", "Page up", show=False, group=SCROLL),
