@@ -35,7 +35,7 @@ class PageView(VerticalScroll, can_focus=False, inherit_bindings=False):
 
 STEP = Binding.Group("step a stepping lab forward / back")
 SCROLL = Binding.Group("scroll the page")
-EXERCISE = Binding.Group("the exercise's next hint (h); its reference solution once yours passes (v)")
+EXERCISE = Binding.Group("exercise: edit (e), hint (h), solution after a pass (v)")
 
 
 def uses_keras(lesson: Lesson, pages: range) -> bool:
@@ -62,9 +62,10 @@ class LessonScreen(Screen[None]):
         Binding("comma", "step(-1)", "Step back", show=False, group=STEP),
         Binding("escape", "back", "Contents", id="contents",
                 tooltip="leave a field; again: the contents (a running lab goes on)"),
-        Binding("e", "edit_exercise", "Edit exercise", id="edit-exercise",
+        Binding("e", "edit_exercise", "Edit exercise", id="edit-exercise", group=EXERCISE,
                 tooltip="open this page's exercise in your editor"),
-        # h and v are not in the footer (it would cut "q Quit  ? Help" at 80 columns): the page and help name them.
+        # h and v are not in the footer (it would cut "q Quit  ? Help" at 80 columns): the exercise and help name
+        # them. One group: one row of the help screen, which fills 80×24.
         Binding("h", "exercise_hint", "Hint", id="exercise-hint", show=False, group=EXERCISE),
         Binding("v", "exercise_solution", "Solution", id="exercise-solution", show=False, group=EXERCISE),
         Binding("up", "scroll('up')", "Scroll up", show=False, group=SCROLL),
