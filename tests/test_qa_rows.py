@@ -352,3 +352,23 @@ def test_sigterm_while_the_editor_is_open_quits_the_app(tmp_path):
             proc.kill()
         os.close(master)
     assert proc.returncode == 128 + signal.SIGTERM
+
+
+# -- row 32: the doctor breaks a long path after a "/", not mid-word -------------------------------------
+
+def test_doctor_breaks_a_long_path_after_a_slash():
+    import io
+
+    from rich.console import Console
+
+    from tutor import doctor
+
+    path = "/home/learner/.local/share/rnn-tutor/some/deeply/nested/folder/progress.json"  # ".../deep" "ly/..."
+    assert all(len(line) <= 30 and (line.endswith("/") or line == lines[-1])
+               for lines in [doctor.wrap_path(path, 30).splitlines()] for line in lines)
+    probe = doctor.Probe("paths", "Paths")
+    probe.add("progress", f"{path} (not created yet)")
+    out = io.StringIO()
+    Console(file=out, width=60).print(doctor.render(doctor.Report([probe]), width=60))
+    lines = [line[len(" progress  "):].strip() for line in out.getvalue().splitlines()[1:3]]
+    assert "".join(lines).startswith(path) and lines[0].endswith("/"), lines  # whole names on each line

@@ -16,6 +16,7 @@ import io
 import json
 import locale
 import os
+import re
 import platform
 import shutil
 import subprocess
@@ -400,20 +401,41 @@ def run_all(with_device: bool = True, terminal: dict[str, Any] | None = None,
     return Report(probes)
 
 
-def render(report: Report):
-    """The report as a Rich renderable (a table per probe); used by the command line and the TUI screen."""
+def wrap_path(value: str, width: int) -> str:
+    """Each path in ``value`` longer than ``width`` broken into lines after a "/" (Rich folds a word anywhere:
+    ".../tutor/l" and "essons"); the rest (spaces, short words) is left to Rich's wrapping."""
+    return " ".join(_wrap_word(word, width) for word in value.split(" "))
+
+
+def _wrap_word(value: str, width: int) -> str:
+    if len(value) <= width or "/" not in value:
+        return value
+    lines, line = [], ""
+    for part in re.split(r"(?<=/)", value):
+        if line and len(line) + len(part) > width:
+            lines.append(line)
+            line = ""
+        line += part
+    return "\n".join([*lines, line])
+
+
+def render(report: Report, width: int | None = None):
+    """The report as a Rich renderable (a table per probe); used by the command line and the TUI screen. With
+    ``width`` (the space the report has), long paths break after a "/"."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
     parts = []
     for probe in report.probes:
+        label_width = max((len(fact.label) for fact in probe.facts), default=0)
+        room = None if width is None else max(20, width - label_width - 5)  # the label column and padding
         table = Table(title=probe.title, title_justify="left", title_style="bold", show_header=False,
                       box=None, padding=(0, 1), expand=False)
         table.add_column(style="dim", no_wrap=True)
         table.add_column(overflow="fold")
         for fact in probe.facts:
-            table.add_row(fact.label, fact.value)
+            table.add_row(fact.label, fact.value if room is None else wrap_path(fact.value, room))
             if fact.advice:
                 table.add_row("", Text("→ " + fact.advice, style="yellow"))
         if probe.error:
