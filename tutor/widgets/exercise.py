@@ -67,8 +67,8 @@ def run_editor(command: list[str]) -> None:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-    for signum in received[:1]:
-        signal.raise_signal(signum)
+    if received:
+        signal.raise_signal(received[0])
 
 
 class ExerciseView(Vertical):
