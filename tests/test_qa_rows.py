@@ -119,7 +119,7 @@ async def test_the_exercise_page_sends_the_learner_nowhere_else(make_app, privat
         await pilot.pause()
         assert "Hint 2 of" in text_of(view, ".exercise-hint") and app.progress.hint_level("rnn_step") == 2
 
-        await pilot.press("v")  # not passed: no solution
+        await pilot.press("v")  # not passed: no solution yet, the page says how to see it anyway
         await pilot.pause()
         assert not view.query_one(".exercise-solution").display
 
@@ -372,3 +372,23 @@ def test_doctor_breaks_a_long_path_after_a_slash():
     Console(file=out, width=60).print(doctor.render(doctor.Report([probe]), width=60))
     lines = [line[len(" progress  "):].strip() for line in out.getvalue().splitlines()[1:3]]
     assert "".join(lines).startswith(path) and lines[0].endswith("/"), lines  # whole names on each line
+
+
+async def test_v_twice_before_a_pass_shows_the_solution_and_records_it(make_app, private_home):
+    app = make_app(start_lesson="from-scratch")
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await open_page(pilot, "Exercise 2")
+        view = screen.current.query_one(ExerciseView)
+        await pilot.press("v")
+        await pilot.pause()
+        assert not view.query_one(".exercise-solution").display
+        assert any("v again shows it now" in n.message for n in app._notifications)
+        await pilot.press("v")
+        await pilot.pause()
+        assert "def lstm_step" in text_of(view, ".exercise-solution")
+        assert "solution_shown_at" in app.progress.data["exercises"]["lstm_step"]
+        assert not app.progress.exercise_passed("lstm_step")
+        assert app.progress.flush()
+    from tutor.progress import ProgressStore
+
+    assert "solution_shown_at" in ProgressStore(app.progress.path).data["exercises"]["lstm_step"]

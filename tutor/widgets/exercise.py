@@ -15,6 +15,7 @@ import re
 import shlex
 import signal
 import subprocess
+import time
 from types import FrameType
 from typing import Any
 
@@ -28,6 +29,7 @@ from tutor.exercises import checker, workspace
 from tutor.exercises.catalogue import BY_NAME, EXERCISES
 from tutor.exercises.checker import CheckResult
 from tutor.progress import ProgressStore
+from tutor.progress.ops import SolutionShown
 
 POLL_SECONDS = 1.0
 
@@ -88,6 +90,7 @@ class ExerciseView(Vertical):
         self._mtime: int | None = None
         self._worker: Worker[CheckResult] | None = None
         self._solution_worker: Worker[bool] | None = None
+        self._asked_for_solution = False  # v once before a pass: the next v shows the solution anyway
 
     def compose(self) -> ComposeResult:
         number = [e.name for e in EXERCISES].index(self.exercise.name) + 1
@@ -189,10 +192,17 @@ class ExerciseView(Vertical):
 
     def show_solution(self) -> None:
         """The reference, once the file passes: the file is checked again first (a pass recorded by hand in
-        progress.json unlocks nothing), in a worker like every check."""
+        progress.json unlocks nothing), in a worker like every check. Before a pass, a second ``v`` shows it
+        anyway, and the store records that it was seen before the pass."""
         if not self.store.exercise_passed(self.exercise.name):
-            self.app.notify(f"The reference solution of {self.exercise.name} is shown once your file passes. "
-                            "h gives a hint.", timeout=5, markup=False)
+            if self._asked_for_solution:
+                self.store.change(SolutionShown(self.exercise.name, time.time()))
+                self._solution_checked(True)
+                return
+            self._asked_for_solution = True
+            self.app.notify(f"The reference solution of {self.exercise.name} is shown once your file passes; "
+                            "h gives a hint. v again shows it now (recorded as seen before a pass).",
+                            timeout=6, markup=False)
             return
         self._solution_worker = self.run_worker(self._passes_again, name=f"solution-{self.exercise.name}",
                                                 group=f"solution-{self.exercise.name}", thread=True,
