@@ -79,3 +79,15 @@ async def test_a_baseline_repeated_by_kept_runs_has_one_legend_entry():
         {"label": "lstm", "x": [5, 20, 80], "y": [1.0, 1.0, 0.6]}, dict(chance)]}, kept)
     assert sum(len(re.findall(r"\bchance\b", r)) for r in rows) == 1, "\n".join(rows)
     assert any("simple_rnn" in r for r in rows) and any("lstm" in r for r in rows)
+
+
+async def test_a_flat_reference_line_carries_its_own_label():
+    """QA row 32: seq2seq's 90% line, under a four-line legend, was drawn on the row labelled 0.8."""
+    xs = list(range(0, 2001, 100))
+    rows = await _rows({"title": "held-out sums", "xlabel": "training step", "ylabel": "share right", "series": [
+        {"label": "exact match, greedy", "x": xs, "y": [min(0.97, 0.03 + 0.0006 * x) for x in xs]},
+        {"label": "per char, greedy", "x": xs, "y": [min(0.99, 0.3 + 0.0005 * x) for x in xs]},
+        {"label": "per char, teacher forced", "x": xs, "y": [min(0.995, 0.35 + 0.0005 * x) for x in xs]},
+        {"label": "90%", "x": [0, 2000], "y": [0.9, 0.9]}]})
+    line = next(i for i, r in enumerate(rows) if re.search(r"┤?[⠁-⣿]{60}", r.split("│")[-2] if "│" in r else r))
+    assert dict(_labelled_rows(rows)).get(line) == "0.9", "\n".join(rows)

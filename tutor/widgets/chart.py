@@ -115,16 +115,21 @@ class FigureChart(PlotextPlot):
         width, height = self.size.width, self.size.height
         rows = height - 3 - bool(self._figure and self._figure.get("title")) \
             - bool(self._figure and (self._figure.get("xlabel") or self._figure.get("ylabel")))
-        # Value labels at least two rows apart: closer ones shared rows with the data they did not mean (a 0.9
-        # line on the row labelled 0.8) and made a log axis's decades look unevenly spaced.
-        most = max(2, min(6, 1 + (rows - 1) // 2)) if rows > 0 else 6
-        if log:
-            yticks, ylabels = log_ticks(y0, y1, most=most)
-        elif all(float(y).is_integer() for y in all_y):
-            yticks = whole_ticks(y0, y1, most=most)
-            ylabels = [str(int(t)) for t in yticks]
-        else:
-            yticks, ylabels = nice_ticks(y0, y1, most=most)
+        data_y = (y0, y1)
+        whole_y = all(float(y).is_integer() for y in all_y)
+
+        def value_ticks(data_rows: float) -> tuple[list[float], list[str]]:
+            # Labels at least two rows apart: closer ones shared rows with data they did not mean (a 0.9 line
+            # on the row labelled 0.8) and made a log axis's decades look unevenly spaced.
+            most = max(2, min(6, 1 + int(data_rows - 1) // 2)) if data_rows > 0 else 6
+            if log:
+                return log_ticks(*data_y, most=most)
+            if whole_y:
+                ticks = whole_ticks(*data_y, most=most)
+                return ticks, [str(int(t)) for t in ticks]
+            return nice_ticks(*data_y, most=most)
+
+        yticks, ylabels = value_ticks(rows)
         if all(float(x).is_integer() for x in all_x):  # time steps, counts: whole-number ticks only
             xticks = whole_ticks(x0, x1)
             xlabels = [str(int(t)) for t in xticks]
@@ -136,15 +141,35 @@ class FigureChart(PlotextPlot):
             box = legend_box(labels)
             if bars:  # plotext pads bars sideways, so only the headroom above them can be placed exactly
                 if rows - 1 - box[0] > 2:
-                    plt.ylim(y0, y1 + (y1 - y0) * box[0] / (rows - 1 - box[0]))
+                    y1 = y1 + (y1 - y0) * box[0] / (rows - 1 - box[0])
+                    plt.ylim(y0, y1)
             else:
                 lims = legend_room(drawn, (x0, x1), (y0, y1), cols, rows, box)
                 if lims is not None:
                     (x0, x1), (y0, y1) = lims
                     plt.xlim(x0, x1)
                     plt.ylim(y0, y1)
+            if (y0, y1) != data_y and data_y[1] > data_y[0]:  # headroom for the legend: the data has fewer rows
+                yticks, ylabels = value_ticks(rows * (data_y[1] - data_y[0]) / (y1 - y0))
+        if not log and rows > 1 and y1 > y0:
+            yticks, ylabels = label_flat_lines(yticks, ylabels, drawn, (y1 - y0) / (rows - 1))
         plt.yticks(yticks, ylabels)
         plt.xticks(xticks, xlabels)
+
+
+def label_flat_lines(ticks: list[float], labels: list[str],
+                     drawn: Sequence[tuple[Sequence[float], Sequence[float], str, str]], row: float
+                     ) -> tuple[list[float], list[str]]:
+    """A flat reference line (a 90% target, chance at 0.5) gets its own label, in place of any label within
+    about a row of it: on a coarse chart the line was drawn on the row labelled 0.8, the row it shared."""
+    flat = sorted({ys[0] for xs, ys, _, style in drawn
+                   if style == "line" and len(ys) >= 2 and len(set(ys)) == 1})
+    if not flat:
+        return ticks, labels
+    kept = [(t, label) for t, label in zip(ticks, labels) if all(abs(t - f) >= 1.5 * row for f in flat)]
+    kept += [(f, _label(round(f, 6))) for f in flat if all(abs(f - t) >= 1e-12 for t, _ in kept)]
+    kept.sort()
+    return [t for t, _ in kept], [label for _, label in kept]
 
 
 def legend_box(labels: Sequence[str]) -> tuple[int, int]:
@@ -223,6 +248,8 @@ def nice_ticks(low: float, high: float, most: int = 8) -> tuple[list[float], lis
         first = math.ceil(low / step - 1e-9)
         ticks = [k * step for k in range(first, math.floor(high / step + 1e-9) + 1)]
         if len(ticks) > most:
+            if len(best) < 2:  # one step too coarse, the next too fine: every k-th of the finer ticks
+                best = [t for t in ticks if round(t / step) % math.ceil(len(ticks) / most) == 0] or best
             break
         best = ticks
         if len(ticks) >= 3:
