@@ -83,6 +83,18 @@ def test_a_signal_while_the_editor_runs_ends_it_and_reaches_the_app(signum):
         signal.signal(signum, previous)
 
 
+def test_ctrl_c_in_the_editor_is_the_editors_not_a_quit():
+    """The terminal sends ctrl+c's SIGINT to the tutor as well as to the editor: it must not end either."""
+    seen: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda s, f: seen.append(s))
+    try:
+        threading.Timer(0.2, os.kill, args=(os.getpid(), signal.SIGINT)).start()
+        run_editor([sys.executable, "-c", "import time; time.sleep(1)"])
+        assert seen == [] and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN  # the handler is back
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 # -- row 18: e, a hint key and the solution inside the app -----------------------------------------------
 
 async def test_help_lists_the_exercise_keys_and_still_fits(make_app):

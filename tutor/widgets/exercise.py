@@ -52,7 +52,8 @@ def editor_command() -> tuple[list[str], str | None]:
 def run_editor(command: list[str]) -> None:
     """Run the editor and wait for it. While it runs the app's event loop is blocked, so SIGTERM and SIGHUP would
     wait for the editor to close: here they end the editor, and are raised again once it has gone, for the
-    app's own handlers (which quit)."""
+    app's own handlers (which quit). SIGINT is ignored meanwhile: ctrl+c in the editor reaches the tutor too
+    (one process group, one terminal), and is the editor's key, not a request to quit the tutor."""
     received: list[int] = []
     process = subprocess.Popen(command)
 
@@ -60,8 +61,9 @@ def run_editor(command: list[str]) -> None:
         received.append(signum)
         process.terminate()
 
+    handlers: dict[int, Any] = {signal.SIGTERM: end_editor, signal.SIGHUP: end_editor, signal.SIGINT: signal.SIG_IGN}
     try:
-        previous = {signum: signal.signal(signum, end_editor) for signum in (signal.SIGTERM, signal.SIGHUP)}
+        previous = {signum: signal.signal(signum, handler) for signum, handler in handlers.items()}
     except ValueError:  # not the main thread: no handlers of our own
         previous = {}
     try:
