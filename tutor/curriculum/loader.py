@@ -86,7 +86,8 @@ def load_curriculum(folder: Path | None = None) -> Curriculum:
     result = Curriculum()
     if not folder.is_dir():
         where = " (from RNN_TUTOR_LESSONS)" if os.environ.get("RNN_TUTOR_LESSONS") else ""
-        result.errors.append(LessonError(folder, 0, f"the lessons folder {folder.absolute()}{where} does not exist"))
+        message = f"the lessons folder {folder.absolute()}{where} does not exist"
+        result.errors.append(LessonError(folder, 0, message))
         return result
     seen: dict[str, Path] = {}
     for path in sorted(folder.glob("*.md")):

@@ -2,10 +2,10 @@
 
 ``e`` (bound on the lesson screen) opens the file in ``$VISUAL``, else ``$EDITOR``, else ``vi`` — git's order —
 with the app suspended; ``h`` shows the next hint and ``v`` the reference solution once the file passes (checked
-again first, as ``rnn-tutor solution`` does). The widget looks at the file's modification time every second; when it changes (saved
-from this editor or from another window) it checks the file again in a thread worker (the check itself runs in
-a subprocess with a time limit), shows the result and records a pass in the progress store it was given (on the
-UI thread, which owns the store's in-memory copy).
+again first, as ``rnn-tutor solution`` does). The widget looks at the file's modification time every second;
+when it changes (saved from this editor or from another window) it checks the file again in a thread worker (the
+check itself runs in a subprocess with a time limit), shows the result and records a pass in the progress store
+it was given (on the UI thread, which owns the store's in-memory copy).
 """
 
 from __future__ import annotations
@@ -61,7 +61,8 @@ def run_editor(command: list[str]) -> None:
         received.append(signum)
         process.terminate()
 
-    handlers: dict[int, Any] = {signal.SIGTERM: end_editor, signal.SIGHUP: end_editor, signal.SIGINT: signal.SIG_IGN}
+    handlers: dict[int, Any] = {signal.SIGTERM: end_editor, signal.SIGHUP: end_editor,
+                                signal.SIGINT: signal.SIG_IGN}
     try:
         previous = {signum: signal.signal(signum, handler) for signum, handler in handlers.items()}
     except ValueError:  # not the main thread: no handlers of our own
