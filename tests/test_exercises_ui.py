@@ -87,7 +87,7 @@ async def test_an_exercise_page_opens_with_a_damaged_status_file(make_app, priva
 async def test_edit_key_runs_the_learners_editor(on_page, monkeypatch, tmp_path):
     calls = []
     monkeypatch.setenv("VISUAL", "my-editor --wait")
-    monkeypatch.setattr("tutor.widgets.exercise.subprocess.run", lambda cmd, check: calls.append(cmd))
+    monkeypatch.setattr("tutor.widgets.exercise.run_editor", calls.append)
     monkeypatch.setattr(TutorApp, "suspend", contextlib.nullcontext)  # the test driver has no terminal to hand over
     async with on_page("from-scratch", "Exercise 2") as page:
         await page.pilot.press("e")

@@ -200,7 +200,7 @@ def test_reset_one_lesson_or_all(tmp_path):
     assert last.status(OTHER) == "not started" and last.marker == "dots", "settings stay"
 
 
-async def test_app_shows_one_persistent_notice_and_clears_it(make_app, tmp_path):
+async def test_app_shows_one_notice_and_a_header_line_and_clears_them(make_app, tmp_path):
     blocker = tmp_path / "folder"
     blocker.write_text("a file where the folder should be")
     store = ProgressStore(blocker / "progress.json")
@@ -214,12 +214,13 @@ async def test_app_shows_one_persistent_notice_and_clears_it(make_app, tmp_path)
             await pilot.pause()
         failures = [n for n in notified if n.severity == "error"]
         assert len(failures) == 1 and str(tmp_path / "folder") in failures[0].message
-        assert failures[0].timeout > 600, "it stays while saving fails"
-        await wait_until(pilot, lambda: toasts(app, "error"), timeout=5, what="the notice on screen")
+        # QA b1e7222 row 26: a notice that stayed covered the page for hours; the header keeps saying it.
+        assert failures[0].timeout <= 10 and "progress not saved" in app.sub_title
         blocker.unlink()
         await pilot.press("n")
         assert store.flush(5.0)
-        await wait_until(pilot, lambda: not toasts(app, "error"), timeout=5, what="recovery to clear the notice")
+        await wait_until(pilot, lambda: not toasts(app, "error") and "not saved" not in app.sub_title, timeout=5,
+                         what="recovery to clear the notice and the header")
 
 
 @pytest.mark.parametrize("typed", ["nan", "inf", "-Infinity"])

@@ -259,7 +259,7 @@ def test_without_a_terminal_it_says_so_and_exits_2(tmp_path):
             assert done.stdout == b""
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
 def test_a_signal_ends_the_app_promptly_with_progress_kept(tmp_path, signum):
     master, slave = pty.openpty()
     os.set_blocking(master, False)

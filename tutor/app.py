@@ -86,7 +86,9 @@ class TutorApp(App[None]):
         self.log_path = log_path or tensorflow_log()
         self.standalone = standalone  # owns the process: handles signals, leaves without joining workers
         self.signal_received: int | None = None
-        self.sub_title = "engine: TensorFlow not loaded yet" if load_engine else "engine: not loaded"
+        self._engine_text = "engine: TensorFlow not loaded yet" if load_engine else "engine: not loaded"
+        self._saving_fails = False
+        self._show_status()
         self._engine_started = False
         self._engine_timer: Timer | None = None
         self.lesson_screens: dict[str, Screen] = {}
@@ -118,9 +120,10 @@ class TutorApp(App[None]):
 
     # -- signals -----------------------------------------------------------------------------------------
     def _install_signal_handlers(self) -> None:
-        """SIGTERM and SIGHUP (a dropped SSH connection) quit like q: the terminal is restored, progress kept."""
+        """SIGTERM, SIGHUP (a dropped SSH connection) and SIGINT (``kill -INT``; ctrl+c is a key here) quit like
+        q: the terminal is restored, progress kept, and the exit status says which signal (128 + its number)."""
         loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGHUP):
+        for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
             try:
                 loop.add_signal_handler(signum, partial(self._on_signal, signum))
             except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no such signal
@@ -142,6 +145,7 @@ class TutorApp(App[None]):
         TensorFlow's own teardown, which takes seconds. The one exit path, for `q` and for signals."""
         checker.stop_all()
         self.progress.flush(timeout=timeout)
+        runtime.remove_private_temp()  # TensorFlow's generated code: its own atexit cleanup is skipped here
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
@@ -185,7 +189,8 @@ class TutorApp(App[None]):
                 self._engine_timer = self.set_timer(delay, self.need_engine)
             return
         self._engine_started = True
-        self.sub_title = "engine: loading TensorFlow…"
+        self._engine_text = "engine: loading TensorFlow…"
+        self._show_status()
         self._load_engine()
 
     @work(thread=True, group="engine", exit_on_error=False)
@@ -204,7 +209,8 @@ class TutorApp(App[None]):
 
     @on(EngineStatus)
     def _engine_status(self, message: EngineStatus) -> None:
-        self.sub_title = message.text
+        self._engine_text = message.text
+        self._show_status()
         if message.failed:
             self.notify(f"TensorFlow could not be loaded; see {self.log_path}. Labs that train will fail; "
                         "the NumPy labs work.", severity="error", timeout=20, markup=False)
@@ -281,20 +287,28 @@ class TutorApp(App[None]):
         self.marker = marker
         self.notify(f"Chart marker: {marker}", timeout=2)
 
+    def _show_status(self) -> None:
+        """The header's line: the engine's status, after a warning while progress cannot be saved."""
+        self.sub_title = ("⚠ progress not saved · " if self._saving_fails else "") + self._engine_text
+
     @on(ProgressSaveError)
     def _progress_save_error(self, message: ProgressSaveError) -> None:
-        """One persistent notice while saving fails; it goes when a save succeeds again."""
+        """The reason once, as a notice that goes by itself; the header says it for as long as saving fails (a
+        notice that stayed covered the right half of the page for hours). Both go when a save succeeds."""
         if self._save_notice is not None:
             try:
                 self._unnotify(self._save_notice)  # Textual 8 has no public way to withdraw one notification
             except KeyError:
-                pass  # already dismissed by the learner
+                pass  # already gone
             self._save_notice = None
         if message.text is None:
+            self._saving_fails = False
+            self._show_status()
             self.notify("Progress is being saved again.", title="Progress", timeout=4)
             return
-        self._save_notice = Notification(message.text, "Progress not saved", "error", timeout=24 * 3600,
-                                         markup=False)
+        self._saving_fails = True  # the store reports a change of state only: failing, then saving again
+        self._show_status()
+        self._save_notice = Notification(message.text, "Progress not saved", "error", timeout=10, markup=False)
         self.post_message(Notify(self._save_notice))
 
     # -- size --------------------------------------------------------------------------------------------

@@ -395,7 +395,8 @@ def _doctor(args: argparse.Namespace) -> int:
     else:
         from rich.console import Console
 
-        Console().print(doctor.render(report))
+        console = Console()
+        console.print(doctor.render(report, width=console.width))
     return 0
 
 

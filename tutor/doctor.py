@@ -16,13 +16,14 @@ import io
 import json
 import locale
 import os
+import re
 import platform
 import shutil
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
-from importlib import metadata
+from importlib import metadata, resources
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -378,6 +379,10 @@ def probe_paths(probe: Probe) -> None:
     probe.data["lesson_files"] = count
     probe.add("lessons", f"{lessons} ({count} lesson files)",
               None if count else "no lessons there: set RNN_TUTOR_LESSONS to the lessons folder, or reinstall")
+    # Lesson 6 sends the learner here for where the data sets come from (DATA.md beside them).
+    sources = Path(str(resources.files("tutor.data"))) / "DATA.md"
+    probe.data["data_sources"] = str(sources)
+    probe.add("data sources", str(sources))
 
 
 # -- all of them ---------------------------------------------------------------------------------------------
@@ -398,20 +403,41 @@ def run_all(with_device: bool = True, terminal: dict[str, Any] | None = None,
     return Report(probes)
 
 
-def render(report: Report) -> Any:
-    """The report as a Rich renderable (a table per probe); used by the command line and the TUI screen."""
+def wrap_path(value: str, width: int) -> str:
+    """Each path in ``value`` longer than ``width`` broken into lines after a "/" (Rich folds a word anywhere:
+    ".../tutor/l" and "essons"); the rest (spaces, short words) is left to Rich's wrapping."""
+    return " ".join(_wrap_word(word, width) for word in value.split(" "))
+
+
+def _wrap_word(value: str, width: int) -> str:
+    if len(value) <= width or "/" not in value:
+        return value
+    lines, line = [], ""
+    for part in re.split(r"(?<=/)", value):
+        if line and len(line) + len(part) > width:
+            lines.append(line)
+            line = ""
+        line += part
+    return "\n".join([*lines, line])
+
+
+def render(report: Report, width: int | None = None) -> Any:
+    """The report as a Rich renderable (a table per probe); used by the command line and the TUI screen. With
+    ``width`` (the space the report has), long paths break after a "/"."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
     parts: list[Any] = []
     for probe in report.probes:
+        label_width = max((len(fact.label) for fact in probe.facts), default=0)
+        room = None if width is None else max(20, width - label_width - 5)  # the label column and padding
         table = Table(title=probe.title, title_justify="left", title_style="bold", show_header=False,
                       box=None, padding=(0, 1), expand=False)
         table.add_column(style="dim", no_wrap=True)
         table.add_column(overflow="fold")
         for fact in probe.facts:
-            table.add_row(fact.label, fact.value)
+            table.add_row(fact.label, fact.value if room is None else wrap_path(fact.value, room))
             if fact.advice:
                 table.add_row("", Text("→ " + fact.advice, style="yellow"))
         if probe.error:

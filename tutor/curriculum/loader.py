@@ -103,7 +103,9 @@ def load_curriculum(folder: Path | None = None) -> Curriculum:
     folder = folder or default_lessons_dir()
     result = Curriculum()
     if not folder.is_dir():
-        result.errors.append(LessonError(folder, 0, "the lessons folder does not exist"))
+        where = " (from RNN_TUTOR_LESSONS)" if os.environ.get("RNN_TUTOR_LESSONS") else ""
+        message = f"the lessons folder {folder.absolute()}{where} does not exist"
+        result.errors.append(LessonError(folder, 0, message))
         return result
     seen: dict[str, Path] = {}
     for path in sorted(folder.glob("*.md")):

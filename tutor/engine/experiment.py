@@ -75,11 +75,9 @@ class Param:
     def parse(self, raw: Any) -> Any:
         """Turn a typed value (str from a field or the command line, or a TOML value) into a checked one."""
         if self.kind == "int":
-            value = _to_number(self.name, raw, int)
-            return self._bounded(value)
+            return self._bounded(_to_number(self.name, raw, int), raw)
         if self.kind == "float":
-            value = _to_number(self.name, raw, float)
-            return self._bounded(value)
+            return self._bounded(_to_number(self.name, raw, float), raw)
         if self.kind == "floats":
             items = raw if isinstance(raw, (list, tuple)) else str(raw).replace(";", ",").split(",")
             items = [i for i in items if str(i).strip() != ""]
@@ -87,7 +85,7 @@ class Param:
                 raise ParamError(self.name, "give at least one number, separated by commas")
             if len(items) > self.max_items:
                 raise ParamError(self.name, f"at most {self.max_items} values, got {len(items)}")
-            return [self._bounded(_to_number(self.name, i, float)) for i in items]
+            return [self._bounded(_to_number(self.name, i, float), i) for i in items]
         if self.kind == "choice":
             value = str(raw).strip()
             if value not in self.choices:
@@ -128,11 +126,13 @@ class Param:
             return f"{_short(self.minimum)} to {_short(self.maximum)}"
         return self.kind
 
-    def _bounded(self, value: float) -> Any:
+    def _bounded(self, value: float, raw: Any) -> Any:
+        # The error quotes what was typed: `1e301` read as a whole number has 302 digits.
+        got = raw.strip() if isinstance(raw, str) else _short(value)
         if self.minimum is not None and value < self.minimum:
-            raise ParamError(self.name, f"must be at least {_short(self.minimum)}, got {_short(value)}")
+            raise ParamError(self.name, f"must be at least {_short(self.minimum)}, got {got}")
         if self.maximum is not None and value > self.maximum:
-            raise ParamError(self.name, f"must be at most {_short(self.maximum)}, got {_short(value)}")
+            raise ParamError(self.name, f"must be at most {_short(self.maximum)}, got {got}")
         return value
 
 

@@ -7,6 +7,7 @@
 - :func:`device_description` says where Keras will run: "CPU" or the GPU's name.
 - :func:`device_report` gives what ``rnn-tutor doctor`` shows of the device: GPUs, build, thread counts.
 - :func:`training_slot` lets one TensorFlow job run at a time; a waiting job still notices cancellation.
+- :func:`remove_private_temp` deletes the temporary folder TensorFlow was given (see :func:`tensorflow`).
 - :class:`NativeStderrToLog` sends what native code writes on file descriptor 2 (TensorFlow's C++ logging,
   CUDA's messages) to a log file while the TUI owns the screen.
 
@@ -15,8 +16,11 @@ Importing this module is cheap: it does not import TensorFlow.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -30,6 +34,7 @@ _import_lock = threading.Lock()
 _slot = threading.Lock()
 _tf: ModuleType | None = None
 _device: str | None = None
+_private_temp: Path | None = None
 
 THREADS_ENV = "RNN_TUTOR_TF_THREADS"
 
@@ -53,6 +58,7 @@ def tensorflow() -> ModuleType:
         if _tf is not None:
             return _tf
         prepare_environment()
+        _use_private_temp()
         import tensorflow as tf  # noqa: PLC0415 - the whole point of this module
 
         tf.get_logger().setLevel("ERROR")
@@ -76,6 +82,27 @@ def thread_cap() -> int | None:
     TensorFlow then picks its thread counts itself, one per core the process may use."""
     raw = os.environ.get(THREADS_ENV, "").strip()
     return int(raw) if raw.isdecimal() and int(raw) > 0 else None
+
+
+def _use_private_temp() -> None:
+    """Autograph writes each function it converts to ``__autograph_generated_file*.py`` in the temporary folder
+    and deletes them in an atexit hook, which the app's ``os._exit`` skips: three files were left at every quit.
+    So the process's temporary files go to a folder of its own, which :func:`remove_private_temp` deletes (the
+    app's leave calls it; a normal exit does too)."""
+    global _private_temp
+    if _private_temp is None:
+        _private_temp = Path(tempfile.mkdtemp(prefix="rnn-tutor-"))
+        tempfile.tempdir = str(_private_temp)  # read by every later tempfile call, autograph's included
+        atexit.register(remove_private_temp)
+
+
+def remove_private_temp() -> None:
+    """Delete the temporary folder TensorFlow was given, if any. For the moment the process leaves."""
+    global _private_temp
+    if _private_temp is not None:
+        tempfile.tempdir = None
+        shutil.rmtree(_private_temp, ignore_errors=True)
+        _private_temp = None
 
 
 def keras() -> ModuleType:

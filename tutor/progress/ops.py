@@ -194,6 +194,19 @@ class HintShown:
 
 
 @dataclass(frozen=True)
+class SolutionShown:
+    """The reference solution was shown before the learner's file passed (they asked for it); the first time
+    is kept."""
+
+    name: str
+    at: float
+
+    def apply(self, data: Data) -> None:
+        entry = _exercise(data, self.name)
+        entry["solution_shown_at"] = min(self.at, entry.get("solution_shown_at", self.at))
+
+
+@dataclass(frozen=True)
 class Saved:
     """No change: asks the writer to write what is in memory (after a damaged file was moved aside)."""
 

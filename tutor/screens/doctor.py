@@ -62,7 +62,8 @@ class DoctorScreen(ModalScreen[None]):
     @on(Probed)
     def _show(self, message: Probed) -> None:
         self.report, self.done = message.report, message.final
-        self.query_one("#doctor-report", Static).update(doctor.render(message.report))
+        report = self.query_one("#doctor-report", Static)
+        report.update(doctor.render(message.report, width=report.content_region.width or None))
         if message.final:
             # The probe has imported TensorFlow in this process: let the header say so, not "not loaded yet".
             self.post_message(NeedEngine())

@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.css.query import NoMatches
+from textual.notifications import Notification, Notify
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Header, Input, Markdown, OptionList, Select, Static
@@ -37,6 +38,7 @@ STEP = Binding.Group("step a stepping lab forward / back")
 SCROLL = Binding.Group("scroll the page")
 # One row of the help (which fits 80×24 with none to spare): the lab's two extra keys.
 LAB_EXTRAS = Binding.Group("c clears a lab's kept runs; a asks its prediction again")
+EXERCISE = Binding.Group("exercise: edit (e), hint (h), solution after a pass (v)")
 
 
 def uses_keras(lesson: Lesson, pages: range) -> bool:
@@ -65,8 +67,12 @@ class LessonScreen(Screen[None]):
         Binding("comma", "step(-1)", "Step back", show=False, group=STEP),
         Binding("escape", "back", "Contents", id="contents",
                 tooltip="leave a field; again: the contents (a running lab goes on)"),
-        Binding("e", "edit_exercise", "Edit exercise", id="edit-exercise",
+        Binding("e", "edit_exercise", "Edit exercise", id="edit-exercise", group=EXERCISE,
                 tooltip="open this page's exercise in your editor"),
+        # h and v are not in the footer (it would cut "q Quit  ? Help" at 80 columns): the exercise and help name
+        # them. One group: one row of the help screen, which fills 80×24.
+        Binding("h", "exercise_hint", "Hint", id="exercise-hint", show=False, group=EXERCISE),
+        Binding("v", "exercise_solution", "Solution", id="exercise-solution", show=False, group=EXERCISE),
         Binding("up", "scroll('up')", "Scroll up", show=False, group=SCROLL),
         Binding("down", "scroll('down')", "Scroll down", show=False, group=SCROLL),
         Binding("pageup", "scroll('page_up')", "Page up", show=False, group=SCROLL),
@@ -80,6 +86,7 @@ class LessonScreen(Screen[None]):
         self.lesson = lesson
         self.progress = progress
         self.page = max(0, min(page, len(lesson.pages) - 1))
+        self._last_page_notice: Notification | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -91,6 +98,12 @@ class LessonScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.show_page(self.page)
+
+    def on_screen_resume(self) -> None:
+        # A kept screen shown again (from the contents or ctrl+p) is the lesson the learner is in: the contents
+        # cursor and the next start follow last_lesson.
+        if self.is_mounted and self.progress.last_lesson != self.lesson.id:
+            self.post_message(PageSeen(self.lesson, self.page))
 
     def _page_widgets(self, index: int) -> list[Widget]:
         page = self.lesson.pages[index]
@@ -142,7 +155,15 @@ class LessonScreen(Screen[None]):
         if 0 <= target < len(self.lesson.pages):
             self.show_page(target)
         elif target >= len(self.lesson.pages):
-            self.notify("That was the last page. Escape returns to the contents.", timeout=3)
+            # One notice, shown again: n pressed ten times stacked six of them over half the page.
+            if self._last_page_notice is not None:
+                try:
+                    self.app._unnotify(self._last_page_notice)  # Textual 8 has no public way to withdraw one
+                except KeyError:
+                    pass  # it had timed out
+            self._last_page_notice = Notification("That was the last page. Escape returns to the contents.",
+                                                  timeout=3)
+            self.app.post_message(Notify(self._last_page_notice))
 
     def action_scroll(self, how: str) -> None:
         # Immediate, from the scroll target: Textual's own scroll_down/scroll_page_down wait for the next refresh
@@ -204,7 +225,7 @@ class LessonScreen(Screen[None]):
             lab.step(delta)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "edit_exercise":  # in the footer only on a page with an exercise
+        if action in ("edit_exercise", "exercise_hint", "exercise_solution"):  # on exercise pages only
             try:
                 return bool(self.current.query(ExerciseView))
             except NoMatches:  # before the pages are mounted
@@ -215,21 +236,32 @@ class LessonScreen(Screen[None]):
             except NoMatches:
                 return False
             return bool(labs) and not any(lab.asking for lab in labs)
-        if action == "toggle_lab":
-            # An exercise page has no lab: t leaves the footer, which otherwise cuts "q Quit  ? Help" at 80 columns.
+        if action in ("toggle_lab", "clear_chart", "step"):
+            # In the footer only on a page with a lab: elsewhere t offered to run nothing, and on an exercise
+            # page it cut "q Quit  ? Help" at 80 columns.
             try:
-                page = self.current
-                return not (page.query(ExerciseView) and not page.query(LabView))
+                return bool(self.current.query(LabView))
             except NoMatches:
                 return True
         return True
 
-    def action_edit_exercise(self) -> None:
+    def _exercise(self) -> ExerciseView | None:
         views = list(self.current.query(ExerciseView))
-        if views:
-            views[0].edit()
-        else:
+        if not views:
             self.notify("There is no exercise on this page.", timeout=2)
+        return views[0] if views else None
+
+    def action_edit_exercise(self) -> None:
+        if view := self._exercise():
+            view.edit()
+
+    def action_exercise_hint(self) -> None:
+        if view := self._exercise():
+            view.hint()
+
+    def action_exercise_solution(self) -> None:
+        if view := self._exercise():
+            view.show_solution()
 
     @on(CheckView.Answered)
     def _answered(self, event: CheckView.Answered) -> None:

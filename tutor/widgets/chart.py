@@ -73,17 +73,24 @@ class FigureChart(PlotextPlot):
         plt.ylabel(fig.get("ylabel", ""))
         no_color = getattr(self.app, "no_color", False)
         drawn: list[tuple[list[float], list[float], str, str]] = []
+        in_legend: set[tuple[str, frozenset[float]]] = set()
         for i, line in enumerate([*self._extra, *fig.get("series", [])]):
             xs, ys = _points(line["x"], line["y"], log)
             if not xs:
                 continue
+            label = line.get("label", "") or ""
+            # A baseline every kept run repeats ("chance" at 0.5) gets one legend entry, not one per run.
+            baseline = (label, frozenset(ys))
+            if label and baseline in in_legend:
+                label = ""
+            in_legend.add(baseline)
             if log:
                 ys = [math.log10(y) for y in ys]
             style = "scatter" if len(xs) == 1 else line.get("style", "line")
-            drawn.append((xs, ys, line.get("label", "") or "", style))
+            drawn.append((xs, ys, label, style))
             marker = ASCII_MARKERS[i % len(ASCII_MARKERS)] if (no_color or self.marker == "ascii") \
                 else PLOTEXT_MARKERS.get(self.marker, "braille")
-            kwargs: dict[str, Any] = {"label": line.get("label", ""), "marker": marker}
+            kwargs: dict[str, Any] = {"label": label, "marker": marker}
             if not no_color:
                 kwargs["color"] = COLORS[i % len(COLORS)]
             if style == "scatter":
@@ -105,13 +112,24 @@ class FigureChart(PlotextPlot):
         y0, y1 = min(all_y), max(all_y)
         if bars:
             y0, y1 = min(y0, 0.0), max(y1, 0.0)  # bars stand on zero
-        if log:
-            yticks, ylabels = log_ticks(y0, y1)
-        elif all(float(y).is_integer() for y in all_y):
-            yticks = whole_ticks(y0, y1, most=6)
-            ylabels = [str(int(t)) for t in yticks]
-        else:
-            yticks, ylabels = nice_ticks(y0, y1, most=6)
+        width, height = self.size.width, self.size.height
+        rows = height - 3 - bool(self._figure and self._figure.get("title")) \
+            - bool(self._figure and (self._figure.get("xlabel") or self._figure.get("ylabel")))
+        data_y = (y0, y1)
+        whole_y = all(float(y).is_integer() for y in all_y)
+
+        def value_ticks(data_rows: float) -> tuple[list[float], list[str]]:
+            # Labels at least two rows apart: closer ones shared rows with data they did not mean (a 0.9 line
+            # on the row labelled 0.8) and made a log axis's decades look unevenly spaced.
+            most = max(2, min(6, 1 + int(data_rows - 1) // 2)) if data_rows > 0 else 6
+            if log:
+                return log_ticks(*data_y, most=most)
+            if whole_y:
+                ticks = whole_ticks(*data_y, most=most)
+                return ticks, [str(int(t)) for t in ticks]
+            return nice_ticks(*data_y, most=most)
+
+        yticks, ylabels = value_ticks(rows)
         if all(float(x).is_integer() for x in all_x):  # time steps, counts: whole-number ticks only
             xticks = whole_ticks(x0, x1)
             xlabels = [str(int(t)) for t in xticks]
@@ -119,22 +137,39 @@ class FigureChart(PlotextPlot):
             xticks, xlabels = nice_ticks(x0, x1)
         labels = [label for *_, label, _ in drawn if label]
         if labels and x1 > x0 and y1 > y0:
-            width, height = self.size.width, self.size.height
-            rows = height - 3 - bool(self._figure and self._figure.get("title")) \
-                - bool(self._figure and (self._figure.get("xlabel") or self._figure.get("ylabel")))
             cols = width - 2 - max((len(t) for t in ylabels), default=1)
             box = legend_box(labels)
             if bars:  # plotext pads bars sideways, so only the headroom above them can be placed exactly
                 if rows - 1 - box[0] > 2:
-                    plt.ylim(y0, y1 + (y1 - y0) * box[0] / (rows - 1 - box[0]))
+                    y1 = y1 + (y1 - y0) * box[0] / (rows - 1 - box[0])
+                    plt.ylim(y0, y1)
             else:
                 lims = legend_room(drawn, (x0, x1), (y0, y1), cols, rows, box)
                 if lims is not None:
                     (x0, x1), (y0, y1) = lims
                     plt.xlim(x0, x1)
                     plt.ylim(y0, y1)
+            if (y0, y1) != data_y and data_y[1] > data_y[0]:  # headroom for the legend: the data has fewer rows
+                yticks, ylabels = value_ticks(rows * (data_y[1] - data_y[0]) / (y1 - y0))
+        if not log and rows > 1 and y1 > y0:
+            yticks, ylabels = label_flat_lines(yticks, ylabels, drawn, (y1 - y0) / (rows - 1))
         plt.yticks(yticks, ylabels)
         plt.xticks(xticks, xlabels)
+
+
+def label_flat_lines(ticks: list[float], labels: list[str],
+                     drawn: Sequence[tuple[Sequence[float], Sequence[float], str, str]], row: float
+                     ) -> tuple[list[float], list[str]]:
+    """A flat reference line (a 90% target, chance at 0.5) gets its own label, in place of any label within
+    about a row of it: on a coarse chart the line was drawn on the row labelled 0.8, the row it shared."""
+    flat = sorted({ys[0] for xs, ys, _, style in drawn
+                   if style == "line" and len(ys) >= 2 and len(set(ys)) == 1})
+    if not flat:
+        return ticks, labels
+    kept = [(t, label) for t, label in zip(ticks, labels) if all(abs(t - f) >= 1.5 * row for f in flat)]
+    kept += [(f, _label(round(f, 6))) for f in flat if all(abs(f - t) >= 1e-12 for t, _ in kept)]
+    kept.sort()
+    return [t for t, _ in kept], [label for _, label in kept]
 
 
 def legend_box(labels: Sequence[str]) -> tuple[int, int]:
@@ -213,6 +248,8 @@ def nice_ticks(low: float, high: float, most: int = 8) -> tuple[list[float], lis
         first = math.ceil(low / step - 1e-9)
         ticks = [k * step for k in range(first, math.floor(high / step + 1e-9) + 1)]
         if len(ticks) > most:
+            if len(best) < 2:  # one step too coarse, the next too fine: every k-th of the finer ticks
+                best = [t for t in ticks if round(t / step) % math.ceil(len(ticks) / most) == 0] or best
             break
         best = ticks
         if len(ticks) >= 3:
@@ -232,8 +269,13 @@ def log_ticks(low: float, high: float, most: int = 6) -> tuple[list[float], list
     eps = 1e-9
     decades = [float(p) for p in range(math.ceil(low - eps), math.floor(high + eps) + 1)]
     if 2 <= len(decades):
-        step = max(1, math.ceil(len(decades) / most))
-        chosen = decades[::step]
+        # Every k-th decade, k from a round set and the ticks at multiples of k (1e-24, 1e-12, 1e+00, not
+        # 1e-24, 1e-17, 1e-10, 1e-03), so labels keep the same distance along the axis.
+        chosen = decades
+        for step in (1, 2, 3, 5, 10, 20, 30, 50, 100):
+            chosen = [p for p in decades if p % step == 0]
+            if len(chosen) <= most:
+                break
         if len(chosen) >= 2:
             if all(-2 <= p <= 4 for p in chosen):
                 return chosen, [_label(10 ** p) for p in chosen]
@@ -249,14 +291,19 @@ def log_ticks(low: float, high: float, most: int = 6) -> tuple[list[float], list
 
 
 def whole_ticks(low: float, high: float, most: int = 8) -> list[float]:
-    """Whole-number ticks from ``low`` to ``high`` at a round spacing (1, 2, 5, 10, 20, 50, …)."""
+    """Whole-number ticks from ``low`` to ``high`` at a round spacing (1, 2, 5, 10, 20, 50, …), and ``high``
+    itself where the last round tick falls well short of it."""
+    high = float(high)
     span = max(1.0, high - low)
     step = 1
-    while span / step > most:
+    while span // step + 1 > most:  # ticks, not intervals
         for factor in (2, 2.5, 2):  # 1 → 2 → 5 → 10 → 20 → 50 → 100 …
             step = int(step * factor)
-            if span / step <= most:
+            if span // step + 1 <= most:
                 break
     start = math.ceil(low / step) * step
-    return [float(v) for v in range(int(start), int(math.floor(high)) + 1, step)]
+    ticks = [float(v) for v in range(int(start), int(math.floor(high)) + 1, step)]
+    if ticks and high.is_integer() and high - ticks[-1] >= 0.6 * step:
+        ticks.append(float(high))  # the axis reaches its last step (49 of 0..49), with room for its label
+    return ticks
 

@@ -60,7 +60,9 @@ _char_nets: KeptNetworks[_CharNet] = KeptNetworks(KEPT)
 
 def _wrap_sample(label: str, sample: str, width: int = 68, lines: int = 3) -> list[str]:
     flat = sample.replace("\n", "⏎")
+    # A line that starts at a wrap point would start with the space the wrap fell on; drop only that one.
     wrapped = textwrap.wrap(flat, width - len(label), drop_whitespace=False) or [""]
+    wrapped = wrapped[:1] + [w[1:] if w.startswith(" ") else w for w in wrapped[1:]]
     return [label + wrapped[0]] + [" " * len(label) + w for w in wrapped[1:lines]]
 
 
