@@ -200,3 +200,12 @@ def test_message_passing_stops_when_cancelled():
 def test_message_passing_refuses_a_graph_it_does_not_know():
     with pytest.raises(ParamError):
         registry.get("message-passing").validate({"graph": "tree"})
+
+
+def test_a_source_past_the_last_node_is_said_not_changed_silently():
+    from tutor.engine import registry
+    from tutor.engine.experiment import RunContext
+
+    result = registry.run("message-passing", {"graph": "star", "nodes": 5, "source": 30}, RunContext())
+    assert result["source"] == 4 and result["set_params"] == {"source": 4}
+    assert "Source 30 is past the last node, 4: node 4 was used." in result["summary"]

@@ -188,6 +188,10 @@ def message_passing(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     else:  # not expected for this layer; said plainly if it happens
         summary = (f"Some node's state depended on the source at a step other than its distance in hops "
                    f"(first steps {first_text}, distances {distance}).")
+    if n != p["nodes"]:
+        summary += f" (A grid takes the nearest square: {n} nodes, not {p['nodes']}.)"
+    if source != p["source"]:
+        summary += f" (Source {p['source']} is past the last node, {n - 1}: node {source} was used.)"
     result: dict[str, Any] = {
         "graph": p["graph"],
         "nodes": n,
