@@ -20,7 +20,8 @@ from tutor.curriculum.model import CheckSpec
 
 class CheckView(Vertical):
     # A digit answers while the check's options have the focus (tab reaches them).
-    BINDINGS = [Binding(str(n), f"choose({n})", "Answer", show=False) for n in range(1, 10)]
+    BINDINGS = [Binding(str(n), f"choose({n})", "Answer", show=n == 1, key_display="1-9" if n == 1 else None)
+                for n in range(1, 10)]
 
     class Answered(Message):
         def __init__(self, check: CheckSpec, given: float | int, correct: bool) -> None:
