@@ -3,7 +3,7 @@ explanation. Choices are numbered as a lab's prediction's are, so one habit answ
 
 from __future__ import annotations
 
-import math
+import re
 from typing import Any
 
 from rich.text import Text
@@ -16,6 +16,16 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tutor.curriculum.model import CheckSpec
+from tutor.widgets.fields import FIELD_BINDINGS
+from tutor.progress.schema import is_number
+
+THOUSANDS = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?")
+
+
+class AnswerInput(Input):
+    """A check's number field: its footer says what enter and escape do there, as a lab field's does."""
+
+    BINDINGS = [Binding("enter", "submit", "Answer"), *FIELD_BINDINGS]
 
 
 class CheckView(Vertical):
@@ -38,7 +48,7 @@ class CheckView(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(f"Check · {self.check.question}", classes="check-question", markup=False)
         if self.check.numeric:
-            yield Input(placeholder="type a number, then enter", compact=True, classes="check-input")
+            yield AnswerInput(placeholder="type a number, then enter", compact=True, classes="check-input")
         else:
             yield OptionList(*[Option(Text(f"{i + 1}) {c}"), id=str(i))  # Text: [brackets] are literal
                                for i, c in enumerate(self.check.choices)],
@@ -67,12 +77,17 @@ class CheckView(Vertical):
     @on(Input.Submitted)
     def _typed(self, event: Input.Submitted) -> None:
         event.stop()
+        typed = event.value.strip()
+        if THOUSANDS.fullmatch(typed):  # 8,320 as the lessons print their counts
+            typed = typed.replace(",", "")
         try:
-            value = float(event.value.strip())
-            if not math.isfinite(value):  # nan and inf parse, but are no answer (and not JSON)
-                raise ValueError(value)
+            value = float(typed)
         except ValueError:
             self.query_one(".check-feedback", Static).update(f"{event.value.strip()!r} is not a number; try again.")
+            return
+        if not is_number(value):  # nan and inf parse, but are no answer; 1e300 and beyond cannot be kept
+            self.query_one(".check-feedback", Static).update(
+                f"{event.value.strip()!r} is not a finite number below 1e300; try again.")
             return
         self.answer(value)
 

@@ -30,15 +30,10 @@ from tutor.engine.experiment import (Cancelled, Diverged, Param, ParamError, Par
                                      RunContext, Series)
 from tutor.messages import NeedEngine
 from tutor.widgets.chart import FigureChart
+from tutor.widgets.fields import FIELD_BINDINGS
 from tutor.widgets.predict import PredictView
 
 MAX_KEPT_SERIES = 6
-
-# In a field the footer says what the keys do there (the page keys are typed into the field instead).
-FIELD_BINDINGS = [
-    Binding("escape", "screen.back", "Leave field"),
-    Binding("ctrl+q", "app.quit", "Quit"),
-]
 
 
 class FieldInput(Input):
@@ -198,6 +193,18 @@ class LabView(Vertical):
         if widget_id.startswith("p-"):
             param = self.experiment.param(widget_id[2:])
             self.query_one(".lab-hint", Static).update(f"{param.name}: {param.help} ({param.describe_range()})")
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _edited(self, event: Input.Changed | Select.Changed) -> None:
+        """A field's error goes once its value changes: it spoke of the value that was there (QA b1e7222 row 20)."""
+        widget_id = getattr(event.control, "id", None) or ""
+        if not widget_id.startswith("p-"):
+            return
+        field = self.query_one(f"#field-{widget_id[2:]}")
+        if field.has_class("-invalid"):
+            field.set_class(False, "-invalid")
+            field.query_one(".field-error", Static).update("")
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

@@ -1,0 +1,50 @@
+"""The form's small faults (QA b1e7222 rows 1, 19, 20): a check field refuses what the progress store cannot keep,
+reads a count printed with commas, says in its footer what enter and escape do, and a lab field's error goes
+when its value changes."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from tutor.widgets.check import CheckView
+
+from .conftest import GOOD, wait_until, write
+
+
+def _footer_keys(app) -> set[str]:
+    return {binding.key for _, binding, enabled, _ in app.active_bindings.values()
+            if binding.show and enabled}
+
+
+async def test_a_check_field_refuses_what_cannot_be_kept_and_reads_commas(make_app, tmp_path):
+    folder = tmp_path / "lessons"
+    write(folder, "01-tiny.md", GOOD)
+    app = make_app(folder, start_lesson="tiny")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.screen.show_page(1)
+        await pilot.pause()
+        view = app.screen.current.query_one(CheckView)
+        field = view.query_one(Input)
+        field.focus()
+        await pilot.pause()
+        assert {"enter", "escape", "ctrl+q"} <= _footer_keys(app), "the footer says what the keys do in the field"
+        field.value = "1e301"
+        await pilot.press("enter")
+        feedback = str(view.query_one(".check-feedback").render())
+        assert "not a finite number below 1e300" in feedback and app.is_running, feedback
+        field.value = "1,004"  # read as 1004: a wrong answer, but a number
+        await pilot.press("enter")
+        assert "is not a number" not in str(view.query_one(".check-feedback").render())
+
+
+async def test_a_lab_fields_error_goes_when_its_value_changes(on_page):
+    async with on_page("sequential-data", "Windows") as page:
+        pilot, lab = page.pilot, page.lab
+        field = lab.query_one("#p-window", Input)
+        field.value = "200"
+        lab.start()
+        await wait_until(pilot, lambda: lab.query_one("#field-window").has_class("-invalid"), what="the error")
+        field.value = "24"
+        await pilot.pause()
+        assert not lab.query_one("#field-window").has_class("-invalid")
+        assert str(lab.query_one("#field-window .field-error").render()) == ""
