@@ -158,11 +158,13 @@ def test_exact_match_is_the_same_greedy_or_teacher_forced_but_per_character_accu
 
 
 def test_parse_sum():
-    assert addition.parse_sum("535+61", 3) == (535, 61)
-    assert addition.parse_sum(" 5 + 6 ", 1) == (5, 6)
+    from tutor.engine.experiments.applications.seq2seq import parse_sum
+
+    assert parse_sum("535+61", 3) == (535, 61)
+    assert parse_sum(" 5 + 6 ", 1) == (5, 6)
     for bad in ("5-6", "a+b", "5+", "123+4"):
         with pytest.raises(ValueError):
-            addition.parse_sum(bad, 2)
+            parse_sum(bad, 2)
 
 
 def test_bad_question_and_prompt_are_refused_by_field():
@@ -283,3 +285,18 @@ def test_adding_verdict(fraction, verdict):
     from tutor.engine.wording import adding_verdict
 
     assert adding_verdict(fraction).startswith(verdict)
+
+
+def test_the_prompt_and_the_sum_are_refused_with_the_other_fields():
+    """QA b1e7222 row 14: a bad prompt or sum was refused inside the run, after the lab had cleared what a
+    33-second training had drawn; the form's one check refuses them first now."""
+    from tutor.data import kjv_text
+    from tutor.engine import registry
+    from tutor.engine.experiments.applications.char_rnn import BOOK_CHARACTERS
+
+    assert BOOK_CHARACTERS == set(kjv_text())
+    _, bad = registry.get("char-rnn").validate_all({"prompt": "Moses@"})
+    assert "the book has no '@'" in bad["prompt"]
+    for question in ("53+61+1", "5+"):
+        _, bad = registry.get("seq2seq-addition").validate_all({"question": question})
+        assert "write a sum such as 53+61" in bad["question"]

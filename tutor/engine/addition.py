@@ -2,7 +2,7 @@
 
 - :func:`addition_data`: questions, teacher-forced decoder inputs and targets; the held-out pairs are never
   seen in training in either order.
-- :func:`parse_sum`, :func:`encode_questions`: the learner's own sum.
+- :func:`encode_questions`: the learner's own sum as the network reads it.
 - :func:`greedy_decode` (with :class:`tutor.engine.text.LSTMStep`), :func:`exact_match`,
   :func:`char_accuracy`.
 """
@@ -83,17 +83,6 @@ def addition_data(digits: int, train_size: int, test_size: int, reverse: bool, s
 
     return AdditionData(digits, reverse, 2 * digits + 1, digits + 1, encode(train_pairs), encode(test_pairs),
                         test_pairs, frozenset(seen.tolist()))
-
-
-def parse_sum(text: str, digits: int) -> tuple[int, int]:
-    """"535+61" -> (535, 61); raises ValueError with a learner-facing reason."""
-    parts = text.replace(" ", "").split("+")
-    if len(parts) != 2 or not all(p.isdigit() for p in parts):
-        raise ValueError("write a sum such as 53+61")
-    a, b = int(parts[0]), int(parts[1])
-    if max(a, b) >= 10 ** digits:
-        raise ValueError(f"at most {10 ** digits - 1} + {10 ** digits - 1} (digits = {digits})")
-    return a, b
 
 
 def greedy_decode(encoder: LSTMStep, decoder: LSTMStep, questions: np.ndarray, a_len: int) -> np.ndarray:

@@ -93,10 +93,7 @@ class _AdditionRun:
 
     def __init__(self, p: ParsedParams) -> None:
         self.p = p
-        try:
-            self.asked = addition.parse_sum(p["question"], p["digits"])
-        except ValueError as err:
-            raise ParamError("question", str(err)) from None
+        self.asked = parse_sum(p["question"], p["digits"])
         self.key = _key(p)
         self.kept: Kept[_Adder] = _adders.get_or_build(self.key, lambda: _Adder.build(p))
         self.adder, self.trainer = self.kept.network, self.kept.network.trainer
@@ -214,6 +211,25 @@ class _AdditionRun:
         return result
 
 
+def parse_sum(text: str, digits: int) -> tuple[int, int]:
+    """"535+61" -> (535, 61); raises ValueError with a learner-facing reason."""
+    parts = text.replace(" ", "").split("+")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        raise ValueError("write a sum such as 53+61")
+    a, b = int(parts[0]), int(parts[1])
+    if max(a, b) >= 10 ** digits:
+        raise ValueError(f"at most {10 ** digits - 1} + {10 ** digits - 1} (digits = {digits})")
+    return a, b
+
+
+def _check(p: dict[str, Any]) -> None:
+    """The learner's sum is checked with the other fields, before a run clears what the lab shows."""
+    try:
+        parse_sum(p["question"], p["digits"])
+    except ValueError as err:
+        raise ParamError("question", str(err)) from None
+
+
 @experiment(
     "seq2seq-addition",
     "An encoder-decoder learns to add: teacher forcing in training, greedy decoding at test",
@@ -230,6 +246,7 @@ class _AdditionRun:
         SEED,
     ],
     uses_tensorflow=True,
+    check=_check,
 )
 def seq2seq_addition(p: ParsedParams, ctx: RunContext) -> Result:
     run = _AdditionRun(p)
