@@ -112,3 +112,15 @@ def test_every_lab_that_trains_has_the_one_time_limit_and_accepts_0():
         limit = exp.param("time_limit")
         assert limit == time_limit_param(limit.default), name
         assert exp.validate({"time_limit": 0})["time_limit"] == 0, name
+
+
+def test_a_number_with_an_underscore_or_a_list_with_a_gap_is_refused():
+    """QA b1e7222 row 35: `1_0` was read as 10 (Python's digit grouping) and `0.2,,1` as two temperatures."""
+    from tutor.engine.experiment import Param, ParamError
+
+    whole = Param("n", "int", 3, "a count", 1, 100)
+    many = Param("t", "floats", [0.5], "temperatures", 0.0, 3.0, max_items=4)
+    for param, raw in ((whole, "1_0"), (many, "0.2,,1"), (many, "0.2;;1")):
+        with pytest.raises(ParamError):
+            param.parse(raw)
+    assert many.parse("0.2, 1,") == [0.2, 1.0] and whole.parse("10") == 10

@@ -80,6 +80,9 @@ class Param:
             return self._bounded(_to_number(self.name, raw, float), raw)
         if self.kind == "floats":
             items = raw if isinstance(raw, (list, tuple)) else str(raw).replace(";", ",").split(",")
+            inner = str(raw).replace(";", ",").strip().strip(",").split(",") if isinstance(raw, str) else []
+            if len(inner) > 1 and any(not part.strip() for part in inner):  # "0.2,,1": a value was lost
+                raise ParamError(self.name, f"a value is missing between two commas in {raw.strip()!r}")
             items = [i for i in items if str(i).strip() != ""]
             if not items:
                 raise ParamError(self.name, "give at least one number, separated by commas")
@@ -157,6 +160,8 @@ def _to_number(name: str, raw: Any, kind: type) -> Any:
         text = str(raw).strip()
         if not text:
             raise ParamError(name, "expected a number, the field is empty")
+        if "_" in text:  # Python reads 1_0 as 10; a learner who typed it meant something else
+            raise ParamError(name, f"expected a number, got {text!r}")
         try:
             value = float(text) if kind is float else int(text, 10)
         except ValueError:
