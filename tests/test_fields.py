@@ -1,4 +1,4 @@
-"""The form's small faults (QA b1e7222 rows 1, 19, 20): a check field refuses what the progress store cannot keep,
+"""The form's small faults (QA b1e7222 rows 1, 19, 20, 29): a check field refuses what the progress store cannot keep,
 reads a count printed with commas, says in its footer what enter and escape do, and a lab field's error goes
 when its value changes."""
 
@@ -48,3 +48,19 @@ async def test_a_lab_fields_error_goes_when_its_value_changes(on_page):
         await pilot.pause()
         assert not lab.query_one("#field-window").has_class("-invalid")
         assert str(lab.query_one("#field-window .field-error").render()) == ""
+
+
+async def test_a_choice_list_opens_above_the_footer(on_page):
+    """QA b1e7222 row 29: a field's list opened at the bottom edge ran under the footer at 80×24."""
+    from textual.widgets import Select
+    from textual.widgets._select import SelectOverlay
+
+    async with on_page("sequential-data", "Text to sequences") as page:
+        pilot, lab, app = page.pilot, page.lab, page.app
+        select = lab.query(Select).first()
+        select.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        overlay = select.query_one(SelectOverlay)
+        assert overlay.display and overlay.region.height > 0
+        assert overlay.region.bottom <= app.size.height - 1, (overlay.region, app.size)

@@ -43,6 +43,12 @@ class FieldInput(Input):
 class FieldSelect(Select[str]):
     BINDINGS = [Binding("enter,down,space,up", "show_overlay", "Choose", show=False), *FIELD_BINDINGS]
 
+    def action_show_overlay(self) -> None:
+        # The list opens below the field: near the bottom of the page it ran under the footer (QA row 29), so the
+        # field is brought to the top of the page first.
+        self.scroll_visible(top=True, animate=False, immediate=True)
+        super().action_show_overlay()
+
 
 class LabView(Vertical):
     """One lab. The screen calls :meth:`toggle`, :meth:`clear_kept` and :meth:`step`."""
