@@ -3,6 +3,7 @@ explanation. Choices are numbered as a lab's prediction's are, so one habit answ
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -86,8 +87,8 @@ class CheckView(Vertical):
             self.query_one(".check-feedback", Static).update(f"{event.value.strip()!r} is not a number; try again.")
             return
         if not is_number(value):  # nan and inf parse, but are no answer; 1e300 and beyond cannot be kept
-            self.query_one(".check-feedback", Static).update(
-                f"{event.value.strip()!r} is not a finite number below 1e300; try again.")
+            why = "is too large to keep (below 1e300, please)" if math.isfinite(value) else "is not a number"
+            self.query_one(".check-feedback", Static).update(f"{event.value.strip()!r} {why}; try again.")
             return
         self.answer(value)
 
