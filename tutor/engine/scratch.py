@@ -25,7 +25,6 @@ loop and the weight gradients after it, each in one vectorised operation over al
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from typing import Any, Callable
 
 import numpy as np
@@ -51,7 +50,7 @@ def _previous(first: np.ndarray, seq: np.ndarray) -> np.ndarray:
     return np.concatenate([first[:, None], seq[:, :-1]], axis=1)
 
 
-class _Cell(ABC):
+class _Cell:
     """What the three cells share: weights and shape checks, the loop over time, and the weight gradients.
     A cell adds ``_step`` (one step from the input projection) and ``_backward`` (BPTT's per-step part)."""
 
@@ -103,16 +102,15 @@ class _Cell(ABC):
             return np.zeros((batch, self.units), self.dtype)
         return self._array(name, state, (batch, self.units))
 
-    @abstractmethod
     def _step(self, xw_t: np.ndarray, state: State) -> tuple[np.ndarray, State, dict[str, np.ndarray]]:
         """One step from its input projection xw_t = x_t W + b: (h_t, the state after it, the step's
-        ``internals``). Each cell writes its own."""
+        ``internals``)."""
+        raise NotImplementedError
 
-    @abstractmethod
     def _backward(self, x: np.ndarray, dh: np.ndarray, carry: State,
                   truncate: int | None) -> dict[str, np.ndarray]:
-        """BPTT from the gradient ``carry`` reaching the final state; sets ``d_initial_state``. Each cell
-        writes its own."""
+        """BPTT from the gradient ``carry`` reaching the final state; sets ``d_initial_state``."""
+        raise NotImplementedError
 
     def step(self, x_t: Any, state: State | None = None) -> tuple[np.ndarray, State]:
         """One step from ``state`` (zeros for None): x_t (batch, features) → (h_t, the state after it)."""
