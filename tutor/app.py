@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterable, NoReturn
+from typing import TYPE_CHECKING, Callable, Iterable, NoReturn
 
 from textual import events, on, work
 from textual.app import App, SystemCommand
@@ -35,8 +35,8 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 
-from tutor import review
-from tutor.curriculum import Curriculum, load_curriculum
+from tutor.curriculum.model import Curriculum, Outline
+from tutor.curriculum.outline import read_outline
 from tutor.engine import runtime
 from tutor.exercises import checker
 from tutor.messages import (Answered, EngineStatus, Graded, NeedEngine, OpenLesson, PageSeen, Predicted,
@@ -45,6 +45,13 @@ from tutor.paths import tensorflow_log
 from tutor.progress import MARKERS, ProgressStore, lesson_shape
 from tutor.screens.contents import ContentsScreen
 from tutor.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
+from tutor.lazy import lazy
+
+if TYPE_CHECKING:  # the checker reads the real modules; at run time they load on first use (tutor.lazy)
+    from tutor import review
+    from tutor.curriculum import loader
+else:  # after the first screen: the lesson bodies' parser, the engine's registry, the review scheduler
+    review, loader = lazy("tutor.review"), lazy("tutor.curriculum.loader")
 
 
 class NoWaitExecutor(ThreadPoolExecutor):
@@ -75,8 +82,15 @@ class TutorApp(App[None]):
                  start_lesson: str | None = None, load_engine: bool = True,
                  log_path: Path | None = None, standalone: bool = False) -> None:
         super().__init__()
-        self.curriculum = curriculum if curriculum is not None else load_curriculum()
-        self.progress = progress or ProgressStore(lessons=map(lesson_shape, self.curriculum.lessons))
+        # The first screen lists the lessons from their front matter; their bodies are read (parsed, labs
+        # validated) after it is drawn, in the background, or at once when something needs them first.
+        self._curriculum = curriculum
+        self._curriculum_lock = threading.Lock()
+        self.outline = read_outline() if curriculum is None else Outline.of(curriculum)
+        if progress is None:
+            shapes = () if curriculum is None else map(lesson_shape, curriculum.lessons)
+            progress = ProgressStore(lessons=shapes)  # without lessons yet: fitted to them once they are read
+        self.progress = progress
         self.set_reactive(TutorApp.marker, self.progress.marker)
         self._save_notice: Notification | None = None
         # The writer thread reports here; post_message is thread-safe, the notice is shown on the UI thread.
@@ -96,18 +110,15 @@ class TutorApp(App[None]):
         self.clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)  # the review queue's; tests move it
 
     def on_mount(self) -> None:
-        self.push_screen(ContentsScreen(self.curriculum, self.progress, lambda: self.clock()))
+        self.push_screen(ContentsScreen(self.outline, self.progress, lambda: self.clock(), self._curriculum))
         if self.start_lesson:
             self.open_lesson(self.start_lesson)
         if self.progress.warning:
             self.notify(self.progress.warning, title="Progress", severity="warning", timeout=30, markup=False)
-        errors = self.curriculum.errors
-        if len(errors) == 1:
-            self.notify(str(errors[0]), title="A lesson could not be loaded", severity="error", timeout=15,
-                        markup=False)
-        elif errors:  # one toast, not a stack; the contents list them all
-            self.notify(f"{len(errors)} lessons could not be loaded; the contents list why.",
-                        severity="error", timeout=15)
+        if self._curriculum is not None:
+            self._report_lesson_errors(self._curriculum)
+        else:
+            self.call_after_refresh(self._read_lessons)
         self.call_after_refresh(self._start_size_checks)
         if self.standalone:
             self._install_signal_handlers()
@@ -117,6 +128,44 @@ class TutorApp(App[None]):
 
     def on_unmount(self) -> None:
         self.progress.flush()
+
+    # -- the lessons: front matter first, bodies after the first screen ----------------------------------
+    @property
+    def curriculum(self) -> Curriculum:
+        """Every lesson, read in full. Waits for the background reading if it has not finished (a learner who
+        opens a lesson in the first tenth of a second), or reads now if it has not started."""
+        with self._curriculum_lock:
+            if self._curriculum is None:
+                self._curriculum = loader.load_curriculum()
+            return self._curriculum
+
+    @work(thread=True, group="lessons", exit_on_error=False)
+    def _read_lessons(self) -> None:
+        curriculum = self.curriculum
+        self.call_from_thread(self._lessons_read, curriculum)
+
+    def _lessons_read(self, curriculum: Curriculum) -> None:
+        """The bodies are read: answers that no longer fit a check are set aside, a lesson whose body is broken
+        leaves the contents for its error, and the review count appears."""
+        before = len(self.progress.notes)
+        self.progress.fit(map(lesson_shape, curriculum.lessons))
+        if len(self.progress.notes) > before:
+            self.notify(" ".join(self.progress.notes[before:]), title="Progress", severity="warning", timeout=30,
+                        markup=False)
+        self.outline = Outline.of(curriculum)
+        for screen in self.screen_stack:
+            if isinstance(screen, ContentsScreen):
+                screen.lessons_read(curriculum)
+        self._report_lesson_errors(curriculum)
+
+    def _report_lesson_errors(self, curriculum: Curriculum) -> None:
+        errors = curriculum.errors
+        if len(errors) == 1:
+            self.notify(str(errors[0]), title="A lesson could not be loaded", severity="error", timeout=15,
+                        markup=False)
+        elif errors:  # one toast, not a stack; the contents list them all
+            self.notify(f"{len(errors)} lessons could not be loaded; the contents list why.",
+                        severity="error", timeout=15)
 
     # -- signals -----------------------------------------------------------------------------------------
     def _install_signal_handlers(self) -> None:
@@ -242,7 +291,7 @@ class TutorApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for lesson in self.curriculum.lessons:
+        for lesson in self.outline.heads:
             # The palette reads titles as markup: escaped, a lesson's [brackets] are shown as written.
             yield SystemCommand(f"Lesson {lesson.order}: {escape(lesson.title)}",
                                 escape(lesson.summary) if lesson.summary else "Open this lesson",

@@ -351,18 +351,19 @@ def _app(lesson: str | None) -> int:
         return EXIT_USAGE
 
     from tutor.app import TutorApp
-    from tutor.curriculum import load_curriculum
+    from tutor.curriculum.outline import read_outline
     from tutor.engine import runtime
     from tutor.paths import tensorflow_log
 
     runtime.prepare_environment()
-    curriculum = load_curriculum()
-    if lesson and curriculum.get(lesson) is None:
-        known = ", ".join(item.id for item in curriculum.lessons)
-        print(f"rnn-tutor: no lesson {lesson!r}; lessons: {known}", file=sys.stderr)
-        return EXIT_USAGE
+    if lesson:  # the front matter names the lessons; the app reads their bodies after its first screen
+        outline = read_outline()
+        if outline.get(lesson) is None:
+            known = ", ".join(item.id for item in outline.heads)
+            print(f"rnn-tutor: no lesson {lesson!r}; lessons: {known}", file=sys.stderr)
+            return EXIT_USAGE
     log_path = webpath.log_path() or tensorflow_log()
-    app = TutorApp(curriculum=curriculum, start_lesson=lesson, log_path=log_path, standalone=True)
+    app = TutorApp(start_lesson=lesson, log_path=log_path, standalone=True)
     saved_stderr = None
     stderr: Any = sys.__stderr__
     if not webpath.active() and not stderr.isatty():  # draw on stdout's terminal (see _terminal_problem)

@@ -53,21 +53,20 @@ file and line; that is why the engine's experiment modules keep NumPy and Tensor
 
 from __future__ import annotations
 
-import os
 import re
-import tomllib
-from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Literal
 
-from tutor.curriculum.model import (CheckSpec, Curriculum, ExerciseSpec, LabSpec, Lesson, LessonError, Page,
-                                    Prose)
+from tutor.curriculum.model import (CheckSpec, Curriculum, ExerciseSpec, LabSpec, Lesson, Page, Prose)
+from tutor.curriculum.outline import (_ID, LessonFileError, check_keys as _check_keys, default_lessons_dir,
+                                      key_line as _key_line, read_folder, read_front, toml_block as _toml)
 from tutor.curriculum.predict import MEASURED, PICKS, Choice, PredictSpec, gaps
 from tutor.engine import registry
 from tutor.engine.experiment import ParamError
 
-FRONT_KEYS = {"id": str, "title": str, "order": int, "summary": str}
-FRONT_REQUIRED = ("id", "title", "order")
+__all__ = ["BLOCK_KINDS", "LessonFileError", "default_lessons_dir", "load_curriculum", "load_lesson",
+           "parse_lesson"]
+
 LAB_KEYS = {"experiment": str, "title": str, "params": dict, "overlay": bool, "step_param": str, "autorun": bool}
 CHECK_KEYS = {"id": str, "question": str, "choices": list, "answer": (int, float), "tolerance": (int, float),
               "explanation": str}
@@ -75,55 +74,14 @@ EXERCISE_KEYS = {"name": str}
 PREDICT_KEYS = {"id": str, "lab": str, "question": str, "params": dict, "value": (str, list), "pick": str,
                 "choices": list, "diverged": int, "time_limited": (int, str)}
 CHOICE_KEYS = {"label": str, "explain": str, "min": (int, float), "max": (int, float), "category": str}
-_TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
-_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _CHOICES = re.compile(r"^\s*(\[\[choices\]\]|choices\s*=)")  # where a predict block's choices begin
 
 
-class LessonFileError(Exception):
-    def __init__(self, line: int, message: str) -> None:
-        super().__init__(message)
-        self.line = line
-        self.message = message
-
-
-def default_lessons_dir() -> Path:
-    """``$RNN_TUTOR_LESSONS``, else the lessons inside the installed package, else the repository's."""
-    override = os.environ.get("RNN_TUTOR_LESSONS")
-    if override:
-        return Path(override)
-    packaged = Path(str(resources.files("tutor"))) / "lessons"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "lessons"
-
-
 def load_curriculum(folder: Path | None = None) -> Curriculum:
-    """Every ``*.md`` lesson in ``folder``, sorted by order; broken files go to ``errors``."""
-    folder = folder or default_lessons_dir()
-    result = Curriculum()
-    if not folder.is_dir():
-        where = " (from RNN_TUTOR_LESSONS)" if os.environ.get("RNN_TUTOR_LESSONS") else ""
-        message = f"the lessons folder {folder.absolute()}{where} does not exist"
-        result.errors.append(LessonError(folder, 0, message))
-        return result
-    seen: dict[str, Path] = {}
-    for path in sorted(folder.glob("*.md")):
-        try:
-            lesson = load_lesson(path)
-        except LessonFileError as err:
-            result.errors.append(LessonError(path, err.line, err.message))
-            continue
-        except (OSError, UnicodeDecodeError) as err:
-            result.errors.append(LessonError(path, 0, f"cannot read the file: {err}"))
-            continue
-        if lesson.id in seen:
-            result.errors.append(LessonError(path, 2, f"lesson id {lesson.id!r} is already used by {seen[lesson.id].name}"))
-            continue
-        seen[lesson.id] = path
-        result.lessons.append(lesson)
-    result.lessons.sort(key=lambda lesson: (lesson.order, lesson.id))
-    return result
+    """Every ``*.md`` lesson in ``folder``, sorted by order, bodies parsed and labs validated; broken files go to
+    ``errors``. (The first screen reads only the front matter first: :func:`tutor.curriculum.outline.read_outline`.)"""
+    lessons, errors = read_folder(folder, load_lesson)
+    return Curriculum(lessons, errors)
 
 
 def load_lesson(path: Path) -> Lesson:
@@ -132,19 +90,7 @@ def load_lesson(path: Path) -> Lesson:
 
 def parse_lesson(text: str, path: Path) -> Lesson:
     lines = text.splitlines()
-    if not lines or lines[0].strip() != "+++":
-        raise LessonFileError(1, "a lesson starts with a front-matter block opened by a line '+++'")
-    try:
-        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "+++")
-    except StopIteration:
-        raise LessonFileError(1, "the front-matter block opened on line 1 is never closed by '+++'") from None
-    front = _toml("\n".join(lines[1:end]), 2, "front matter")
-    _check_keys(front, FRONT_KEYS, "front matter", lines[1:end], 2)
-    for key in FRONT_REQUIRED:
-        if key not in front:
-            raise LessonFileError(1, f"the front matter needs {key!r}")
-    if not _ID.match(front["id"]):
-        raise LessonFileError(_key_line(lines[1:end], "id", 2), f"lesson id {front['id']!r} must be lowercase words joined by '-'")
+    front, end = read_front(lines)
     pages = _pages(lines, end + 1)
     if not pages:
         raise LessonFileError(end + 2, "the lesson has no pages: start one with a '## Title' line")
@@ -405,31 +351,3 @@ def _bind(spec: PredictSpec, page: Page) -> PredictSpec:
 # of them at the given 1-based line of the file) into a page block. Add a kind here to add a block.
 BLOCK_KINDS: dict[str, Callable[[list[str], int], Any]] = {"lab": _lab, "check": _check,
                                                                "exercise": _exercise, "predict": _predict}
-
-
-def _toml(text: str, first_line: int, what: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        match = _TOML_LINE.search(str(err))
-        line = first_line + int(match.group(1)) - 1 if match else first_line
-        message = _TOML_LINE.sub("", str(err)).strip()
-        raise LessonFileError(line, f"{what}: {message}") from None
-
-
-def _check_keys(data: dict[str, Any], allowed: dict[str, Any], what: str, body: list[str], first_line: int) -> None:
-    for key, value in data.items():
-        if key not in allowed:
-            raise LessonFileError(_key_line(body, key, first_line),
-                                  f"unknown key {key!r} in the {what} (allowed: {', '.join(allowed)})")
-        expected = allowed[key]
-        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            raise LessonFileError(_key_line(body, key, first_line), f"{key!r} in the {what} has the wrong type")
-
-
-def _key_line(body: list[str], key: str, first_line: int) -> int:
-    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
-    for offset, line in enumerate(body):
-        if pattern.match(line):
-            return first_line + offset
-    return max(1, first_line - 1)

@@ -81,6 +81,17 @@ class Page:
 
 
 @dataclass(frozen=True)
+class LessonHead:
+    """A lesson as the contents list it: its front matter, read without its body."""
+
+    id: str
+    title: str
+    order: int
+    summary: str
+    path: Path
+
+
+@dataclass(frozen=True)
 class Lesson:
     id: str
     title: str
@@ -96,6 +107,10 @@ class Lesson:
     @property
     def predictions(self) -> tuple[PredictSpec, ...]:
         return tuple(p for page in self.pages for p in page.predictions)
+
+    @property
+    def head(self) -> LessonHead:
+        return LessonHead(self.id, self.title, self.order, self.summary, self.path)
 
 
 @dataclass(frozen=True)
@@ -119,3 +134,20 @@ class Curriculum:
 
     def get(self, lesson_id: str) -> Lesson | None:
         return next((lesson for lesson in self.lessons if lesson.id == lesson_id), None)
+
+
+@dataclass(frozen=True)
+class Outline:
+    """The contents as the first screen shows them before the lesson bodies are read: every lesson whose front
+    matter reads, sorted by order, and the files whose front matter does not. A body found broken later moves
+    its lesson from ``heads`` to ``errors`` (:meth:`of` the full curriculum)."""
+
+    heads: tuple[LessonHead, ...] = ()
+    errors: tuple[LessonError, ...] = ()
+
+    @classmethod
+    def of(cls, curriculum: Curriculum) -> Outline:
+        return cls(tuple(lesson.head for lesson in curriculum.lessons), tuple(curriculum.errors))
+
+    def get(self, lesson_id: str) -> LessonHead | None:
+        return next((head for head in self.heads if head.id == lesson_id), None)

@@ -104,17 +104,21 @@ class ProgressStore:
         except ValueError as err:
             self._set_aside(str(err), kept_valid=False)
             return
-        unfit = []
-        for shape in shapes:
-            checks = data["lessons"].get(shape.id, {}).get("checks", {})
-            bad = [c for c, record in checks.items() if not answer_fits(shape, c, record["answer"])]
-            problems += [f"lesson {shape.id!r}: the answer to check {c!r} is not one of its choices" for c in bad]
-            if bad:
-                unfit.append(UnfitAnswersDropped(shape))
+        unfit, unfit_problems = _unfit(data, shapes)
         self.data = data
+        if problems or unfit_problems:
+            self._set_aside(summarize(problems + unfit_problems), kept_valid=True)
+        for op in unfit:  # replayed at the merge too, in case the file could not be moved aside
+            self.change(op)
+
+    def fit(self, shapes: Iterable[LessonShape]) -> None:
+        """Set aside answers that cannot belong to these lessons' checks (a choice the check no longer has), as a
+        store given the lessons at load does; for a store made before the lessons were read. The file is kept
+        aside first, and the reason joins :attr:`notes`."""
+        unfit, problems = _unfit(self.data, list(shapes))
         if problems:
             self._set_aside(summarize(problems), kept_valid=True)
-        for op in unfit:  # replayed at the merge too, in case the file could not be moved aside
+        for op in unfit:
             self.change(op)
 
     def _set_aside(self, why: str, kept_valid: bool) -> None:
@@ -131,8 +135,9 @@ class ProgressStore:
         entry: dict[str, Any] = self.data["lessons"].get(lesson_id, {})
         return entry
 
-    def status(self, shape: LessonShape) -> Status:
-        entry = self.lesson(shape.id)
+    def status(self, lesson: str | LessonShape) -> Status:
+        """A lesson's status, by its id (or shape)."""
+        entry = self.lesson(lesson if isinstance(lesson, str) else lesson.id)
         if entry.get("done"):
             return "done"
         if entry.get("pages_seen") or entry.get("checks"):
@@ -342,3 +347,16 @@ def _take_lock(fd: int) -> bool:
             if time.monotonic() >= deadline:
                 return False
             time.sleep(_LOCK_POLL)
+
+
+def _unfit(data: dict[str, Any], shapes: list[LessonShape]) -> tuple[list[UnfitAnswersDropped], list[str]]:
+    """The operations that drop answers which cannot be answers to these lessons' checks, and why, per lesson."""
+    unfit: list[UnfitAnswersDropped] = []
+    problems: list[str] = []
+    for shape in shapes:
+        checks = data["lessons"].get(shape.id, {}).get("checks", {})
+        bad = [c for c, record in checks.items() if not answer_fits(shape, c, record["answer"])]
+        problems += [f"lesson {shape.id!r}: the answer to check {c!r} is not one of its choices" for c in bad]
+        if bad:
+            unfit.append(UnfitAnswersDropped(shape))
+    return unfit, problems

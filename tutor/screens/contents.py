@@ -1,35 +1,47 @@
 """The first screen: every lesson with its number, title and progress; the cursor where the learner left off;
-and, when review cards are due, how many (r asks them, on the review screen)."""
+and, when review cards are due, how many (r asks them, on the review screen).
+
+It is drawn from the lessons' front matter (:class:`Outline`); when the app has read the bodies it calls
+:meth:`ContentsScreen.lessons_read`, which adds each lesson's pages, labs and checks, moves a lesson whose body is
+broken to the error list, and counts the review cards due."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tutor import review
-from tutor.curriculum import Curriculum
+from tutor.curriculum.model import Curriculum, Outline
+from tutor.lazy import lazy
 from tutor.messages import OpenLesson
-from tutor.progress import ProgressStore, lesson_shape
+from tutor.progress import ProgressStore
+from tutor.widgets.footer import Footer
+
+if TYPE_CHECKING:
+    from tutor import review
+else:
+    review = lazy("tutor.review")  # FSRS: for the due count, once the lessons are read
 
 MARKS = {"not started": " ", "in progress": "…", "done": "✓"}
 
 
 class ContentsScreen(Screen[None]):
-    """Reads the curriculum and the progress it is given; opening a lesson is an :class:`OpenLesson` message.
-    ``clock`` says what is due (tests move it)."""
+    """Reads the outline (and, once given, the curriculum) and the progress it is given; opening a lesson is an
+    :class:`OpenLesson` message. ``clock`` says what is due (tests move it)."""
 
-    def __init__(self, curriculum: Curriculum, progress: ProgressStore,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+    def __init__(self, outline: Outline, progress: ProgressStore,
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                 curriculum: Curriculum | None = None) -> None:
         super().__init__()
-        self.curriculum = curriculum
+        self.outline = outline
+        self.curriculum = curriculum  # None until the app has read the lesson bodies
         self.progress = progress
         self.clock = clock
         self.due_count = 0
@@ -46,54 +58,77 @@ class ContentsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.refresh_lessons()
-        errors = self.curriculum.errors
+        self._show_errors()
+
+    def lessons_read(self, curriculum: Curriculum) -> None:
+        """The lesson bodies are read: show what the front matter could not tell."""
+        self.outline, self.curriculum = Outline.of(curriculum), curriculum
+        if self.is_mounted:
+            self.refresh_lessons(keep_cursor=True)  # where the learner has moved it since the first paint
+            self._show_errors()
+
+    def _show_errors(self) -> None:
+        errors = self.outline.errors
         box = self.query_one("#lesson-errors", Static)
-        self.query_one("#lesson-errors-box").display = bool(errors) or not self.curriculum.lessons
+        self.query_one("#lesson-errors-box").display = bool(errors) or not self.outline.heads
         if errors:
             head = (f"{_count(len(errors), 'lesson')} could not be loaded"
                     + (" (tab here, then ↑↓ to scroll):" if len(errors) > 4 else ":"))
             box.update(head + "\n" + "\n".join(f"  {e}" for e in errors))
-        elif not self.curriculum.lessons:
-            from tutor.curriculum.loader import default_lessons_dir  # noqa: PLC0415
+        elif not self.outline.heads:
+            from tutor.curriculum.outline import default_lessons_dir  # noqa: PLC0415
 
             box.update(f"No lessons in {default_lessons_dir()} (lesson files end in .md).")
 
     def on_screen_resume(self) -> None:
         self.refresh_lessons()
 
-    def refresh_lessons(self) -> None:
-        self.due_count = len(review.due(self.progress, self.curriculum, self.clock()))
+    def refresh_lessons(self, keep_cursor: bool = False) -> None:
+        if self.curriculum is not None:
+            self.due_count = len(review.due(self.progress, self.curriculum, self.clock()))
         due = self.query_one("#review-due", Static)
         due.display = self.due_count > 0
         due.update(f"Review · {self.due_count} due — r asks them again")
         self.refresh_bindings()
         options = self.query_one("#lessons", OptionList)
-        lessons = self.curriculum.lessons
+        lessons = self.outline.heads
+        highlighted = options.highlighted
+        keep_cursor = keep_cursor and [option.id for option in options.options] == [lesson.id for lesson in lessons]
         options.clear_options()
         for lesson in lessons:
-            status = self.progress.status(lesson_shape(lesson))
+            status = self.progress.status(lesson.id)
             label = f"{MARKS[status]} {lesson.order:>2}. {lesson.title:<44} {status}"
             options.add_option(Option(Text(label), id=lesson.id))  # Text: a title's [brackets] are literal
         if not lessons:
+            self.query_one("#lesson-summary", Static).update("")
             return
-        options.highlighted = self._cursor_index()
-        options.focus()
+        options.highlighted = highlighted if keep_cursor and highlighted is not None else self._cursor_index()
+        if not keep_cursor or self.focused is None:
+            options.focus()
+        self._describe_lesson(options.highlighted)
 
     def _cursor_index(self) -> int:
-        lessons = self.curriculum.lessons
+        lessons = self.outline.heads
         last = self.progress.last_lesson
         for i, lesson in enumerate(lessons):
             if lesson.id == last:
                 return i
         for i, lesson in enumerate(lessons):
-            if self.progress.status(lesson_shape(lesson)) != "done":
+            if self.progress.status(lesson.id) != "done":
                 return i
         return 0
 
     @on(OptionList.OptionHighlighted, "#lessons")
     def _describe(self, event: OptionList.OptionHighlighted) -> None:
-        lesson = next((x for x in self.curriculum.lessons if x.id == event.option.id), None)
-        if lesson is None:
+        self._describe_lesson(event.option_index)
+
+    def _describe_lesson(self, index: int | None) -> None:
+        if index is None or not 0 <= index < len(self.outline.heads):
+            return
+        head = self.outline.heads[index]
+        lesson = self.curriculum.get(head.id) if self.curriculum is not None else None
+        if lesson is None:  # the body is not read yet: the front matter's line alone
+            self.query_one("#lesson-summary", Static).update(head.summary)
             return
         labs = sum(len(page.labs) for page in lesson.pages)
         self.query_one("#lesson-summary", Static).update(

@@ -15,9 +15,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tutor.screens.lesson import LessonScreen
+from tutor.widgets.footer import Footer
 
 # Keys the widgets handle (fields, option lists, the focus chain), not bindings of this app's own.
 WIDGET_KEYS = [

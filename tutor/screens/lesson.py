@@ -15,7 +15,7 @@ from textual.css.query import NoMatches
 from textual.notifications import Notification, Notify
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, Footer, Header, Input, Markdown, OptionList, Select, Static
+from textual.widgets import ContentSwitcher, Header, Input, Markdown, OptionList, Select, Static
 
 from tutor.curriculum.model import CheckSpec, ExerciseSpec, LabSpec, Lesson, Prose
 from tutor.engine import registry
@@ -25,6 +25,7 @@ from tutor.widgets.check import CheckView
 from tutor.widgets.exercise import ExerciseView
 from tutor.widgets.lab import LabView
 from tutor.widgets.predict import PredictView
+from tutor.widgets.footer import Footer
 
 
 class PageView(VerticalScroll, can_focus=False, inherit_bindings=False):

@@ -18,13 +18,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Header, Input, OptionList, Static
 
 from tutor import review
 from tutor.curriculum import Curriculum
 from tutor.curriculum.model import CheckSpec
 from tutor.progress import ProgressStore
 from tutor.widgets.check import CheckView
+from tutor.widgets.footer import Footer
 
 Clock = Callable[[], datetime]
 

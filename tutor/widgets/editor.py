@@ -15,9 +15,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static, TextArea
+from textual.widgets import Static, TextArea
 
 from tutor.paths import write_atomic
+from tutor.widgets.footer import Footer
 
 WORD_KEYS = "alt+backspace deletes a word (ctrl+w would close the browser's tab)"
 
