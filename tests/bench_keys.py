@@ -1,12 +1,13 @@
 """Benchmark (run by hand): page turns, key press to changed screen, in a real terminal (tmux, 100×30).
 
-    python tests/bench_keys.py [--lesson vanishing-gradients] [--turns 30]
+    python tests/bench_keys.py [--lesson vanishing-gradients] [--turns 30] [--skip-loading] [--skip-char-rnn]
 
 Both apps run in tmux on a private socket; keys are sent and the output is read through one tmux control-mode
 client, so a turn is timed from the key's send to the moment the new "page x/y" has been drawn. `n` and `p`
 alternate from the moment the lesson is on screen. Phases for rnn-tutor: the first second after the lesson
-appears, while TensorFlow loads (until the header says "engine: CPU"), and while a lab trains (the memory
-task). The baseline is a bare Textual app with the same page shape (header, bar, pages of the lesson's
+appears, while TensorFlow loads (until the header says "engine: CPU"), while a lab trains (the memory task,
+which may end before the turns do), and while lesson 6's character-level LSTM trains at its defaults (about a
+minute, longer than the turns take; the bench says if it ended first). The baseline is a bare Textual app with the same page shape (header, bar, pages of the lesson's
 Markdown in a ContentSwitcher, footer), measured in the same run. It also times TensorFlow's import with
 the learner paging against the same import left alone.
 
@@ -169,10 +170,44 @@ def tutor_cmd(home: str, lesson: str) -> str:
     return command(home, f"-m tutor --lesson {lesson}")
 
 
+def char_rnn_phase(home: str, turns: int, gap: float) -> tuple[list[float], bool]:
+    """Page turns while char-rnn trains: start it on its page, then alternate with the page before it."""
+    from tutor.curriculum import load_curriculum
+
+    lesson = load_curriculum().get("applications")
+    assert lesson is not None
+    pages = len(lesson.pages)
+    lab_page = next(i for i, p in enumerate(lesson.pages) if any(l.experiment == "char-rnn" for l in p.labs)) + 1
+    pane = Pane("char", tutor_cmd(tempfile.mkdtemp(dir=home), "applications"))
+    assert pane.wait_for(f"page 1/{pages}", 60) is not None, pane.screen()
+    page = 1
+    while page < lab_page:
+        page, _ = turn(pane, page, pages, 1)
+    assert pane.wait_for("engine: CPU", 120) is not None or "engine: CPU" in pane.screen(), pane.screen()
+    time.sleep(0.5)
+    pane.key("t")
+    assert pane.wait_for("Running", 60) is not None, pane.screen()
+    time.sleep(1.0)  # past the network's build: the turns land on the training itself
+    times = []
+    for i in range(turns):
+        page, ms = turn(pane, page, pages, -1 if i % 2 == 0 else 1)
+        if ms is not None:
+            times.append(ms)
+        time.sleep(gap)
+    while page != lab_page:
+        page, _ = turn(pane, page, pages, 1)
+    still = "Running" in pane.screen()
+    pane.key("q")
+    pane.close()
+    return times, still
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--lesson", default="vanishing-gradients")
     parser.add_argument("--turns", type=int, default=30, help="turns in the bare and the training phases")
+    parser.add_argument("--skip-loading", action="store_true", help="skip the phases up to the memory task")
+    parser.add_argument("--skip-char-rnn", action="store_true", help="skip the phase while char-rnn trains")
     parser.add_argument("--bare-app", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_app:
@@ -207,67 +242,76 @@ def main() -> None:
 
             results["bare app"] = bare_run("bare")
 
-            # 2. TensorFlow's import, left alone (the lesson opens it).
-            # It starts a second after the page before a Keras lab is shown (page 2 here).
-            pane = Pane("idle", tutor_cmd(tempfile.mkdtemp(dir=home), args.lesson))
-            assert pane.wait_for(f"page 1/{pages}", 60) is not None, pane.screen()
-            time.sleep(1.0)
-            pane.key("n")
-            shown = pane.wait_for(f"page 2/{pages}", 60)
-            ready = pane.wait_for("engine: CPU", 120)
-            idle_import = (ready - shown) if shown and ready else None
-            pane.close()
+            idle_import = paging_import = None
+            still = True
+            if not args.skip_loading:
+                # 2. TensorFlow's import, left alone (the lesson opens it).
+                # It starts a second after the page before a Keras lab is shown (page 2 here).
+                pane = Pane("idle", tutor_cmd(tempfile.mkdtemp(dir=home), args.lesson))
+                assert pane.wait_for(f"page 1/{pages}", 60) is not None, pane.screen()
+                time.sleep(1.0)
+                pane.key("n")
+                shown = pane.wait_for(f"page 2/{pages}", 60)
+                ready = pane.wait_for("engine: CPU", 120)
+                idle_import = (ready - shown) if shown and ready else None
+                pane.close()
 
-            # 3. rnn-tutor: the first second, then while TensorFlow loads.
-            pane = Pane("tutor", tutor_cmd(tempfile.mkdtemp(dir=home), args.lesson))
-            shown = pane.wait_for(f"page 1/{pages}", 60)
-            assert shown is not None, pane.screen()
-            first, loading, ready_at, first_turn = [], [], None, None
-            page, i = 1, 0
-            while ready_at is None and time.perf_counter() - shown < 120:
-                delta = 1 if i % 2 == 0 else -1
-                target = page + delta
-                pane.drain()
-                sent = pane.key("n" if delta > 0 else "p")
-                drawn = None
-                deadline = sent + 10
-                while drawn is None and time.perf_counter() < deadline:
-                    try:
-                        at, chunk = pane.out.get(timeout=0.5)
-                    except queue.Empty:
-                        continue
-                    if "engine: CPU" in chunk:
-                        ready_at = at
-                    if f"page {target}/{pages}" in chunk:
-                        drawn = at
-                if drawn is None:
-                    break
-                if i == 0:
-                    first_turn = drawn
-                page, i = target, i + 1
-                (first if sent - shown < 1.0 else loading).append((drawn - sent) * 1000)
-                time.sleep(gap)
-            results["rnn-tutor, first second"] = first
-            results["rnn-tutor, while TensorFlow loads"] = loading
-            paging_import = (ready_at - first_turn) if ready_at and first_turn else None
+                # 3. rnn-tutor: the first second, then while TensorFlow loads.
+                pane = Pane("tutor", tutor_cmd(tempfile.mkdtemp(dir=home), args.lesson))
+                shown = pane.wait_for(f"page 1/{pages}", 60)
+                assert shown is not None, pane.screen()
+                first, loading, ready_at, first_turn = [], [], None, None
+                page, i = 1, 0
+                while ready_at is None and time.perf_counter() - shown < 120:
+                    delta = 1 if i % 2 == 0 else -1
+                    target = page + delta
+                    pane.drain()
+                    sent = pane.key("n" if delta > 0 else "p")
+                    drawn = None
+                    deadline = sent + 10
+                    while drawn is None and time.perf_counter() < deadline:
+                        try:
+                            at, chunk = pane.out.get(timeout=0.5)
+                        except queue.Empty:
+                            continue
+                        if "engine: CPU" in chunk:
+                            ready_at = at
+                        if f"page {target}/{pages}" in chunk:
+                            drawn = at
+                    if drawn is None:
+                        break
+                    if i == 0:
+                        first_turn = drawn
+                    page, i = target, i + 1
+                    (first if sent - shown < 1.0 else loading).append((drawn - sent) * 1000)
+                    time.sleep(gap)
+                results["rnn-tutor, first second"] = first
+                results["rnn-tutor, while TensorFlow loads"] = loading
+                paging_import = (ready_at - first_turn) if ready_at and first_turn else None
 
-            # 4. While the memory task trains: alternate between its page and the one before.
-            while page < lab_page:
-                page, _ = turn(pane, page, pages, 1)
-            while page > lab_page:
-                page, _ = turn(pane, page, pages, -1)
-            pane.key("t")
-            assert pane.wait_for("Running…", 60) is not None, pane.screen()
-            times = []
-            for i in range(args.turns):
-                page, ms = turn(pane, page, pages, -1 if i % 2 == 0 else 1)
-                if ms is not None:
-                    times.append(ms)
-                time.sleep(gap)
-            still = "Running" in pane.screen() or page != lab_page
-            results["rnn-tutor, while a lab trains"] = times
-            pane.key("q")
-            pane.close()
+                # 4. While the memory task trains: alternate between its page and the one before.
+                while page < lab_page:
+                    page, _ = turn(pane, page, pages, 1)
+                while page > lab_page:
+                    page, _ = turn(pane, page, pages, -1)
+                pane.key("t")
+                assert pane.wait_for("Running…", 60) is not None, pane.screen()
+                times = []
+                for i in range(args.turns):
+                    page, ms = turn(pane, page, pages, -1 if i % 2 == 0 else 1)
+                    if ms is not None:
+                        times.append(ms)
+                    time.sleep(gap)
+                still = "Running" in pane.screen() or page != lab_page
+                results["rnn-tutor, while a lab trains"] = times
+                pane.key("q")
+                pane.close()
+
+            # 5. While lesson 6's character-level LSTM trains at its defaults: its page and the one before.
+            if not args.skip_char_rnn:
+                results["rnn-tutor, while char-rnn trains"], char_still = char_rnn_phase(home, args.turns, gap)
+                if not char_still:
+                    print("  (char-rnn had finished before the last turns)")
             results["bare app"] += bare_run("bare2")
     finally:
         tmux("kill-server")
@@ -278,7 +322,7 @@ def main() -> None:
         ratio = f"   {statistics.median(times) / bare:.2f}× the bare app" if times and name != "bare app" else ""
         print(f"  {name:<36} {summary(times)}{ratio}")
     if not still:
-        print("  (the lab had finished before the last turns)")
+        print("  (the memory task had finished before the last turns)")
     if idle_import and paging_import:
         print(f"TensorFlow import, page 2 shown to 'engine: CPU': alone {idle_import:.1f} s, while paging "
               f"{paging_import:.1f} s: {paging_import / idle_import:.2f}× (goal ≤ 1.5×)")

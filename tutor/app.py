@@ -244,8 +244,8 @@ class TutorApp(App[None]):
 
     @work(thread=True, group="engine", exit_on_error=False)
     def _load_engine(self) -> None:
-        try:
-            device = runtime.device_description()
+        try:  # TensorFlow's thread pools, started in that thread, keep its lower priority
+            device = runtime.at_background_priority(runtime.device_description, "TensorFlow import")
         except Exception as err:  # noqa: BLE001 - any failure is shown, the NumPy labs still work
             self.post_message(EngineStatus(f"engine: TensorFlow failed to load ({type(err).__name__})",
                                            failed=True))

@@ -7,6 +7,8 @@
 - :func:`device_description` says where Keras will run: "CPU" or the GPU's name.
 - :func:`device_report` gives what ``rnn-tutor doctor`` shows of the device: GPUs, build, thread counts.
 - :func:`training_slot` lets one TensorFlow job run at a time; a waiting job still notices cancellation.
+- :func:`at_background_priority` runs a lab or TensorFlow's import in a thread of lower CPU priority than the
+  UI's, so page turns go first on a machine with few cores; ``RNN_TUTOR_TRAINING_NICE`` sets how much.
 - :func:`remove_private_temp` deletes the temporary folder TensorFlow was given (see :func:`tensorflow`).
 - :class:`NativeStderrToLog` sends what native code writes on file descriptor 2 (TensorFlow's C++ logging,
   CUDA's messages) to a log file while the TUI owns the screen.
@@ -26,7 +28,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, Iterator, TextIO
+from typing import Any, Callable, Iterator, TextIO, TypeVar
 
 from tutor.engine.experiment import Cancelled
 
@@ -37,6 +39,8 @@ _device: str | None = None
 _private_temp: Path | None = None
 
 THREADS_ENV = "RNN_TUTOR_TF_THREADS"
+NICE_ENV = "RNN_TUTOR_TRAINING_NICE"
+DEFAULT_NICE = 10  # tests/bench_keys.py: page turns while char-rnn trains, measured with 0, 5, 10 and 19
 
 
 def prepare_environment() -> None:
@@ -82,6 +86,53 @@ def thread_cap() -> int | None:
     TensorFlow then picks its thread counts itself, one per core the process may use."""
     raw = os.environ.get(THREADS_ENV, "").strip()
     return int(raw) if raw.isdecimal() and int(raw) > 0 else None
+
+
+def training_nice() -> int:
+    """``RNN_TUTOR_TRAINING_NICE`` (0 to 19; 0 leaves priorities alone), else :data:`DEFAULT_NICE`."""
+    raw = os.environ.get(NICE_ENV, "").strip()
+    return min(19, int(raw)) if raw.isdecimal() else DEFAULT_NICE
+
+
+T = TypeVar("T")
+
+
+def at_background_priority(fn: Callable[[], T], name: str = "background") -> T:
+    """``fn()``, run in a thread of its own at a lower CPU priority than the UI's; returns what it returns and
+    raises what it raises. The caller (a worker thread) waits for it.
+
+    On Linux each thread has its own nice value, and the threads it starts inherit it, so TensorFlow's thread
+    pools, made in the thread that imports it or first runs an op, share it. On a two-core machine a training
+    lab otherwise takes both cores from the UI thread, whose page turns then wait; with it the UI goes first
+    and the lab gets every cycle the UI leaves (tests/bench_keys.py). A thread cannot take its priority back
+    without privileges, which is why this is a new thread: Textual's thread workers are reused from a pool that
+    also parses the Markdown of the pages. ``RNN_TUTOR_TRAINING_NICE`` sets how much lower (0: not at all);
+    elsewhere than Linux (macOS would lower the whole process) ``fn`` runs in the caller's thread.
+    """
+    nice = training_nice()
+    if nice <= 0 or not sys.platform.startswith("linux"):
+        return fn()
+    outcome: list[Any] = []
+
+    def run() -> None:
+        tid = threading.get_native_id()
+        try:
+            if os.getpriority(os.PRIO_PROCESS, tid) < nice:
+                os.setpriority(os.PRIO_PROCESS, tid, nice)
+        except OSError:  # a sandbox that refuses: it runs at the UI's priority
+            pass
+        try:
+            outcome.append((True, fn()))
+        except BaseException as err:  # noqa: BLE001 - handed to the caller as it is
+            outcome.append((False, err))
+
+    thread = threading.Thread(target=run, name=f"{name} (background priority)", daemon=True)
+    thread.start()
+    thread.join()
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value
 
 
 def _use_private_temp() -> None:

@@ -25,7 +25,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from tutor.curriculum.model import LabSpec
 from tutor.curriculum.predict import MEASURED, PredictSpec
-from tutor.engine import registry
+from tutor.engine import registry, runtime
 from tutor.engine.experiment import (Cancelled, Diverged, Param, ParamError, ParsedParams, Report, Result,
                                      RunContext, Series)
 from tutor.messages import NeedEngine
@@ -384,8 +384,9 @@ class LabView(Vertical):
                 text = "Waiting for another lab's training to finish (t stops this one)…"
             self.post_message(self.Waiting(text))
 
-        try:
-            return registry.run(self.spec.experiment, params, ctx, on_wait=on_wait)
+        try:  # page turns go first while this trains
+            return runtime.at_background_priority(
+                lambda: registry.run(self.spec.experiment, params, ctx, on_wait=on_wait), self.spec.experiment)
         finally:
             done.set()
 
