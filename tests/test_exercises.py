@@ -344,39 +344,6 @@ def test_reference_lstm_step_backward_chained_is_the_engines_bptt():
         np.testing.assert_allclose(grads[k], want[k], rtol=1e-10, atol=1e-12)
 
 
-def test_code_shown_in_lesson_7_computes_what_the_engine_computes():
-    """The pages show the engine's code condensed to 72 columns; run it, and compare with the engine."""
-    text = (Path(__file__).resolve().parents[1] / "lessons" / "07-from-scratch.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
-    assert len(blocks) >= 5
-    namespace: dict = {"np": np}
-    for block in blocks:
-        exec(block, namespace)  # noqa: S102 — the lesson's own code
-    rng = np.random.default_rng(5)
-    b, t, f, u = 3, 5, 2, 4
-    x = rng.normal(size=(b, t, f))
-    w = init_weights("simple_rnn", f, u, rng)
-    engine = SimpleRNN(*w)
-    hs = engine.forward(x)
-    np.testing.assert_allclose(namespace["rnn_forward"](x, *w), hs, rtol=1e-12)
-    dh = rng.normal(size=hs.shape)
-    want = engine.backward(dh)
-    got = namespace["rnn_backward"](x, hs, dh, w[0], w[1])
-    for key in want:
-        np.testing.assert_allclose(got[key], want[key], rtol=1e-10, atol=1e-12)
-    x_t, h, c = rng.normal(size=(b, f)), rng.uniform(-1, 1, (b, u)), rng.normal(size=(b, u))
-    lw = init_weights("lstm", f, u, rng)
-    for got_, want_ in zip(namespace["lstm_step"](x_t, h, c, *lw), ref.lstm_step(x_t, h, c, *lw)):
-        np.testing.assert_allclose(got_, want_, rtol=1e-12)
-    gw = init_weights("gru", f, u, rng)
-    np.testing.assert_allclose(namespace["gru_step"](x_t, h, *gw), ref.gru_step(x_t, h, *gw), rtol=1e-12)
-    grads = [rng.normal(size=(2, 3)), rng.normal(size=(4,))]
-    for a, e in zip(namespace["clip_by_global_norm"](grads, 0.5)[0], ref.clip_by_global_norm(grads, 0.5)[0]):
-        np.testing.assert_allclose(a, e, rtol=1e-12)
-    logits = rng.normal(size=(2, 5)) * 100
-    np.testing.assert_allclose(namespace["softmax_t"](logits, 0.7), ref.softmax_with_temperature(logits, 0.7))
-
-
 def test_exercise_blocks_load_and_an_unknown_name_is_refused_with_its_line(tmp_path):
     from tutor.curriculum import load_curriculum
     from tutor.curriculum.model import ExerciseSpec

@@ -3,7 +3,7 @@
 from tutor.curriculum import CheckSpec, LabSpec, Prose, load_curriculum
 from tutor.curriculum.loader import LessonFileError, parse_lesson
 
-from .conftest import GOOD, write
+from .conftest import GOOD, REPO, write
 
 
 def test_repository_lessons_load_without_errors(curriculum):
@@ -155,3 +155,85 @@ def test_the_screen_sees_no_page_heading_inside_a_page(curriculum):
                 tokens = parser.parse(block.markdown)
                 headings = [t.map for t in tokens if t.type == "heading_open" and t.tag == "h2"]
                 assert not headings, (lesson.id, page.title, headings)
+
+
+# -- source blocks: the engine's own code, found with ast at load ----------------------------------------------
+
+# GOOD's page two with a source block after its check; the block opens on line 24, its keys on 25 and 26.
+SOURCE = GOOD + '''
+```source
+exercise = "lstm_step"
+show = ["tutor/engine/scratch.py:sigmoid", "tutor/engine/scratch.py:LSTM._step"]
+```
+'''
+
+
+def with_source(exercise: str = '"lstm_step"', show: str | None = None) -> str:
+    text = SOURCE.replace('exercise = "lstm_step"', f"exercise = {exercise}")
+    if show is not None:
+        text = text.replace('show = ["tutor/engine/scratch.py:sigmoid", "tutor/engine/scratch.py:LSTM._step"]', show)
+    return text
+
+
+def test_a_source_block_keeps_the_code_of_each_name_with_its_file_line(tmp_path):
+    from tutor.curriculum.model import SourceSpec
+
+    lesson = parse_lesson(with_source(), tmp_path / "s.md")
+    spec = lesson.pages[1].blocks[-1]
+    assert isinstance(spec, SourceSpec) and spec.exercise == "lstm_step" and spec.line == 24
+    sigmoid, step = spec.parts
+    lines = (REPO / "tutor" / "engine" / "scratch.py").read_text(encoding="utf-8").splitlines()
+    assert (sigmoid.file, sigmoid.name) == ("tutor/engine/scratch.py", "sigmoid")
+    assert lines[sigmoid.first_line - 1].startswith("def sigmoid(") and sigmoid.code.startswith("def sigmoid(")
+    assert sigmoid.code.splitlines()[-1].strip().startswith("return")  # the whole body, nothing after it
+    # A method comes dedented, from its def to its last line, with the file's line numbers kept.
+    assert lines[step.first_line - 1] == "    " + step.code.splitlines()[0] and step.code.startswith("def _step(")
+    assert len(step.code.splitlines()) > 5 and "class " not in step.code
+
+
+def test_a_decorated_name_starts_at_its_decorator(tmp_path):
+    spec = parse_lesson(with_source('"gru_step"', 'show = ["tutor/engine/scratch.py:GRU.input_bias"]'),
+                        tmp_path / "s.md").pages[1].blocks[-1]
+    assert spec.parts[0].code.splitlines()[:2] == ["@property", "def input_bias(self) -> np.ndarray:"]
+
+
+def test_an_unknown_name_in_a_source_block_names_the_file_and_line(tmp_path):
+    err = error_for(tmp_path, with_source(show='show = ["tutor/engine/scratch.py:LSTM._stepp"]'))
+    assert err.path.name == "02-broken.md" and err.line == 26
+    assert "has no 'LSTM._stepp'" in err.message and "LSTM defines" in err.message and "_step" in err.message
+    assert str(err).startswith("02-broken.md, line 26: show:")
+    err = error_for(tmp_path, with_source(show='show = ["tutor/engine/scratch.py:Nope"]'))
+    assert err.line == 26 and "has no 'Nope'" in err.message and "LSTM" in err.message
+
+
+def test_a_show_list_over_several_lines_names_the_line_of_the_bad_entry(tmp_path):
+    show = 'show = [\n    "tutor/engine/scratch.py:sigmoid",\n    "tutor/engine/scratch.py:GRU._stp",\n]'
+    err = error_for(tmp_path, with_source(show=show))
+    assert err.line == 28 and "GRU._stp" in err.message
+
+
+def test_a_file_that_is_not_in_the_package_is_refused(tmp_path):
+    err = error_for(tmp_path, with_source(show='show = ["tutor/engine/scrach.py:sigmoid"]'))
+    assert err.line == 26 and "tutor/engine/scrach.py is not a file of the tutor package" in err.message
+    for entry in ("scratch.py:sigmoid", "tutor/../setup.py:x", "tutor/engine/scratch.py", "tutor/engine:LSTM",
+                  "tutor/engine/scratch.py:LSTM.", "tutor/engine/scratch.py:LSTM._step()"):
+        err = error_for(tmp_path, with_source(show=f'show = ["{entry}"]'))
+        assert err.line == 26 and "is not a file of the package and a name in it" in err.message, entry
+
+
+def test_a_source_block_needs_a_known_exercise_and_something_to_show(tmp_path):
+    err = error_for(tmp_path, with_source('"lstm_stp"'))
+    assert err.line == 25 and "unknown exercise 'lstm_stp'" in err.message and "lstm_step" in err.message
+    err = error_for(tmp_path, with_source(show="show = []"))
+    assert err.line == 26 and "at least one" in err.message
+    err = error_for(tmp_path, with_source(show="show = [3]"))
+    assert err.line == 26 and "3 is not a file" in err.message
+    err = error_for(tmp_path, with_source(show='show = "tutor/engine/scratch.py:sigmoid"'))
+    assert err.line == 26 and "'show' in the source block has the wrong type" in err.message
+    err = error_for(tmp_path, with_source(show='shown = ["tutor/engine/scratch.py:sigmoid"]'))
+    assert err.line == 26 and "unknown key 'shown'" in err.message
+    err = error_for(tmp_path, with_source(show=""))
+    assert err.line == 24 and "needs 'show'" in err.message
+    twice = 'show = ["tutor/engine/scratch.py:sigmoid", "tutor/engine/scratch.py:sigmoid"]'
+    err = error_for(tmp_path, with_source(show=twice))
+    assert err.line == 26 and "named twice" in err.message

@@ -99,7 +99,7 @@ def test_ctrl_c_in_the_editor_is_the_editors_not_a_quit():
 
 async def test_help_lists_the_exercise_keys_and_still_fits(make_app):
     rows = dict(key_rows(LessonScreen.BINDINGS, App().get_key_display))
-    assert rows["e h v"] == "exercise: edit (e), hint (h), solution after a pass (v)"
+    assert rows["e h v o"] == "exercise: edit (e), hint (h), solution (v), engine code (o)"
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("question_mark")

@@ -40,12 +40,20 @@ A lesson file looks like this::
     explanation = "…"
     ```
 
+    ```source
+    exercise = "lstm_step"        # the exercise this code answers: shown once it passes (or when asked)
+    show = ["tutor/engine/scratch.py:sigmoid", "tutor/engine/scratch.py:LSTM._step"]
+    ```
+
 Pages are split where Markdown itself sees a level-2 heading: the body is tokenised by markdown-it-py with the
 "gfm-like" preset, as the screen's Markdown widget parses it, so a ``## `` line inside any code fence (``~~~``
 or a longer backtick fence wrapping a ```` ```lab ```` example) is text, and an indented ``   ## Title`` is a
 heading. A fenced block whose info string names a kind in :data:`BLOCK_KINDS` becomes that block; every other
 token is prose, kept as its source lines. Unknown keys, unknown experiments and bad parameter values are
-errors that name the file and line; a broken file is skipped and the others still load.
+errors that name the file and line; a broken file is skipped and the others still load. A ``source`` block
+names functions, methods or classes of the tutor's own files; the loader finds each with :mod:`ast` in the
+installed package (it imports nothing of them, so no NumPy) and keeps its code, so a name that does not exist
+is a load error too.
 
 The curriculum validates every lab against the engine's registry here, so a broken lab fails at load with its
 file and line; that is why the engine's experiment modules keep NumPy and TensorFlow out of module level.
@@ -53,11 +61,16 @@ file and line; that is why the engine's experiment modules keep NumPy and Tensor
 
 from __future__ import annotations
 
+import ast
 import re
+import textwrap
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Literal
 
-from tutor.curriculum.model import (CheckSpec, Curriculum, ExerciseSpec, LabSpec, Lesson, Page, Prose)
+from tutor.curriculum.model import (CheckSpec, Curriculum, ExerciseSpec, LabSpec, Lesson, Page, Prose, SourcePart,
+                                    SourceSpec)
 from tutor.curriculum.outline import (_ID, LessonFileError, check_keys as _check_keys, default_lessons_dir,
                                       key_line as _key_line, read_folder, read_front, toml_block as _toml)
 from tutor.curriculum.predict import MEASURED, PICKS, Choice, PredictSpec, gaps
@@ -71,10 +84,13 @@ LAB_KEYS = {"experiment": str, "title": str, "params": dict, "overlay": bool, "s
 CHECK_KEYS = {"id": str, "question": str, "choices": list, "answer": (int, float), "tolerance": (int, float),
               "explanation": str}
 EXERCISE_KEYS = {"name": str}
+SOURCE_KEYS = {"exercise": str, "show": list}
 PREDICT_KEYS = {"id": str, "lab": str, "question": str, "params": dict, "value": (str, list), "pick": str,
                 "choices": list, "diverged": int, "time_limited": (int, str)}
 CHOICE_KEYS = {"label": str, "explain": str, "min": (int, float), "max": (int, float), "category": str}
 _CHOICES = re.compile(r"^\s*(\[\[choices\]\]|choices\s*=)")  # where a predict block's choices begin
+# A source block's entry: a .py file of the package, from its folder "tutor/", then a qualified name in it.
+_SHOW = re.compile(r"^tutor(/[A-Za-z_]\w*)*/[A-Za-z_]\w*\.py:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 
 
 def load_curriculum(folder: Path | None = None) -> Curriculum:
@@ -230,6 +246,86 @@ def _exercise(body: list[str], first_line: int) -> ExerciseSpec:
     return ExerciseSpec(data["name"], first_line - 1)
 
 
+def _source(body: list[str], first_line: int) -> SourceSpec:
+    from tutor.exercises.catalogue import BY_NAME
+
+    data = _toml("\n".join(body), first_line, "source block")
+    _check_keys(data, SOURCE_KEYS, "source block", body, first_line)
+    for key in ("exercise", "show"):
+        if key not in data:
+            raise LessonFileError(first_line - 1, f"a source block needs {key!r}")
+    if data["exercise"] not in BY_NAME:
+        raise LessonFileError(_key_line(body, "exercise", first_line),
+                              f"unknown exercise {data['exercise']!r}; exercises: {', '.join(BY_NAME)}")
+    show = data["show"]
+    show_line = _key_line(body, "show", first_line)
+    if not show:
+        raise LessonFileError(show_line, "show lists at least one function, method or class to show")
+    parts: list[SourcePart] = []
+    for entry in show:
+        if not isinstance(entry, str) or not _SHOW.match(entry):
+            raise LessonFileError(_entry_line(body, entry, show_line, first_line),
+                                  f"show: {entry!r} is not a file of the package and a name in it, like "
+                                  '"tutor/engine/scratch.py:LSTM._step"')
+        if entry in show[:len(parts)]:
+            raise LessonFileError(_entry_line(body, entry, show_line, first_line), f"show: {entry!r} is named twice")
+        try:
+            parts.append(_find_code(*entry.split(":")))
+        except LookupError as err:
+            raise LessonFileError(_entry_line(body, entry, show_line, first_line), f"show: {err.args[0]}") from None
+    return SourceSpec(data["exercise"], tuple(parts), first_line - 1)
+
+
+def _entry_line(body: list[str], entry: object, show_line: int, first_line: int) -> int:
+    """The line of the block that holds ``entry`` (a show list may span lines), else the line of ``show``."""
+    if isinstance(entry, str):
+        for offset, line in enumerate(body):
+            if f'"{entry}"' in line or f"'{entry}'" in line:
+                return first_line + offset
+    return show_line
+
+
+def _package_dir() -> Path:
+    return Path(str(resources.files("tutor")))
+
+
+def _find_code(file: str, name: str) -> SourcePart:
+    """``name`` (qualified, "LSTM._step") in ``file`` ("tutor/engine/scratch.py"), read from the installed
+    package and found with :mod:`ast`, so nothing of it is imported. Raises ``LookupError`` with the reason."""
+    path = _package_dir().joinpath(*file.split("/")[1:])
+    try:
+        lines, tree = _parsed(path, path.stat().st_mtime_ns)
+    except (OSError, UnicodeDecodeError) as err:
+        missing = isinstance(err, FileNotFoundError)
+        raise LookupError(f"{file} " + ("is not a file of the tutor package" if missing else
+                                        f"cannot be read: {err}")) from None
+    except SyntaxError as err:
+        raise LookupError(f"{file} is not valid Python (line {err.lineno})") from None
+    scope: list[ast.stmt] = tree.body
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | None = None
+    for part in name.split("."):
+        named = [n for n in scope if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+        found = [n for n in named if n.name == part]
+        if not found:
+            where = f"{file} defines" if node is None else f"{node.name} defines"
+            listed = ", ".join(dict.fromkeys(n.name for n in named)) or "no functions or classes"
+            raise LookupError(f"{file} has no {name!r}: {where} {listed}")
+        node = found[-1]  # defined twice: the last one is what runs
+        scope = node.body
+    assert node is not None
+    first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+    last = node.end_lineno or node.lineno
+    return SourcePart(file, name, first, textwrap.dedent("\n".join(lines[first - 1:last])))
+
+
+@lru_cache(maxsize=16)
+def _parsed(path: Path, mtime_ns: int) -> tuple[list[str], ast.Module]:
+    """The file's lines and syntax tree; ``mtime_ns`` is in the key so an edited file is read again."""
+    text = path.read_text(encoding="utf-8")
+    # The lines as ast counts them (str.splitlines would also split at a form feed, which ast does not).
+    return re.split(r"\r\n|\r|\n", text), ast.parse(text, filename=str(path))
+
+
 def _predict(body: list[str], first_line: int) -> PredictSpec:
     """The block as written; :func:`_bind` then joins it to its page's lab."""
     data = _toml("\n".join(body), first_line, "predict block")
@@ -350,4 +446,5 @@ def _bind(spec: PredictSpec, page: Page) -> PredictSpec:
 # Fenced block kinds: the info string after the fence, and the reader that turns the block's lines (the first
 # of them at the given 1-based line of the file) into a page block. Add a kind here to add a block.
 BLOCK_KINDS: dict[str, Callable[[list[str], int], Any]] = {"lab": _lab, "check": _check,
-                                                               "exercise": _exercise, "predict": _predict}
+                                                               "exercise": _exercise, "predict": _predict,
+                                                               "source": _source}

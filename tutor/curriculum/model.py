@@ -59,7 +59,27 @@ class ExerciseSpec:
     line: int = 0
 
 
-Block = Prose | LabSpec | CheckSpec | ExerciseSpec | PredictSpec
+@dataclass(frozen=True)
+class SourcePart:
+    """One function, method or class of the tutor's own code, as the loader found it in the installed package."""
+
+    file: str  # as the lesson names it, from the package's folder: "tutor/engine/scratch.py"
+    name: str  # its qualified name in that file: "LSTM._step"
+    first_line: int  # the file's line where it starts (its first decorator, else its def or class)
+    code: str  # its source, dedented; comments and docstring as they are in the file
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """The engine's own code that answers an exercise: the page shows it once that exercise has passed, or when
+    the learner asks to see it before (which the progress store records as the solution seen)."""
+
+    exercise: str  # a name in tutor.exercises.catalogue
+    parts: tuple[SourcePart, ...]
+    line: int = 0
+
+
+Block = Prose | LabSpec | CheckSpec | ExerciseSpec | PredictSpec | SourceSpec
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Header, Input, Markdown, OptionList, Select, Static
 
-from tutor.curriculum.model import CheckSpec, ExerciseSpec, LabSpec, Lesson, Prose
+from tutor.curriculum.model import CheckSpec, ExerciseSpec, LabSpec, Lesson, Prose, SourceSpec
 from tutor.engine import registry
 from tutor.messages import Answered, Graded, NeedEngine, PageSeen, Predicted
 from tutor.progress import ProgressStore
@@ -26,6 +26,7 @@ from tutor.widgets.exercise import ExerciseView
 from tutor.widgets.lab import LabView
 from tutor.widgets.predict import PredictView
 from tutor.widgets.footer import Footer
+from tutor.widgets.source import SourceView
 
 
 class PageView(VerticalScroll, can_focus=False, inherit_bindings=False):
@@ -39,7 +40,7 @@ STEP = Binding.Group("step a stepping lab forward / back")
 SCROLL = Binding.Group("scroll the page")
 # One row of the help (which fits 80×24 with none to spare): the lab's two extra keys.
 LAB_EXTRAS = Binding.Group("c clears a lab's kept runs; a asks its prediction again")
-EXERCISE = Binding.Group("exercise: edit (e), hint (h), solution after a pass (v)")
+EXERCISE = Binding.Group("exercise: edit (e), hint (h), solution (v), engine code (o)")
 
 
 def uses_keras(lesson: Lesson, pages: range) -> bool:
@@ -74,6 +75,8 @@ class LessonScreen(Screen[None]):
         # them. One group: one row of the help screen, which fills 80×24.
         Binding("h", "exercise_hint", "Hint", id="exercise-hint", show=False, group=EXERCISE),
         Binding("v", "exercise_solution", "Solution", id="exercise-solution", show=False, group=EXERCISE),
+        # o: the engine's code on a page after an exercise, before that exercise passes (it asks first).
+        Binding("o", "open_source", "Open code", id="open-source", show=False, group=EXERCISE),
         Binding("up", "scroll('up')", "Scroll up", show=False, group=SCROLL),
         Binding("down", "scroll('down')", "Scroll down", show=False, group=SCROLL),
         Binding("pageup", "scroll('page_up')", "Page up", show=False, group=SCROLL),
@@ -120,6 +123,8 @@ class LessonScreen(Screen[None]):
                 widgets.append(CheckView(block, self.progress.answer(self.lesson.id, block.id)))
             elif isinstance(block, ExerciseSpec):
                 widgets.append(ExerciseView(block, self.progress))
+            elif isinstance(block, SourceSpec):
+                widgets.append(SourceView(block, self.progress))
         return widgets
 
     # -- pages -------------------------------------------------------------------------------------------
@@ -231,6 +236,11 @@ class LessonScreen(Screen[None]):
                 return bool(self.current.query(ExerciseView))
             except NoMatches:  # before the pages are mounted
                 return False
+        if action == "open_source":  # on a page with the engine's code for an exercise
+            try:
+                return bool(self.current.query(SourceView))
+            except NoMatches:
+                return False
         if action == "ask_again":  # in the footer only on a page with a prediction
             try:
                 labs = [lab for lab in self.current.query(LabView) if lab.prediction]
@@ -263,6 +273,17 @@ class LessonScreen(Screen[None]):
     def action_exercise_solution(self) -> None:
         if view := self._exercise():
             view.show_solution()
+
+    def action_open_source(self) -> None:
+        """The first block on the page whose code is still closed: asked once, then shown (and recorded)."""
+        views = list(self.current.query(SourceView))
+        closed = [view for view in views if not view.is_open]
+        if not closed:
+            self.notify("The code on this page is open already.", timeout=2)
+            return
+        closed[0].ask()
+        for view in views:  # another block of the same exercise opens with it
+            view.sync()
 
     @on(CheckView.Answered)
     def _answered(self, event: CheckView.Answered) -> None:
