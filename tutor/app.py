@@ -290,7 +290,11 @@ class TutorApp(App[None]):
         self.push_screen(name)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        # Textual's own "Keys" opens its key panel, a second key list unlike ours; the palette's Keys is `?`'s help.
+        textual_keys = (self.action_show_help_panel, self.action_hide_help_panel)
+        yield from (command for command in super().get_system_commands(screen) if command.callback not in textual_keys)
+        yield SystemCommand("Keys and help", "The tutor's keys and where your progress is kept (also ?)",
+                            self.action_help)
         for lesson in self.outline.heads:
             # The palette reads titles as markup: escaped, a lesson's [brackets] are shown as written.
             yield SystemCommand(f"Lesson {lesson.order}: {escape(lesson.title)}",

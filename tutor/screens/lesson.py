@@ -11,7 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.css.query import NoMatches
+from textual.css.query import NoMatches, QueryType
 from textual.notifications import Notification, Notify
 from textual.screen import Screen
 from textual.widget import Widget
@@ -181,6 +181,31 @@ class LessonScreen(Screen[None]):
         page = view.scrollable_content_region.height
         delta = {"up": -1, "down": 1, "page_up": -page, "page_down": page}[how]
         view.scroll_to(y=view.scroll_target_y + delta, animate=False, immediate=True)
+
+    def focus_next(self, selector: str | type[QueryType] = "*") -> Widget | None:
+        return self._tab(1) if selector == "*" and self.maximized is None else super().focus_next(selector)
+
+    def focus_previous(self, selector: str | type[QueryType] = "*") -> Widget | None:
+        return self._tab(-1) if selector == "*" and self.maximized is None else super().focus_previous(selector)
+
+    def _tab(self, direction: int) -> Widget | None:
+        """Tab (1) and shift+tab (-1) on a page. Past its last field (before its first) the focus goes back to
+        the page, which stays where it is: Textual wraps round to the first field, and from a check at the foot
+        of the page that scrolled forty lines up to a lab with nothing said. From the page, the focus goes to
+        the first field in view (the last, going back) rather than the page's first, so a tab under a check
+        scrolled to answers it; with none in view, to the page's first (last)."""
+        chain = self.focus_chain
+        focused = self.focused
+        if focused in chain:
+            index = chain.index(focused) + direction
+            self.set_focus(chain[index] if 0 <= index < len(chain) else None)
+        elif chain:
+            seen = self.current.content_region
+            if direction > 0:
+                self.set_focus(next((w for w in chain if w.region.bottom > seen.y), chain[0]))
+            else:
+                self.set_focus(next((w for w in reversed(chain) if w.region.y < seen.bottom), chain[-1]))
+        return self.focused
 
     def action_back(self) -> None:
         focused = self.focused

@@ -86,7 +86,9 @@ class FigureChart(PlotextPlot):
             in_legend.add(baseline)
             if log:
                 ys = [math.log10(y) for y in ys]
-            style = "scatter" if len(xs) == 1 else line.get("style", "line")
+            style = line.get("style", "line")
+            if len(xs) == 1 and style == "line":
+                style = "scatter"  # a line needs two points; a single bar is still a bar
             drawn.append((xs, ys, label, style))
             marker = ASCII_MARKERS[i % len(ASCII_MARKERS)] if (no_color or self.marker == "ascii") \
                 else PLOTEXT_MARKERS.get(self.marker, "braille")
@@ -130,7 +132,11 @@ class FigureChart(PlotextPlot):
             return nice_ticks(*data_y, most=most)
 
         yticks, ylabels = value_ticks(rows)
-        if all(float(x).is_integer() for x in all_x):  # time steps, counts: whole-number ticks only
+        bar_x = [x for xs, _, _, style in drawn if style == "bar" for x in xs]
+        if bar_x and all(float(x).is_integer() for x in bar_x):  # numbered bars (sentence 1, 2, …): ticks under them
+            xticks = whole_ticks(min(bar_x), max(bar_x))
+            xlabels = [str(int(t)) for t in xticks]
+        elif all(float(x).is_integer() for x in all_x):  # time steps, counts: whole-number ticks only
             xticks = whole_ticks(x0, x1)
             xlabels = [str(int(t)) for t in xticks]
         else:
@@ -155,6 +161,20 @@ class FigureChart(PlotextPlot):
             yticks, ylabels = label_flat_lines(yticks, ylabels, drawn, (y1 - y0) / (rows - 1))
         plt.yticks(yticks, ylabels)
         plt.xticks(xticks, xlabels)
+        self._fit_axis_names(max((len(label) for label in ylabels), default=1))
+
+    def _fit_axis_names(self, tick_width: int) -> None:
+        """plotext writes the y axis's name from the left of the bottom row and the x axis's name centred under
+        the plot, and leaves the x name out when the two would touch: lesson 8's message passing lost its x name
+        at 80×24 that way. The y name gives way, cut with an ellipsis."""
+        fig = self._figure
+        xlabel, ylabel = (fig.get("xlabel", ""), fig.get("ylabel", "")) if fig else ("", "")
+        if not (xlabel and ylabel):
+            return
+        start = tick_width + 1  # the tick labels, then the left axis
+        room = start + (self.size.width - start - 1) // 2 - len(xlabel) // 2 - 1  # a blank column between
+        if len(ylabel) > room:
+            self.plt.ylabel(ylabel[:room - 1] + "…" if room > 1 else "")
 
 
 def label_flat_lines(ticks: list[float], labels: list[str],

@@ -132,6 +132,11 @@ def pad_and_truncate(ids: list[int], length: int, padding: str, truncating: str)
     return fill + ids if padding == "pre" else ids + fill
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 sentence``, ``3 sentences``: a lab of one sentence of one token said "1 sentences, 1 … tokens"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _show_token(tok: str) -> str:
     return repr(tok) if tok == " " or tok.strip() != tok else tok
 
@@ -185,13 +190,13 @@ def text_to_sequences(p: ParsedParams, ctx: RunContext) -> Result:
     unknown = sum(i == 1 for s in sequences for i in s)
 
     shown = [f"{i} {_show_token(tok)}" for tok, i in vocab.items() if i >= 2]
-    lines = [f"vocabulary: {len(vocab) - 2} tokens, plus 0 = {PAD} and 1 = {UNKNOWN}"]
+    lines = [f"vocabulary: {_count(len(vocab) - 2, 'token')}, plus 0 = {PAD} and 1 = {UNKNOWN}"]
     lines.append("  " + " · ".join(shown[:24]) + (f" · … {len(shown) - 24} more" if len(shown) > 24 else ""))
     lines.append("")
     for n, (tokens, seq, cut) in enumerate(zip(token_lists, sequences, dropped), start=1):
         note = f", {cut} cut from the {'start' if p['truncating'] == 'pre' else 'end'}" if cut else ""
         shown_tokens = " ".join(_show_token(t) for t in tokens) if p["level"] == "word" else "".join(tokens)
-        lines.append(f"s{n}: {len(seq)} tokens{note}: {shown_tokens}")
+        lines.append(f"s{n}: {_count(len(seq), 'token')}{note}: {shown_tokens}")
     lines.append("")
     lines.append(f"ids, padded ({p['padding']}) and truncated ({p['truncating']}) to {length} steps:")
     cell = max(len(str(len(vocab) - 1)), len(str(length - 1))) + 1  # the same columns for ids and mask
@@ -213,6 +218,7 @@ def text_to_sequences(p: ParsedParams, ctx: RunContext) -> Result:
                    "sentence", "tokens")
     padded_steps = sum(row.count(0) for row in padded)
     total = length * len(padded)
+    cut, distinct = sum(dropped), f"distinct {p['level']} token"
     return {
         "vocabulary": vocab,
         "sequences": sequences,
@@ -222,9 +228,9 @@ def text_to_sequences(p: ParsedParams, ctx: RunContext) -> Result:
         "dropped": dropped,
         "figure": chart,
         "text": "\n".join(lines),
-        "summary": (f"{len(sentences)} sentences, {len(vocab) - 2} distinct {p['level']} tokens; "
-                    f"{padded_steps} of {total} steps are padding, {sum(dropped)} tokens were cut"
-                    + (f", {unknown} became {UNKNOWN}" if unknown else "") + "."),
+        "summary": (f"{_count(len(sentences), 'sentence')}, {_count(len(vocab) - 2, distinct)}; {padded_steps} of "
+                    f"{_count(total, 'step')} {'is' if padded_steps == 1 else 'are'} padding, {_count(cut, 'token')} "
+                    f"{'was' if cut == 1 else 'were'} cut{f', {unknown} became {UNKNOWN}' if unknown else ''}."),
     }
 
 

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from typing import Any
 
 from tutor.engine.experiment import SEED, Param, RunContext, figure, series, step_grid
@@ -105,6 +107,23 @@ class GatedGraph:
         return new, dz * (h - candidate) + z * dh + (1.0 - z) * dcandidate
 
 
+def _listed(items: list[str], width: int = 68) -> list[str]:
+    """``items`` joined by commas into lines of at most ``width`` characters, broken between items only."""
+    lines: list[str] = []
+    for item in items:
+        if lines and len(lines[-1]) + 2 + len(item) <= width:
+            lines[-1] += f", {item}"
+        else:
+            if lines:
+                lines[-1] += ","
+            lines.append(item)
+    return lines
+
+
+def _ordinal(k: int) -> str:
+    return f"{k}{'nd' if k == 2 else 'rd' if k == 3 else 'th'}"  # k ≥ 2: every 2nd, 3rd, … 6th distance
+
+
 def _cell(value: float) -> str:
     return "0" if value == 0 else f"{value:.0e}"
 
@@ -154,14 +173,19 @@ def message_passing(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
         all(distance[v] is not None and distance[v] > steps for v in range(n) if first[v] is None)
     far = max(d for d in distance if d is not None)
 
+    # The chart's lines: distances the steps reached (a farther one has nothing to draw), evenly spaced, at most
+    # six (every distance up to 5, else every k-th from 0): the legend read 0, 1, 3, 4, 6 hops, and left out
+    # 7, which six steps cannot reach, without a word.
+    reach = min(steps, far)
+    every = math.ceil(reach / 5) if reach > 5 else 1
     by_hops = []
-    for d in sorted({round(d) for d in np.linspace(0, far, min(far + 1, 6))}):  # up to six distances
-        at = [v for v in range(n) if distance[v] == d]
-        mean = influence[:, at].mean(axis=1)
-        by_hops.append(series(f"{d} hop{'s' if d != 1 else ''} ({len(at)} node{'s' if len(at) > 1 else ''})",
-                              [y if y > 0 else float("nan") for y in mean]))
-    chart = figure(f"{p['graph']}, {n} nodes, source {source}: influence of the source's initial state",
-                   by_hops, "message-passing step t", "influence (mean over the nodes at that distance)", "log")
+    for d in range(0, reach + 1, every):
+        mean = influence[:, [v for v in range(n) if distance[v] == d]].mean(axis=1)
+        by_hops.append(series(f"{d} hop{'s' if d != 1 else ''}", [y if y > 0 else float("nan") for y in mean]))
+    shown = "every distance" if every == 1 else f"every {_ordinal(every)} distance"
+    chart = figure(f"{p['graph']}, {n} nodes, source {source}: influence, {shown} in hops",
+                   by_hops, "after t steps", "mean influence", "log")
+    at_distance = Counter(d for d in distance if d is not None)
 
     first_text = ["-" if f is None else str(f) for f in first]
     if p["graph"] == "grid":
@@ -170,6 +194,9 @@ def message_passing(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     else:
         layout = textwrap.wrap("   ".join(f"{v}:{first_text[v]}" for v in range(n)), 68)  # node:step pairs
     text = ["The graph (node numbers):", *picture, "",
+            "Each line of the chart is the mean over the nodes at its distance:",
+            *_listed([f"{line['label']}: {at_distance[d]} node{'s' if at_distance[d] > 1 else ''}"
+                      for d, line in zip(range(0, reach + 1, every), by_hops)]), "",
             "The step at which each node's state first depends on the source",
             f"('-': not within {steps} steps):", *layout, "",
             "Influence on each node (rows) after each step (columns); 0 = exactly none:",
