@@ -273,7 +273,8 @@ def _unrolled(steps: int, norms: np.ndarray, loss_at: str) -> list[str]:
         Param("seq_len", "int", 8, "sequence length T", 2, 200),
         Param("units", "int", 8, "hidden units", 1, 256),
         Param("recurrent_scale", "float", 1.0, "scale of the orthogonal W_hh", 0.0, 5.0),
-        Param("truncate", "int", 0, "truncated BPTT: carry the gradient this many steps (0: full)", 0, 200),
+        Param("truncate", "int", 0, "truncated BPTT: carry the gradient this many steps (0: full; T − 1 at most)",
+              0, 200),
         Param("loss_at", "choice", "last", "a loss on the last step only, or on every step",
               choices=("last", "every")),
         SEED,
@@ -296,7 +297,9 @@ def bptt_flow(p: ParsedParams, ctx: RunContext) -> Result:
     cell.backward(direct)
     full = np.linalg.norm(cell.internals["dh"][0], axis=-1)
     ctx.check()
-    truncate = p["truncate"] if 0 < p["truncate"] < steps else 0
+    # truncate ≥ T cuts nothing: it is full BPTT under another name, so . stops at T − 1 (as rnn-step stops at
+    # the last step) instead of wrapping round to full BPTT and then 1 with no word said.
+    truncate = min(p["truncate"], steps - 1)
     jacobian = [float(np.linalg.norm((1 - hs[0, t] ** 2)[:, None] * recurrent.T, 2)) for t in range(steps)]
     lines = [series("full BPTT", full, style="line")]
     cut = None
@@ -325,10 +328,17 @@ def bptt_flow(p: ParsedParams, ctx: RunContext) -> Result:
                f"(× {first / last:.2e})" if last > 0 else "The last step got no gradient")
     if truncate:
         blocked = int(np.sum(cut == 0))
-        summary += (f"; truncated BPTT stops the recurrent path every {truncate} steps"
-                    + (f", so {blocked} early steps get no gradient at all" if blocked else "")
+        summary += (f"; truncated BPTT stops the recurrent path "
+                    + ("at every step" if truncate == 1 else f"every {truncate} steps")
+                    + (f", so {blocked} early {'step gets' if blocked == 1 else 'steps get'} no gradient at all"
+                       if blocked else "")
                     + " — cheaper, but no gradient reaches across a cut, so nothing trains the network to keep "
                       "information across it")
+    summary += "."
+    if truncate == steps - 1:
+        longest = f"truncating at T = {steps} or more cuts nothing (0 is full BPTT); , goes back."
+        summary += (f" That was the longest truncation: {longest}" if truncate == p["truncate"] else
+                    f" The truncation {p['truncate']} was set to {truncate}, the longest: {longest}")
     result = {
         "grad_norms": full.tolist(),
         "truncated_grad_norms": None if cut is None else cut.tolist(),
@@ -336,7 +346,7 @@ def bptt_flow(p: ParsedParams, ctx: RunContext) -> Result:
         "figure": figure("‖∂L/∂h_t‖ by backpropagation through time (NumPy)", lines, "time step t",
                          "‖∂L/∂h_t‖", "log"),
         "text": "\n".join(text),
-        "summary": summary + ".",
+        "summary": summary,
     }
     if truncate != p["truncate"]:
         result["set_params"] = {"truncate": truncate}
