@@ -186,7 +186,7 @@ def test_message_passing_clamps_what_the_graph_cannot_hold():
     assert result["nodes"] == 16 and result["source"] == 15
     assert result["set_params"] == {"nodes": 16, "source": 15}
     # a corner of a 4 × 4 grid: 1 + 2 + 3 nodes within 2 hops, the opposite corner 6 hops away
-    assert "6 of 16 nodes had heard from node 15; 10 lie more than 2 hops away (the farthest, 6)" \
+    assert "6 of 16 nodes had heard from node 15; 10 lie more than 2 hops away (the farthest is 6 hops away)" \
         in result["summary"]
 
 

@@ -26,6 +26,22 @@ def _prose(page) -> str:
     return " ".join("\n".join(block.markdown for block in page.blocks if isinstance(block, Prose)).split())
 
 
+# -- 14: lesson 8 counts steps as its chart does ------------------------------------------------------------
+def test_message_passing_says_after_how_many_steps_not_at_which_step(curriculum):
+    """The table said "the step at which" each node first heard, of counts whose 0 is the initial state, in a
+    course that calls the first update step 0."""
+    result = run("message-passing", graph="path", nodes=8, steps=6)
+    assert "After how many steps each node's state first depends on the source" in result["text"]
+    assert "step at which" not in result["text"] and "at the step" not in result["summary"]
+    assert "after as many steps as it lies hops away" in result["summary"]
+    assert result["figure"]["xlabel"] == "after t steps"
+    lesson = next(lesson for lesson in curriculum.lessons if lesson.id == "beyond")
+    page = next(page for page in lesson.pages if any(lab.experiment == "message-passing" for lab in page.labs))
+    prose = _prose(page)
+    assert "after how many steps its state first depended on the source" in prose
+    assert "step at which" not in prose
+
+
 # -- 15: bptt-flow's . stops at T − 1 -----------------------------------------------------------------------
 @pytest.mark.parametrize("asked", [8, 9, 200])
 def test_truncating_at_t_or_more_is_set_to_t_minus_1_and_said(asked):
@@ -67,3 +83,54 @@ async def test_the_full_stop_key_stays_at_the_last_truncation(on_page):
         await pilot.press("comma")
         await wait_until(pilot, lambda: not lab.running and field.value == "6"
                          and "longest" not in lab.result["summary"])
+
+
+# -- 18, 19: the summary's distances and plurals ------------------------------------------------------------
+def test_the_farthest_is_a_distance_not_a_node_number():
+    """Grid 25 from node 0 in 3 steps said "(the farthest, 8)": node 8 is 4 hops away; 8 hops is node 24's."""
+    result = run("message-passing", graph="grid", nodes=25, source=0, steps=3)
+    assert max(result["distance"]) == 8 and result["distance"][24] == 8
+    assert result["summary"].endswith("15 lie more than 3 hops away (the farthest is 8 hops away).")
+
+
+def test_one_step_is_singular():
+    """steps = 1 printed "more than 1 hops away" and "not within 1 steps"."""
+    result = run("message-passing", graph="path", nodes=8, steps=1)
+    words = result["summary"] + "\n" + result["text"]
+    assert not re.search(r"\b1 (hops|steps|nodes)\b", words), words
+    assert "After 1 step, 2 of 8 nodes" in result["summary"] and "more than 1 hop away" in result["summary"]
+    assert "('-': not within 1 step):" in result["text"]
+
+
+# -- 20: thinned distances keep the farthest reached ------------------------------------------------------------
+def test_thinned_distances_still_draw_the_farthest_reached():
+    """Path 36 in 7 steps drew 0, 2, 4 and 6 hops: 7, reached, was drawn nowhere."""
+    result = run("message-passing", graph="path", nodes=36, steps=7)
+    assert [s["label"] for s in result["figure"]["series"]] == ["0 hops", "2 hops", "4 hops", "6 hops", "7 hops"]
+    assert result["figure"]["title"].endswith("every 2nd distance, and 7")
+    assert "7 hops: 1 node" in result["text"]
+
+
+async def test_the_longest_title_is_drawn_at_80x24():
+    """plotext drops a title wider than the chart; the thinned title is the longest the lab writes."""
+    titles = {}
+    for graph in ("path", "ring", "grid"):
+        for steps in range(1, 31):
+            fig = run("message-passing", graph=graph, nodes=36, source=35, steps=steps)["figure"]
+            titles[fig["title"]] = fig
+    longest = max(titles, key=len)
+    assert ", and " in longest
+    assert longest in (await drawn(titles[longest]))[0]
+
+
+# -- 21: the path picture breaks after a dash ---------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["path", "ring"])
+def test_a_long_path_breaks_after_a_dash_never_before_one(kind):
+    """36 nodes drew "0 — 1 — … — 15" and then "— 16 — …": the next line started with a dash."""
+    from tutor.engine.experiments.beyond.message_passing import make_graph
+
+    _, n, picture = make_graph(kind, 36)
+    assert len(picture) > 1 and all(len(line) <= 68 for line in picture)
+    assert all(line.endswith(" —") for line in picture[:-1]) and not any(line.startswith("—") for line in picture)
+    nodes = " ".join(picture).split(" — ")
+    assert nodes == [str(v) for v in range(n)] + (["(back to 0)"] if kind == "ring" else [])

@@ -22,9 +22,7 @@ def make_graph(kind: str, nodes: int) -> tuple[Any, int, list[str]]:
 
     ``path``: 0 — 1 — … — n−1; ``ring``: the path closed into a loop; ``star``: node 0 joined to every
     other; ``grid``: a side × side lattice, side = round(√nodes), numbered row by row (so the grid may use
-    a different number of nodes than asked)."""
-    import textwrap
-
+    a different number of nodes than asked). A long path or ring is broken after a dash, never before one."""
     import numpy as np
 
     if kind == "grid":
@@ -40,8 +38,7 @@ def make_graph(kind: str, nodes: int) -> tuple[Any, int, list[str]]:
             picture = [f"0 joined to each of 1..{n - 1}"]
         else:
             edges = [(v, v + 1) for v in range(n - 1)] + ([(n - 1, 0)] if kind == "ring" and n > 2 else [])
-            line = " — ".join(str(v) for v in range(n)) + (" — (back to 0)" if kind == "ring" else "")
-            picture = textwrap.wrap(line, 68, break_on_hyphens=False)
+            picture = _joined([str(v) for v in range(n)] + (["(back to 0)"] if kind == "ring" else []), " — ")
     adjacency = np.zeros((n, n))
     for a, b in edges:
         adjacency[a, b] = adjacency[b, a] = 1.0  # undirected: a message travels each edge both ways
@@ -107,17 +104,25 @@ class GatedGraph:
         return new, dz * (h - candidate) + z * dh + (1.0 - z) * dcandidate
 
 
-def _listed(items: list[str], width: int = 68) -> list[str]:
-    """``items`` joined by commas into lines of at most ``width`` characters, broken between items only."""
+def _joined(items: list[str], joint: str = ", ", width: int = 68) -> list[str]:
+    """``items`` joined by ``joint`` into lines of at most ``width`` characters, broken between items only: a
+    line that breaks ends with the joint's mark ("," or " —"), so the next line starts with an item. Room for
+    the mark is kept on every line (an item too long for a line of its own gets one anyway)."""
+    mark = joint.rstrip()
     lines: list[str] = []
     for item in items:
-        if lines and len(lines[-1]) + 2 + len(item) <= width:
-            lines[-1] += f", {item}"
+        if lines and len(lines[-1]) + len(joint) + len(item) + len(mark) <= width:
+            lines[-1] += joint + item
         else:
             if lines:
-                lines[-1] += ","
+                lines[-1] += mark
             lines.append(item)
     return lines
+
+
+def _plural(count: int, word: str) -> str:
+    """``word`` with an s unless ``count`` is 1 ("1 hop", "3 hops")."""
+    return word if count == 1 else word + "s"
 
 
 def _ordinal(k: int) -> str:
@@ -141,8 +146,6 @@ def _cell(value: float) -> str:
     ],
 )
 def message_passing(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
-    import textwrap
-
     import numpy as np
 
     adjacency, n, picture = make_graph(p["graph"], p["nodes"])
@@ -174,16 +177,25 @@ def message_passing(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     far = max(d for d in distance if d is not None)
 
     # The chart's lines: distances the steps reached (a farther one has nothing to draw), evenly spaced, at most
-    # six (every distance up to 5, else every k-th from 0): the legend read 0, 1, 3, 4, 6 hops, and left out
-    # 7, which six steps cannot reach, without a word.
+    # six (every distance up to 5, else every k-th from 0), and always the farthest reached: the legend read
+    # 0, 1, 3, 4, 6 hops, and left out 7, which six steps cannot reach, without a word; and thinned to every
+    # 2nd, a reach of 7 drew 0, 2, 4, 6, with the farthest the source got to drawn nowhere. Evenly spaced
+    # up to reach − 1 gives at most five, so with the farthest there are still at most six.
     reach = min(steps, far)
     every = math.ceil(reach / 5) if reach > 5 else 1
+    drawn = list(range(0, reach + 1, every))
+    farthest_added = drawn[-1] != reach
+    if farthest_added:
+        drawn.append(reach)
     by_hops = []
-    for d in range(0, reach + 1, every):
+    for d in drawn:
         mean = influence[:, [v for v in range(n) if distance[v] == d]].mean(axis=1)
-        by_hops.append(series(f"{d} hop{'s' if d != 1 else ''}", [y if y > 0 else float("nan") for y in mean]))
-    shown = "every distance" if every == 1 else f"every {_ordinal(every)} distance"
-    chart = figure(f"{p['graph']}, {n} nodes, source {source}: influence, {shown} in hops",
+        by_hops.append(series(f"{d} {_plural(d, 'hop')}", [y if y > 0 else float("nan") for y in mean]))
+    # The title has about 66 columns at 80×24 (plotext drops a longer one): "path, 36 nodes, source 35:
+    # influence, every 6th distance, and 29" is the longest; the legend's labels say the unit, hops.
+    shown = "every distance in hops" if every == 1 else f"every {_ordinal(every)} distance" + \
+        (f", and {reach}" if farthest_added else "")
+    chart = figure(f"{p['graph']}, {n} nodes, source {source}: influence, {shown}",
                    by_hops, "after t steps", "mean influence", "log")
     at_distance = Counter(d for d in distance if d is not None)
 
@@ -192,29 +204,31 @@ def message_passing(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
         side = round(n ** 0.5)
         layout = [" ".join(f"{first_text[r * side + c]:>3}" for c in range(side)) for r in range(side)]
     else:
-        layout = textwrap.wrap("   ".join(f"{v}:{first_text[v]}" for v in range(n)), 68)  # node:step pairs
+        layout = _joined([f"{v}:{first_text[v]}" for v in range(n)], "   ")  # node:steps pairs
+    # Counted as the x axis counts, "after t steps" (0: the initial state), not as a step index: lessons 2, 3
+    # and 7 call the first update step 0, so "node 1: step 1" would read as the second update.
     text = ["The graph (node numbers):", *picture, "",
             "Each line of the chart is the mean over the nodes at its distance:",
-            *_listed([f"{line['label']}: {at_distance[d]} node{'s' if at_distance[d] > 1 else ''}"
-                      for d, line in zip(range(0, reach + 1, every), by_hops)]), "",
-            "The step at which each node's state first depends on the source",
-            f"('-': not within {steps} steps):", *layout, "",
+            *_joined([f"{line['label']}: {at_distance[d]} {_plural(at_distance[d], 'node')}"
+                      for d, line in zip(drawn, by_hops)]), "",
+            "After how many steps each node's state first depends on the source",
+            f"('-': not within {steps} {_plural(steps, 'step')}):", *layout, "",
             "Influence on each node (rows) after each step (columns); 0 = exactly none:",
             *step_grid([(f"node {v}", influence[:, v].tolist()) for v in range(n)], 6, _cell)]
 
     untouched = n - len(reached)
     if matches:
-        summary = (f"Each node's state first depended on the source at the step equal to its distance in hops: "
-                   f"one hop per step. After {steps} step{'s' if steps > 1 else ''}, {len(reached)} of {n} nodes "
+        summary = (f"Each node's state first depended on the source after as many steps as it lies hops away: "
+                   f"one hop per step. After {steps} {_plural(steps, 'step')}, {len(reached)} of {n} nodes "
                    f"had heard from node {source}")
-        if untouched:
-            summary += (f"; {untouched} {'lies' if untouched == 1 else 'lie'} more than {steps} hops away (the "
-                        f"farthest, {far}).")
+        if untouched:  # "the farthest, 8" read as node 8; it is a distance
+            summary += (f"; {untouched} {'lies' if untouched == 1 else 'lie'} more than {steps} "
+                        f"{_plural(steps, 'hop')} away (the farthest is {far} {_plural(far, 'hop')} away).")
         else:
             summary += "."
     else:  # not expected for this layer; said plainly if it happens
-        summary = (f"Some node's state depended on the source at a step other than its distance in hops "
-                   f"(first steps {first_text}, distances {distance}).")
+        summary = (f"Some node's state first depended on the source after a number of steps other than its "
+                   f"distance in hops (steps {first_text}, distances {distance}).")
     if n != p["nodes"]:
         summary += f" (A grid takes the nearest square: {n} nodes, not {p['nodes']}.)"
     if source != p["source"]:
