@@ -85,6 +85,43 @@ async def test_the_full_stop_key_stays_at_the_last_truncation(on_page):
                          and "longest" not in lab.result["summary"])
 
 
+# -- 16: the first stepping lab of each lesson says where its keys act -----------------------------------------
+def test_the_first_stepping_lab_of_each_lesson_says_escape_first_in_a_field(curriculum):
+    """Lesson 1's windowing lab, the first stepping lab, said only "Press . and ,"; a learner who had just
+    edited `window` typed dots into the field."""
+    first = {}
+    for lesson in curriculum.lessons:
+        for page in lesson.pages:
+            if any(lab.step_param for lab in page.labs):
+                first.setdefault(lesson.id, page)
+    assert {"sequential-data", "vanilla-rnn"} <= set(first)
+    for lesson_id, page in first.items():
+        assert "escape first if you are in a field" in _prose(page), (lesson_id, page.title)
+
+
+# -- 17: one notation for subscripts -------------------------------------------------------------------------
+PAREN_SUBSCRIPT = re.compile(r"_\((?!\))")  # h_(t−1), Σ_(u …): lessons 2, 3 and 7 write h_{t-1}
+UNICODE_MINUS_IN_BRACES = re.compile(r"_\{[^}]*−[^}]*\}")  # h_{t−1}: the braces take an ASCII hyphen
+
+
+@pytest.mark.parametrize("name", ["02-vanilla-rnn.md", "03-vanishing-gradients.md", "07-from-scratch.md",
+                                  "08-beyond.md"])
+def test_lessons_write_subscripts_with_braces_and_a_hyphen(name):
+    """Lesson 8 wrote h_(t−1) and x_(T−1) where lessons 2, 3 and 7 write h_{t-1} and y_{T-1}."""
+    lines = (LESSONS / name).read_text(encoding="utf-8").splitlines()
+    found = [(n, line.strip()) for n, line in enumerate(lines, start=1)
+             if PAREN_SUBSCRIPT.search(line) or UNICODE_MINUS_IN_BRACES.search(line)]
+    assert not found, found
+
+
+def test_lesson_2s_labs_print_the_lessons_subscripts():
+    """rnn-step printed h_(t-1) beside its own h_{-1}, under a lesson that writes h_{t-1}."""
+    step = run("rnn-step", inputs=[1.0, 0.0, 0.0], step=2, recurrent_scale=0.0)
+    flow = run("bptt-flow", seq_len=4, loss_at="every")
+    for where, words in (("rnn-step", step["text"] + step["summary"]), ("bptt-flow", flow["text"])):
+        assert "_{t-1}" in words and not PAREN_SUBSCRIPT.search(words), (where, words)
+
+
 # -- 18, 19: the summary's distances and plurals ------------------------------------------------------------
 def test_the_farthest_is_a_distance_not_a_node_number():
     """Grid 25 from node 0 in 3 steps said "(the farthest, 8)": node 8 is 4 hops away; 8 hops is node 24's."""

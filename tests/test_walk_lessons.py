@@ -66,7 +66,7 @@ def test_lesson_8_counts_as_the_engine_does(curriculum):
     drawn = registry.run("rnn-step", {"inputs": inputs, "step": len(inputs) - 1}, RunContext())["figure"]
     assert {tuple(s["x"]) for s in drawn["series"]} == {tuple(float(t) for t in range(len(inputs)))}
     text = (LESSONS / "08-beyond.md").read_text(encoding="utf-8")
-    assert "x_(T−1)" in text and "h_0 … h_(T−1)" in text
+    assert "x_{T-1}" in text and "h_0 … h_{T-1}" in text
     lesson = next(lesson for lesson in curriculum.lessons if lesson.id == "beyond")
     mask = next(block for page in lesson.pages for block in page.blocks
                 if isinstance(block, CheckSpec) and block.id == "mask-carries")

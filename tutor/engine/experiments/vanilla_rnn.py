@@ -98,11 +98,11 @@ def param_count(p: ParsedParams, ctx: RunContext) -> Result:
 
 # -- stepping through a sequence -----------------------------------------------------------------------------
 def _step_sentence(t: int, from_h: np.ndarray) -> str:
-    """What h_t is made of at step t, read from h_(t-1)·W_hh (zero when recurrent_scale is 0)."""
+    """What h_t is made of at step t, read from h_{t-1}·W_hh (zero when recurrent_scale is 0)."""
     if t == 0:
         return "Step 0: the first state depends on x_0 alone. "
     if max(abs(float(v)) for v in from_h) < 5e-3:  # prints as 0.00 in the table
-        return f"Step {t}: h_(t-1)·W_hh is 0, so no state is carried: h_t depends on this input alone. "
+        return f"Step {t}: h_{{t-1}}·W_hh is 0, so no state is carried: h_t depends on this input alone. "
     return f"Step {t}: h_t mixes this input with the state carried from step {t - 1}. "
 
 
@@ -139,7 +139,7 @@ def rnn_step(p: ParsedParams, ctx: RunContext) -> Result:
     text = [
         f"t = {t}:  x_{t} = {signed(xs[t])}" + ("   (h_{-1} = 0: the state starts empty)" if t == 0 else ""),
         f"x_t·W_xh            = {_vec(from_x)}",
-        f"h_(t-1)·W_hh        = {_vec(from_h)}",
+        f"h_{{t-1}}·W_hh        = {_vec(from_h)}",
         f"b_h                 = {_vec(bias)}",
         f"a_t (their sum)     = {_vec(pre[t])}",
         f"h_t = tanh(a_t)     = {_vec(hs[t])}",
@@ -313,8 +313,8 @@ def bptt_flow(p: ParsedParams, ctx: RunContext) -> Result:
             lines.append(series("cut off: no gradient", [floor] * len(blocked_steps), blocked_steps,
                                 style="scatter"))
     text = _unrolled(steps, full, p["loss_at"])
-    text += ["", "J_t = ∂h_t/∂h_(t-1) = diag(1 − h_t²)·W_hhᵀ; going back one step multiplies by one J:"]
-    text.append("  ∂L/∂h_(t-1) = ∂L/∂h_t · J_t" + (" + the direct term of L_(t-1)" if p["loss_at"] == "every" else ""))
+    text += ["", "J_t = ∂h_t/∂h_{t-1} = diag(1 − h_t²)·W_hhᵀ; going back one step multiplies by one J:"]
+    text.append("  ∂L/∂h_{t-1} = ∂L/∂h_t · J_t" + (" + the direct term of L_{t-1}" if p["loss_at"] == "every" else ""))
     text.append("")
     text.append(" t    ‖∂L/∂h_t‖ full" + ("   truncated" if truncate else "") + "    ‖J_t‖ (largest singular value)")
     for t in range(steps) if steps <= 12 else [*range(4), None, *range(steps - 6, steps)]:
