@@ -5,7 +5,8 @@
 Both apps run in tmux on a private socket; keys are sent and the output is read through one tmux control-mode
 client, so a turn is timed from the key's send to the moment the new "page x/y" has been drawn. `n` and `p`
 alternate from the moment the lesson is on screen. Phases for rnn-tutor: the first second after the lesson
-appears, while TensorFlow loads (until the header says "engine: CPU"), while a lab trains (the memory task,
+appears, while TensorFlow loads (from "loading TensorFlow" in the header, which comes after a second without
+keys on the page before a Keras lab, until it says "engine: CPU"), while a lab trains (the memory task,
 which may end before the turns do), and while lesson 6's character-level LSTM trains at its defaults (about a
 minute, longer than the turns take; the bench says if it ended first). The baseline is a bare Textual app with the same page shape (header, bar, pages of the lesson's
 Markdown in a ContentSwitcher, footer), measured in the same run. It also times TensorFlow's import with
@@ -251,19 +252,31 @@ def main() -> None:
                 assert pane.wait_for(f"page 1/{pages}", 60) is not None, pane.screen()
                 time.sleep(1.0)
                 pane.key("n")
-                shown = pane.wait_for(f"page 2/{pages}", 60)
+                assert pane.wait_for(f"page 2/{pages}", 60) is not None, pane.screen()
+                started = pane.wait_for("loading TensorFlow", 30)
                 ready = pane.wait_for("engine: CPU", 120)
-                idle_import = (ready - shown) if shown and ready else None
+                idle_import = (ready - started) if started and ready else None
                 pane.close()
 
-                # 3. rnn-tutor: the first second, then while TensorFlow loads.
+                # 3. rnn-tutor: the first second; then, once TensorFlow has started loading (it waits for a
+                # second without keys on the page before a Keras lab), paging non-stop until it is ready.
                 pane = Pane("tutor", tutor_cmd(tempfile.mkdtemp(dir=home), args.lesson))
                 shown = pane.wait_for(f"page 1/{pages}", 60)
                 assert shown is not None, pane.screen()
                 first, loading, ready_at, first_turn = [], [], None, None
                 page, i = 1, 0
+                while time.perf_counter() - shown < 1.0:
+                    page, ms = turn(pane, page, pages, 1 if i % 2 == 0 else -1)
+                    if ms is not None:
+                        first.append(ms)
+                    i += 1
+                    time.sleep(gap)
+                if page == 1:
+                    page, _ = turn(pane, page, pages, 1)
+                assert pane.wait_for("loading TensorFlow", 30) is not None, pane.screen()
+                i = 0
                 while ready_at is None and time.perf_counter() - shown < 120:
-                    delta = 1 if i % 2 == 0 else -1
+                    delta = -1 if i % 2 == 0 else 1
                     target = page + delta
                     pane.drain()
                     sent = pane.key("n" if delta > 0 else "p")
@@ -281,9 +294,9 @@ def main() -> None:
                     if drawn is None:
                         break
                     if i == 0:
-                        first_turn = drawn
+                        first_turn = sent
                     page, i = target, i + 1
-                    (first if sent - shown < 1.0 else loading).append((drawn - sent) * 1000)
+                    loading.append((drawn - sent) * 1000)
                     time.sleep(gap)
                 results["rnn-tutor, first second"] = first
                 results["rnn-tutor, while TensorFlow loads"] = loading
@@ -324,8 +337,8 @@ def main() -> None:
     if not still:
         print("  (the memory task had finished before the last turns)")
     if idle_import and paging_import:
-        print(f"TensorFlow import, page 2 shown to 'engine: CPU': alone {idle_import:.1f} s, while paging "
-              f"{paging_import:.1f} s: {paging_import / idle_import:.2f}× (goal ≤ 1.5×)")
+        print(f"TensorFlow's import, 'loading' to 'engine: CPU': alone {idle_import:.1f} s, with the learner "
+              f"paging non-stop {paging_import:.1f} s: {paging_import / idle_import:.2f}×")
     print("Goals: p50 ≤ 1.5× the bare app and p95 ≤ 200 ms in every phase.")
 
 

@@ -1,6 +1,8 @@
 """Keys and states a learner meets that the other UI tests do not press: c, escape from a field, ctrl+q and q
 while typing, the engine header (loaded or failed), and a diverged run as the lab shows it. All at 80×24."""
 
+import time
+
 import pytest
 from textual.widgets import Input
 
@@ -163,3 +165,24 @@ async def test_a_diverged_run_stops_and_says_why(make_app, monkeypatch, tmp_path
         assert str(lab.query_one(".lab-summary").render()) == f"Diverged: {lab.error}"
         await pilot.press("escape")
         assert isinstance(app.screen, ContentsScreen), "the app goes on"
+
+
+async def test_tensorflow_starts_loading_for_a_page_ahead_only_once_the_keys_stop(make_app, monkeypatch, tmp_path,
+                                                                                   keras_stand_in):
+    """Page two comes before a Keras lab: TensorFlow would load a second after it is shown, but its import holds
+    the UI still for up to a second, so it waits until a second has passed without a key."""
+    from tutor import app as app_module
+    from tutor.engine import runtime
+
+    monkeypatch.setattr(runtime, "device_description", lambda: "CPU")
+    monkeypatch.setattr(app_module, "ENGINE_QUIET", 0.6)
+    app = tiny_app(make_app, tmp_path, WITH_KERAS, load_engine=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")  # page two: the page before the Keras lab
+        assert app.screen.page == 1
+        deadline = time.monotonic() + 1.8
+        while time.monotonic() < deadline:  # keys every 0.2 s, well past the one-second delay
+            await pilot.press("down")
+            await pilot.pause(0.2)
+        assert app.sub_title == "engine: TensorFlow not loaded yet", "not while keys come"
+        await wait_until(pilot, lambda: app.sub_title == "engine: CPU", timeout=5)

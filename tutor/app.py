@@ -19,6 +19,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from functools import partial
@@ -52,6 +53,9 @@ if TYPE_CHECKING:  # the checker reads the real modules; at run time they load o
     from tutor.curriculum import loader
 else:  # after the first screen: the lesson bodies' parser, the engine's registry, the review scheduler
     review, loader = lazy("tutor.review"), lazy("tutor.curriculum.loader")
+
+
+ENGINE_QUIET = 1.0  # seconds without a key before TensorFlow starts loading for a page ahead (need_engine)
 
 
 class NoWaitExecutor(ThreadPoolExecutor):
@@ -105,6 +109,7 @@ class TutorApp(App[None]):
         self._show_status()
         self._engine_started = False
         self._engine_timer: Timer | None = None
+        self._last_key = 0.0  # time.monotonic() of the last key
         self.lesson_screens: dict[str, Screen] = {}
         self._size_checks = False
         self.clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)  # the review queue's; tests move it
@@ -228,19 +233,35 @@ class TutorApp(App[None]):
 
     # -- engine ------------------------------------------------------------------------------------------
     def need_engine(self, delay: float = 0.0) -> None:
-        """Start loading TensorFlow in the background, once: when a Keras lab is started, or (after `delay`)
-        when the page before a Keras lab is shown. The delay keeps the import (seconds of CPU and GIL) from
-        landing on the same moment as the page's first composition."""
+        """Start loading TensorFlow in the background, once: at once when a Keras lab is started; when the page
+        before a Keras lab is shown, after ``delay`` and once no key has come for :data:`ENGINE_QUIET` seconds.
+
+        The import holds the GIL for up to a second at a time (Python links an extension module's shared
+        libraries with it held, and TensorFlow's first one pulls in a gigabyte of them; tests/bench_keys.py), so
+        the UI cannot draw meanwhile: started while the learner turns pages it held up a turn; started while
+        they read, nobody sees it."""
         if self._engine_started or not self.load_engine:
             return
         if delay > 0:
             if self._engine_timer is None:
-                self._engine_timer = self.set_timer(delay, self.need_engine)
+                self._engine_timer = self.set_timer(delay, self._engine_when_quiet)
             return
         self._engine_started = True
         self._engine_text = "engine: loading TensorFlow…"
         self._show_status()
         self._load_engine()
+
+    def _engine_when_quiet(self) -> None:
+        quiet = time.monotonic() - self._last_key
+        if quiet < ENGINE_QUIET:
+            self._engine_timer = self.set_timer(ENGINE_QUIET - quiet, self._engine_when_quiet)
+            return
+        self.need_engine()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self._last_key = time.monotonic()  # for _engine_when_quiet
+        await super().on_event(event)
 
     @work(thread=True, group="engine", exit_on_error=False)
     def _load_engine(self) -> None:
