@@ -5,12 +5,12 @@
 Both apps run in tmux on a private socket; keys are sent and the output is read through one tmux control-mode
 client, so a turn is timed from the key's send to the moment the new "page x/y" has been drawn. `n` and `p`
 alternate from the moment the lesson is on screen. Phases for rnn-tutor: the first second after the lesson
-appears, while TensorFlow loads (from "loading TensorFlow" in the header, which comes after a second without
-keys on the page before a Keras lab, until it says "engine: CPU"), while a lab trains (the memory task,
-which may end before the turns do), and while lesson 6's character-level LSTM trains at its defaults (about a
-minute, longer than the turns take; the bench says if it ended first). The baseline is a bare Textual app with the same page shape (header, bar, pages of the lesson's
-Markdown in a ContentSwitcher, footer), measured in the same run. It also times TensorFlow's import with
-the learner paging against the same import left alone.
+appears; while TensorFlow loads (from "loading TensorFlow" in the header, which comes after a second without
+keys on the page before a Keras lab, until it says "engine: CPU"); while a lab trains (the memory task, which
+may end before the turns do); and while lesson 6's character-level LSTM trains at its defaults (about a
+minute, longer than the turns take; the bench says if it ended first). The baseline is a bare Textual app with
+the same page shape (header, bar, pages of lesson 3's Markdown in a ContentSwitcher, footer), measured in the
+same run. It also times TensorFlow's import with the learner paging against the same import left alone.
 
 Goals: page-turn p50 ≤ 1.5× the bare app and p95 ≤ 200 ms in every phase; TensorFlow's import not slowed more
 than 1.5× by paging.
