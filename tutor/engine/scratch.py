@@ -125,12 +125,15 @@ class _Cell:
             raise ValueError("x must have at least one time step, got shape " + str(tuple(x.shape)))
         state = self._initial_state = self._state(initial_state, x.shape[0], "initial_state")
         self._x = x
-        xw = x @ self.kernel + self.input_bias  # the input projection of every step at once
-        records = []
-        for t in range(x.shape[1]):
+        xw = x @ self.kernel  # the input projection of every step at once
+        xw += self.input_bias  # speed: added in place, no second array of this size (so every `*=`, `+=` here)
+        batch, steps = x.shape[:2]
+        for t in range(steps):
             _, state, record = self._step(xw[:, t], state)
-            records.append(record)
-        self.internals = {k: np.stack([r[k] for r in records], axis=1) for k in records[0]}
+            if t == 0:  # speed: one array per quantity for all steps, filled as the loop goes (not stacked after)
+                self.internals = {k: np.empty((batch, steps, *v.shape[1:]), self.dtype) for k, v in record.items()}
+            for k, v in record.items():
+                self.internals[k][:, t] = v
         return self.internals["h"]
 
     def backward(self, dh: Any, truncate: int | None = None,
@@ -186,7 +189,7 @@ class SimpleRNN(_Cell):
         d_pre_d_h = 1.0 - self.internals["h"] ** 2  # tanh' of every step
         total = np.empty_like(dh)  # ∂L/∂h_t: direct, and through h_{t+1}
         for t in range(steps - 1, -1, -1):
-            total[:, t] = d = dh[:, t] + carry
+            d = np.add(dh[:, t], carry, out=total[:, t])  # speed: out= writes straight into the kept array
             carry = (d * d_pre_d_h[:, t]) @ self.recurrent_kernel.T
             if self._cut(t, steps, truncate):
                 carry = np.zeros_like(carry)
