@@ -45,6 +45,11 @@ def _check_shape(name: str, array: np.ndarray, expected: tuple) -> None:
         raise ValueError(f"{name} must have shape {shown}, got {tuple(array.shape)}")
 
 
+def _rows(a: np.ndarray) -> np.ndarray:
+    """(batch, time, n) → (batch·time, n): every step of every sequence as one row of a matrix product."""
+    return a.reshape(-1, a.shape[-1])
+
+
 def _previous(first: np.ndarray, seq: np.ndarray) -> np.ndarray:
     """(batch, time, ·): the value before each step — ``first`` before step 0, then seq[:, t − 1]."""
     return np.concatenate([first[:, None], seq[:, :-1]], axis=1)
@@ -159,20 +164,21 @@ class _Cell:
         h0 = self._initial_state[0] if isinstance(self._initial_state, tuple) else self._initial_state
         return _previous(h0, self.internals["h"])
 
-    def _weight_gradients(self, x: np.ndarray, h_prev: np.ndarray, d_input: np.ndarray, d_recurrent: np.ndarray,
-                          total: np.ndarray) -> dict[str, np.ndarray]:
-        """From the gradients at every step's input and recurrent projections (batch, time, gates·U) to those
-        of the inputs and weights: one matrix product each, over all steps at once."""
-        def rows(a: np.ndarray) -> np.ndarray:  # (batch, time, n) → (batch·time, n)
-            return a.reshape(-1, a.shape[-1])
+    def _input_gradients(self, x: np.ndarray, d_input: np.ndarray) -> dict[str, np.ndarray]:
+        """From the gradient at every step's input projection x_t W + b (batch, time, gates·U) to those of the
+        inputs, the kernel and the bias: one matrix product (or sum) each, over all steps at once."""
+        return {"inputs": d_input @ self.kernel.T, "kernel": _rows(x).T @ _rows(d_input),
+                "bias": d_input.sum(axis=(0, 1))}
 
+    def _weight_gradients(self, x: np.ndarray, h_prev: np.ndarray, d_pre: np.ndarray,
+                          total: np.ndarray) -> dict[str, np.ndarray]:
+        """Every gradient, for a cell whose input and recurrent projections are summed into one pre-activation
+        (the vanilla cell, the LSTM): the gradient at that sum ``d_pre`` (batch, time, gates·U) is the gradient
+        at both. ``total`` (∂L/∂h_t) is kept in ``internals``."""
         self.internals["dh"] = total
-        return {
-            "inputs": d_input @ self.kernel.T,
-            "kernel": rows(x).T @ rows(d_input),
-            "recurrent_kernel": rows(h_prev).T @ rows(d_recurrent),
-            "bias": d_input.sum(axis=(0, 1)),
-        }
+        grads = self._input_gradients(x, d_pre)
+        return {"inputs": grads["inputs"], "kernel": grads["kernel"],
+                "recurrent_kernel": _rows(h_prev).T @ _rows(d_pre), "bias": grads["bias"]}
 
 
 class SimpleRNN(_Cell):
@@ -194,7 +200,7 @@ class SimpleRNN(_Cell):
             if self._cut(t, steps, truncate):
                 carry = np.zeros_like(carry)
         d_pre = total * d_pre_d_h
-        grads = self._weight_gradients(x, self._h_prev(), d_pre, d_pre, total)
+        grads = self._weight_gradients(x, self._h_prev(), d_pre, total)
         self.d_initial_state = carry
         return grads
 
@@ -254,7 +260,7 @@ class LSTM(_Cell):
             if self._cut(t, steps, truncate):
                 carry_h, carry_c = np.zeros_like(carry_h), np.zeros_like(carry_c)
         dz = dz.reshape(batch, steps, 4 * u)
-        grads = self._weight_gradients(x, self._h_prev(), dz, dz, total)
+        grads = self._weight_gradients(x, self._h_prev(), dz, total)
         self.d_initial_state = (carry_h, carry_c)
         return grads
 
@@ -306,12 +312,16 @@ class GRU(_Cell):
             if self._cut(t, steps, truncate):
                 carry = np.zeros_like(carry)
         d_recurrent = d_recurrent.reshape(batch, steps, 3 * u)
-        d_input = d_recurrent.copy()  # the z and r blocks are the same at both projections
-        d_input[..., 2 * u:] = total * d_cand
-        grads = self._weight_gradients(x, h_prev, d_input, d_recurrent, total)
-        grads["bias"] = np.stack([grads["bias"], d_recurrent.sum(axis=(0, 1))])  # input row, recurrent row
+        d_recurrent_kernel, d_recurrent_bias = _rows(h_prev).T @ _rows(d_recurrent), d_recurrent.sum(axis=(0, 1))
+        # At the input projection the z and r blocks are the same, and the h̃ block lacks the factor r. Speed: that
+        # block is overwritten in place, now that the recurrent projection's gradients have been taken.
+        d_input = d_recurrent
+        np.multiply(total, d_cand, out=d_input[..., 2 * u:])
+        grads = self._input_gradients(x, d_input)
+        self.internals["dh"] = total
         self.d_initial_state = carry
-        return grads
+        return {"inputs": grads["inputs"], "kernel": grads["kernel"], "recurrent_kernel": d_recurrent_kernel,
+                "bias": np.stack([grads["bias"], d_recurrent_bias])}  # the input row, the recurrent row
 
 
 CELL_CLASSES = {"simple_rnn": SimpleRNN, "lstm": LSTM, "gru": GRU}  # by the names of tutor.engine.models.CELLS
