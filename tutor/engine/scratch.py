@@ -21,6 +21,13 @@ sequential, the gradient carried to the step before: every step's local derivati
 loop and the weight gradients after it, each in one vectorised operation over all steps. After a pass,
 ``internals`` holds the per-step quantities the lessons draw (gates, cell state, pre-activations, and, after
 ``backward``, ∂L/∂h_t including the recurrent path).
+
+Speed: ``tests/bench_scratch.py`` holds one training step of these cells to Keras's time. Inside the loops over
+time that means few and large NumPy calls (the GRU's two gates in one sigmoid, the LSTM's four blocks in one tanh,
+a step's gate blocks multiplied by broadcasting rather than concatenated), results written where they are kept
+(``out=``, ``+=``), and no fresh large array for a value no caller sees, but a buffer the cell keeps
+(``_buffer``): a fresh one costs page faults whenever the allocator has handed its memory back to the system, and
+those can cost more than the arithmetic. Each such place is marked "speed" in a comment.
 """
 
 from __future__ import annotations
@@ -81,6 +88,15 @@ class _Cell:
         self._x: np.ndarray | None = None
         self._initial_state: State = None
         self.d_initial_state: State = None  # after backward: ∂L/∂(the initial state)
+        self._buffers: dict[str, np.ndarray] = {}  # see _buffer
+
+    def _buffer(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        """An array of ``shape`` kept from one call to the next, for a large value no caller sees. Speed: a fresh
+        large array on every call costs page faults whenever the allocator has handed that memory back."""
+        buffer = self._buffers.get(name)
+        if buffer is None or buffer.shape != shape:
+            buffer = self._buffers[name] = np.empty(shape, self.dtype)
+        return buffer
 
     @property
     def bias_shape(self) -> tuple[int, ...]:
@@ -130,9 +146,11 @@ class _Cell:
             raise ValueError("x must have at least one time step, got shape " + str(tuple(x.shape)))
         state = self._initial_state = self._state(initial_state, x.shape[0], "initial_state")
         self._x = x
-        xw = x @ self.kernel  # the input projection of every step at once
-        xw += self.input_bias  # speed: added in place, no second array of this size (so every `*=`, `+=` here)
         batch, steps = x.shape[:2]
+        # The input projection of every step at once, into a kept buffer and with the bias added in place (speed,
+        # as every `out=`, `*=` and `+=` here: no second array of that size).
+        xw = np.matmul(x, self.kernel, out=self._buffer("xw", (batch, steps, self.kernel.shape[1])))
+        xw += self.input_bias
         for t in range(steps):
             _, state, record = self._step(xw[:, t], state)
             if t == 0:  # speed: one array per quantity for all steps, filled as the loop goes (not stacked after)
@@ -246,7 +264,8 @@ class LSTM(_Cell):
         # broadcasting. Speed: the loop turns these local derivatives into dz in place, step by step (no second
         # array of this size).
         dz = np.stack([g * i * (1.0 - i), _previous(self._initial_state[1], c) * f * (1.0 - f),
-                       i * (1.0 - g ** 2), tanh_c * o * (1.0 - o)], axis=2)
+                       i * (1.0 - g ** 2), tanh_c * o * (1.0 - o)],
+                      axis=2, out=self._buffer("dz", (batch, steps, 4, u)))
         total = np.empty_like(dh)
         recurrent_t = self.recurrent_kernel.T
         carry_h, carry_c = carry
@@ -300,7 +319,7 @@ class GRU(_Cell):
         # multiplies all three by broadcasting instead of being concatenated three times at every step. Speed: the
         # loop turns them into the gradients in place, step by step (no second array of this size).
         d_recurrent = np.stack([(h_prev - cand) * z * (1.0 - z), d_cand * rec_h * r * (1.0 - r), d_cand * r],
-                               axis=2)
+                               axis=2, out=self._buffer("d_recurrent", (batch, steps, 3, u)))
         total = np.empty_like(dh)
         recurrent_t = self.recurrent_kernel.T
         for t in range(steps - 1, -1, -1):
