@@ -23,7 +23,7 @@ loop and the weight gradients after it, each in one vectorised operation over al
 ``backward``, ∂L/∂h_t including the recurrent path).
 
 Speed: ``tests/bench_scratch.py`` holds one training step of these cells to Keras's time. Inside the loops over
-time that means few and large NumPy calls (the GRU's two gates in one sigmoid, the LSTM's four blocks in one tanh,
+time that means few and large NumPy calls (the GRU's two gates in one sigmoid,
 a step's gate blocks multiplied by broadcasting rather than concatenated), results written where they are kept
 (``out=``, ``+=``), and no fresh large array for a value no caller sees, but a buffer the cell keeps
 (``_buffer``): a fresh one costs page faults whenever the allocator has handed its memory back to the system, and
@@ -226,12 +226,6 @@ class SimpleRNN(_Cell):
 class LSTM(_Cell):
     gates = 4
 
-    def __init__(self, kernel: Any, recurrent_kernel: Any, bias: Any, dtype: Any = np.float64) -> None:
-        super().__init__(kernel, recurrent_kernel, bias, dtype)
-        u = self.units
-        # What _step scales the pre-activations by before its one tanh: ½ for the blocks i, f, o; 1 for c.
-        self._tanh_scale = np.concatenate([np.full(2 * u, 0.5), np.ones(u), np.full(u, 0.5)]).astype(self.dtype)
-
     def _state(self, state: State | None, batch: int, name: str = "state") -> State:
         h, c = (None, None) if state is None else state
         return super()._state(h, batch, name + "[0] (h)"), super()._state(c, batch, name + "[1] (c)")
@@ -240,11 +234,8 @@ class LSTM(_Cell):
         h, c = state
         u = self.units
         z = xw_t + h @ self.recurrent_kernel  # (batch, 4U): the blocks i, f, c, o
-        # Speed: one tanh call for all four blocks. σ(a) = (1 + tanh(a/2)) / 2, as in sigmoid(), so the blocks
-        # i, f, o go in halved and come out as (1 + tanh) / 2; the candidate block c is the tanh itself.
-        tanh_z = np.tanh(z * self._tanh_scale)
-        sig_z = 0.5 * (1.0 + tanh_z)  # (its c block is not used)
-        i, f, g, o = sig_z[:, :u], sig_z[:, u: 2 * u], tanh_z[:, 2 * u: 3 * u], sig_z[:, 3 * u:]
+        i, f = sigmoid(z[:, :u]), sigmoid(z[:, u: 2 * u])
+        g, o = np.tanh(z[:, 2 * u: 3 * u]), sigmoid(z[:, 3 * u:])
         c = f * c + i * g
         h = o * np.tanh(c)
         return h, (h, c), {"h": h, "c": c, "input_gate": i, "forget_gate": f, "candidate": g, "output_gate": o,
