@@ -104,6 +104,40 @@ def test_steps_chained_are_the_forward_pass(cell):
     np.testing.assert_array_equal(model.step(x[:, 0])[0], model.step(x[:, 0], zeros)[0])  # None: zeros
 
 
+@pytest.mark.parametrize("cell", ["simple_rnn", "lstm", "gru"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_cell_called_again_matches_a_fresh_one_and_leaves_what_it_returned(cell, dtype):
+    """The cells keep large work arrays from one call to the next (for speed): calls with other shapes, truncation
+    and a given final-state gradient give what a fresh cell gives, and nothing returned before changes."""
+    rng = np.random.default_rng(12)
+    weights = random_weights(cell, 3, 4, rng)
+    model = CELL_CLASSES[cell](*weights, dtype=dtype)
+
+    def run(cell_obj, batch, steps, truncate):
+        x, dh = rng.normal(0, 1, (batch, steps, 3)), rng.normal(0, 1, (batch, steps, 4))
+        final = rng.normal(0, 1, (2, batch, 4))
+        final = tuple(final) if cell == "lstm" else final[0]
+        fresh = CELL_CLASSES[cell](*weights, dtype=dtype)
+        got = [cell_obj.forward(x), *cell_obj.backward(dh, truncate, final).values()]
+        want = [fresh.forward(x), *fresh.backward(dh, truncate, final).values()]
+        for name in ("internals", "d_initial_state"):
+            a, b = getattr(cell_obj, name), getattr(fresh, name)
+            got += list(a.values()) if name == "internals" else list(a) if cell == "lstm" else [a]
+            want += list(b.values()) if name == "internals" else list(b) if cell == "lstm" else [b]
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            assert g.dtype == w.dtype == dtype
+            np.testing.assert_allclose(g, w, rtol=1e-6 if dtype == np.float32 else 1e-12, atol=0)
+        return got
+
+    first = run(model, 2, 6, None)
+    kept = [a.copy() for a in first]
+    for batch, steps, truncate in [(2, 6, None), (5, 3, None), (2, 6, 2), (1, 9, None), (2, 6, None)]:
+        run(model, batch, steps, truncate)
+    for was, now in zip(kept, first):
+        np.testing.assert_array_equal(was, now)
+
+
 def test_step_checks_shapes_and_keeps_the_dtype():
     rng = np.random.default_rng(0)
     model = LSTM(*init_weights("lstm", 2, 3, rng), dtype=np.float32)

@@ -21,6 +21,13 @@ sequential, the gradient carried to the step before: every step's local derivati
 loop and the weight gradients after it, each in one vectorised operation over all steps. After a pass,
 ``internals`` holds the per-step quantities the lessons draw (gates, cell state, pre-activations, and, after
 ``backward``, ∂L/∂h_t including the recurrent path).
+
+Speed: ``tests/bench_scratch.py`` holds one training step of these cells to Keras's time. Inside the loops over
+time that means few and large NumPy calls (the GRU's two gates in one sigmoid,
+a step's gate blocks multiplied by broadcasting rather than concatenated), results written where they are kept
+(``out=``, ``+=``), and no fresh large array for a value no caller sees, but a buffer the cell keeps
+(``_buffer``): a fresh one costs page faults whenever the allocator has handed its memory back to the system, and
+those can cost more than the arithmetic. Each such place is marked "speed" in a comment.
 """
 
 from __future__ import annotations
@@ -43,6 +50,11 @@ def _check_shape(name: str, array: np.ndarray, expected: tuple) -> None:
     if not ok:
         shown = "(" + ", ".join("any" if e is None else str(e) for e in expected) + ")"
         raise ValueError(f"{name} must have shape {shown}, got {tuple(array.shape)}")
+
+
+def _rows(a: np.ndarray) -> np.ndarray:
+    """(batch, time, n) → (batch·time, n): every step of every sequence as one row of a matrix product."""
+    return a.reshape(-1, a.shape[-1])
 
 
 def _previous(first: np.ndarray, seq: np.ndarray) -> np.ndarray:
@@ -76,6 +88,15 @@ class _Cell:
         self._x: np.ndarray | None = None
         self._initial_state: State = None
         self.d_initial_state: State = None  # after backward: ∂L/∂(the initial state)
+        self._buffers: dict[str, np.ndarray] = {}  # see _buffer
+
+    def _buffer(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        """An array of ``shape`` kept from one call to the next, for a large value no caller sees. Speed: a fresh
+        large array on every call costs page faults whenever the allocator has handed that memory back."""
+        buffer = self._buffers.get(name)
+        if buffer is None or buffer.shape != shape:
+            buffer = self._buffers[name] = np.empty(shape, self.dtype)
+        return buffer
 
     @property
     def bias_shape(self) -> tuple[int, ...]:
@@ -125,12 +146,17 @@ class _Cell:
             raise ValueError("x must have at least one time step, got shape " + str(tuple(x.shape)))
         state = self._initial_state = self._state(initial_state, x.shape[0], "initial_state")
         self._x = x
-        xw = x @ self.kernel + self.input_bias  # the input projection of every step at once
-        records = []
-        for t in range(x.shape[1]):
+        batch, steps = x.shape[:2]
+        # The input projection of every step at once, into a kept buffer and with the bias added in place (speed,
+        # as every `out=`, `*=` and `+=` here: no second array of that size).
+        xw = np.matmul(x, self.kernel, out=self._buffer("xw", (batch, steps, self.kernel.shape[1])))
+        xw += self.input_bias
+        for t in range(steps):
             _, state, record = self._step(xw[:, t], state)
-            records.append(record)
-        self.internals = {k: np.stack([r[k] for r in records], axis=1) for k in records[0]}
+            if t == 0:  # speed: one array per quantity for all steps, filled as the loop goes (not stacked after)
+                self.internals = {k: np.empty((batch, steps, *v.shape[1:]), self.dtype) for k, v in record.items()}
+            for k, v in record.items():
+                self.internals[k][:, t] = v
         return self.internals["h"]
 
     def backward(self, dh: Any, truncate: int | None = None,
@@ -156,20 +182,21 @@ class _Cell:
         h0 = self._initial_state[0] if isinstance(self._initial_state, tuple) else self._initial_state
         return _previous(h0, self.internals["h"])
 
-    def _weight_gradients(self, x: np.ndarray, h_prev: np.ndarray, d_input: np.ndarray, d_recurrent: np.ndarray,
-                          total: np.ndarray) -> dict[str, np.ndarray]:
-        """From the gradients at every step's input and recurrent projections (batch, time, gates·U) to those
-        of the inputs and weights: one matrix product each, over all steps at once."""
-        def rows(a: np.ndarray) -> np.ndarray:  # (batch, time, n) → (batch·time, n)
-            return a.reshape(-1, a.shape[-1])
+    def _input_gradients(self, x: np.ndarray, d_input: np.ndarray) -> dict[str, np.ndarray]:
+        """From the gradient at every step's input projection x_t W + b (batch, time, gates·U) to those of the
+        inputs, the kernel and the bias: one matrix product (or sum) each, over all steps at once."""
+        return {"inputs": d_input @ self.kernel.T, "kernel": _rows(x).T @ _rows(d_input),
+                "bias": d_input.sum(axis=(0, 1))}
 
+    def _weight_gradients(self, x: np.ndarray, h_prev: np.ndarray, d_pre: np.ndarray,
+                          total: np.ndarray) -> dict[str, np.ndarray]:
+        """Every gradient, for a cell whose input and recurrent projections are summed into one pre-activation
+        (the vanilla cell, the LSTM): the gradient at that sum ``d_pre`` (batch, time, gates·U) is the gradient
+        at both. ``total`` (∂L/∂h_t) is kept in ``internals``."""
         self.internals["dh"] = total
-        return {
-            "inputs": d_input @ self.kernel.T,
-            "kernel": rows(x).T @ rows(d_input),
-            "recurrent_kernel": rows(h_prev).T @ rows(d_recurrent),
-            "bias": d_input.sum(axis=(0, 1)),
-        }
+        grads = self._input_gradients(x, d_pre)
+        return {"inputs": grads["inputs"], "kernel": grads["kernel"],
+                "recurrent_kernel": _rows(h_prev).T @ _rows(d_pre), "bias": grads["bias"]}
 
 
 class SimpleRNN(_Cell):
@@ -186,12 +213,12 @@ class SimpleRNN(_Cell):
         d_pre_d_h = 1.0 - self.internals["h"] ** 2  # tanh' of every step
         total = np.empty_like(dh)  # ∂L/∂h_t: direct, and through h_{t+1}
         for t in range(steps - 1, -1, -1):
-            total[:, t] = d = dh[:, t] + carry
+            d = np.add(dh[:, t], carry, out=total[:, t])  # speed: out= writes straight into the kept array
             carry = (d * d_pre_d_h[:, t]) @ self.recurrent_kernel.T
             if self._cut(t, steps, truncate):
                 carry = np.zeros_like(carry)
         d_pre = total * d_pre_d_h
-        grads = self._weight_gradients(x, self._h_prev(), d_pre, d_pre, total)
+        grads = self._weight_gradients(x, self._h_prev(), d_pre, total)
         self.d_initial_state = carry
         return grads
 
@@ -217,26 +244,33 @@ class LSTM(_Cell):
     def _backward(self, x: np.ndarray, dh: np.ndarray, carry: State, truncate: int | None) -> dict[str, np.ndarray]:
         inn = self.internals
         i, f, g, o, c = (inn[k] for k in ("input_gate", "forget_gate", "candidate", "output_gate", "c"))
-        steps = x.shape[1]
+        batch, steps, u = dh.shape
         # Every step's local derivatives, before the loop. With d = ∂L/∂h_t and dc = ∂L/∂c_t:
         #   dc = (dc carried from c_{t+1}) + d ⊙ o ⊙ (1 − tanh²c_t)
         #   dz_i = dc ⊙ g ⊙ i(1 − i),  dz_f = dc ⊙ c_{t−1} ⊙ f(1 − f),  dz_c = dc ⊙ i ⊙ (1 − g²),
         #   dz_o = d ⊙ tanh c_t ⊙ o(1 − o)
         tanh_c = np.tanh(c)
         d_c_d_h = o * (1.0 - tanh_c ** 2)
-        local = np.concatenate([g * i * (1.0 - i), _previous(self._initial_state[1], c) * f * (1.0 - f),
-                                i * (1.0 - g ** 2), tanh_c * o * (1.0 - o)], axis=-1)
-        dz = np.empty_like(local)
+        # (batch, time, 4, U): the blocks i, f, c, o on their own axis, so that dc and d multiply them by
+        # broadcasting. Speed: the loop turns these local derivatives into dz in place, step by step (no second
+        # array of this size).
+        dz = np.stack([g * i * (1.0 - i), _previous(self._initial_state[1], c) * f * (1.0 - f),
+                       i * (1.0 - g ** 2), tanh_c * o * (1.0 - o)],
+                      axis=2, out=self._buffer("dz", (batch, steps, 4, u)))
         total = np.empty_like(dh)
+        recurrent_t = self.recurrent_kernel.T
         carry_h, carry_c = carry
         for t in range(steps - 1, -1, -1):
-            total[:, t] = d = dh[:, t] + carry_h
+            d = np.add(dh[:, t], carry_h, out=total[:, t])  # speed: out= writes straight into the kept array
             dc = carry_c + d * d_c_d_h[:, t]
-            dz[:, t] = np.concatenate([dc, dc, dc, d], axis=1) * local[:, t]
-            carry_h, carry_c = dz[:, t] @ self.recurrent_kernel.T, dc * f[:, t]
+            dz_t = dz[:, t]  # (batch, 4, U), until now the local derivatives
+            dz_t[:, :3] *= dc[:, None]  # i, f, c: times dc
+            dz_t[:, 3] *= d  # o: times d
+            carry_h, carry_c = dz_t.reshape(batch, 4 * u) @ recurrent_t, dc * f[:, t]
             if self._cut(t, steps, truncate):
                 carry_h, carry_c = np.zeros_like(carry_h), np.zeros_like(carry_c)
-        grads = self._weight_gradients(x, self._h_prev(), dz, dz, total)
+        dz = dz.reshape(batch, steps, 4 * u)
+        grads = self._weight_gradients(x, self._h_prev(), dz, total)
         self.d_initial_state = (carry_h, carry_c)
         return grads
 
@@ -255,10 +289,10 @@ class GRU(_Cell):
     def _step(self, xw_t: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         u = self.units
         rec = h @ self.recurrent_kernel + self.bias[1]  # (batch, 3U): the blocks z, r, h
-        z = sigmoid(xw_t[:, :u] + rec[:, :u])
-        r = sigmoid(xw_t[:, u: 2 * u] + rec[:, u: 2 * u])
+        zr = sigmoid(xw_t[:, :2 * u] + rec[:, :2 * u])  # speed: both gates in one call over (batch, 2U)
+        z, r = zr[:, :u], zr[:, u:]
         cand = np.tanh(xw_t[:, 2 * u:] + r * rec[:, 2 * u:])
-        h = z * h + (1.0 - z) * cand
+        h = cand + z * (h - cand)  # = z ⊙ h + (1 − z) ⊙ h̃, with one product fewer
         return h, h, {"h": h, "update_gate": z, "reset_gate": r, "candidate": cand,
                       "recurrent_candidate": rec[:, 2 * u:]}
 
@@ -266,29 +300,38 @@ class GRU(_Cell):
                   truncate: int | None) -> dict[str, np.ndarray]:
         inn = self.internals
         z, r, cand, rec_h = (inn[k] for k in ("update_gate", "reset_gate", "candidate", "recurrent_candidate"))
-        steps, u = x.shape[1], self.units
+        batch, steps, u = dh.shape
         # Every step's local derivatives, before the loop: with d = ∂L/∂h_t, the gradients at the
         # pre-activations of z, r and h̃ are d times these. At the recurrent projection the h̃ block is also
         # scaled by r (the reset gate multiplies h_{t−1} R_h + b'_h); the input projection's is not.
         h_prev = self._h_prev()
         d_cand = (1.0 - z) * (1.0 - cand ** 2)
-        d_z = (h_prev - cand) * z * (1.0 - z)
-        d_r = d_cand * rec_h * r * (1.0 - r)
-        local_recurrent = np.concatenate([d_z, d_r, d_cand * r], axis=-1)
-        d_recurrent = np.empty_like(local_recurrent)
+        # (batch, time, 3, U): the local derivatives of the blocks z, r, h̃ on their own axis, so that d (batch, U)
+        # multiplies all three by broadcasting instead of being concatenated three times at every step. Speed: the
+        # loop turns them into the gradients in place, step by step (no second array of this size).
+        d_recurrent = np.stack([(h_prev - cand) * z * (1.0 - z), d_cand * rec_h * r * (1.0 - r), d_cand * r],
+                               axis=2, out=self._buffer("d_recurrent", (batch, steps, 3, u)))
         total = np.empty_like(dh)
+        recurrent_t = self.recurrent_kernel.T
         for t in range(steps - 1, -1, -1):
-            total[:, t] = d = dh[:, t] + carry
-            d_recurrent[:, t] = d_rec = np.concatenate([d, d, d], axis=1) * local_recurrent[:, t]
-            carry = d * z[:, t] + d_rec @ self.recurrent_kernel.T
+            d = np.add(dh[:, t], carry, out=total[:, t])  # speed: out= writes straight into the kept array
+            d_rec = d_recurrent[:, t]  # (batch, 3, U)
+            d_rec *= d[:, None]
+            carry = d_rec.reshape(batch, 3 * u) @ recurrent_t  # through the recurrent projection,
+            carry += d * z[:, t]  # and through z ⊙ h_{t−1}
             if self._cut(t, steps, truncate):
                 carry = np.zeros_like(carry)
-        d_input = d_recurrent.copy()  # the z and r blocks are the same at both projections
-        d_input[..., 2 * u:] = total * d_cand
-        grads = self._weight_gradients(x, h_prev, d_input, d_recurrent, total)
-        grads["bias"] = np.stack([grads["bias"], d_recurrent.sum(axis=(0, 1))])  # input row, recurrent row
+        d_recurrent = d_recurrent.reshape(batch, steps, 3 * u)
+        d_recurrent_kernel, d_recurrent_bias = _rows(h_prev).T @ _rows(d_recurrent), d_recurrent.sum(axis=(0, 1))
+        # At the input projection the z and r blocks are the same, and the h̃ block lacks the factor r. Speed: that
+        # block is overwritten in place, now that the recurrent projection's gradients have been taken.
+        d_input = d_recurrent
+        np.multiply(total, d_cand, out=d_input[..., 2 * u:])
+        grads = self._input_gradients(x, d_input)
+        self.internals["dh"] = total
         self.d_initial_state = carry
-        return grads
+        return {"inputs": grads["inputs"], "kernel": grads["kernel"], "recurrent_kernel": d_recurrent_kernel,
+                "bias": np.stack([grads["bias"], d_recurrent_bias])}  # the input row, the recurrent row
 
 
 CELL_CLASSES = {"simple_rnn": SimpleRNN, "lstm": LSTM, "gru": GRU}  # by the names of tutor.engine.models.CELLS
