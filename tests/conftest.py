@@ -9,6 +9,7 @@ turned through would compose its Markdown; test_ui.py's first test is the one ab
 from __future__ import annotations
 
 import inspect
+import re
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -224,3 +225,27 @@ QA_STATUS = {
     "hints-huge": '{"passed": {}, "hints": {"rnn_step": 1e400}}',
     "garbage": "garbage{",
 }
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+async def chart_rows(figure: dict[str, Any]) -> list[str]:
+    """A figure as a lab's chart draws it at 80×24 (72×16 cells), as plain text rows."""
+    from textual.app import App, ComposeResult
+
+    from tutor.widgets.chart import FigureChart
+
+    class ChartApp(App[None]):
+        CSS = "FigureChart { height: 16; width: 72; }"  # a lab's chart at 80×24
+
+        def compose(self) -> ComposeResult:
+            yield FigureChart()
+
+    app = ChartApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        chart = app.query_one(FigureChart)
+        chart.show(figure)
+        await pilot.pause()
+        chart.plt.plotsize(chart.size.width, chart.size.height)
+        return _ANSI.sub("", chart.plt.build()).splitlines()

@@ -7,11 +7,11 @@ import math
 import re
 
 import pytest
-from textual.app import App
 
 from tutor.widgets.chart import FigureChart, legend_box, legend_room, log_ticks, nice_ticks, whole_ticks
 
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
+from .conftest import chart_rows
+
 
 
 @pytest.mark.parametrize("low, high", [(0.152, 0.29), (0.03, 0.9), (1e-5, 2e3), (0.2501, 0.2509), (0.9, 1.1),
@@ -52,25 +52,8 @@ def test_legend_room_moves_data_out_of_the_corner():
         "data far from the corner leaves the axes alone"
 
 
-class ChartApp(App[None]):
-    CSS = "FigureChart { height: 16; width: 72; }"
-
-    def compose(self):
-        yield FigureChart()
-
-
-async def _render(fig) -> list[str]:
-    app = ChartApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        chart = app.query_one(FigureChart)
-        chart.show(fig)
-        await pilot.pause()
-        chart.plt.plotsize(chart.size.width, chart.size.height)
-        return ANSI.sub("", chart.plt.build()).splitlines()
-
-
 async def test_narrow_log_chart_has_labels_on_the_frame():
-    rows = await _render({"title": "adding", "xlabel": "step", "ylabel": "loss", "yscale": "log", "series": [
+    rows = await chart_rows({"title": "adding", "xlabel": "step", "ylabel": "loss", "yscale": "log", "series": [
         {"label": "loss", "x": list(range(20)), "y": [0.29 - 0.007 * i for i in range(20)]}]})
     labelled = [r for r in rows if "┤" in r]
     assert len(labelled) >= 2, "\n".join(rows)
@@ -80,7 +63,7 @@ async def test_narrow_log_chart_has_labels_on_the_frame():
 
 
 async def test_legend_does_not_cover_a_line_at_the_top():
-    rows = await _render({"title": "Memory task", "xlabel": "d", "ylabel": "accuracy", "series": [
+    rows = await chart_rows({"title": "Memory task", "xlabel": "d", "ylabel": "accuracy", "series": [
         {"label": "simple_rnn", "x": [5, 10, 20, 40, 80], "y": [1, 1, 1, 1, 0.51]},
         {"label": "lstm", "x": [5, 10, 20, 40, 80], "y": [0.9, 0.9, 0.9, 0.9, 0.53]}]})
     legend_rows = [i for i, r in enumerate(rows) if "simple_rnn" in r or " lstm" in r]
@@ -90,7 +73,7 @@ async def test_legend_does_not_cover_a_line_at_the_top():
 
 
 async def test_count_axes_have_whole_numbers():
-    rows = await _render({"title": "tokens", "xlabel": "sentence", "ylabel": "tokens", "series": [
+    rows = await chart_rows({"title": "tokens", "xlabel": "sentence", "ylabel": "tokens", "series": [
         {"label": "tokens", "x": [1, 2, 3], "y": [2, 4, 3], "style": "bar"}]})
     labels = [r.split("┤")[0].strip() for r in rows if "┤" in r]
     assert labels and all(label.isdigit() for label in labels), labels

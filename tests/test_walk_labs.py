@@ -6,34 +6,16 @@ from __future__ import annotations
 import re
 
 import pytest
-from textual.app import App, ComposeResult
 
 from tutor.engine import registry
 from tutor.engine.experiment import ParamError, RunContext
-from tutor.widgets.chart import FigureChart
 
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
+from .conftest import chart_rows
+
 
 
 def run(name: str, **params):
     return registry.run(name, params, RunContext())
-
-
-class ChartApp(App[None]):
-    CSS = "FigureChart { height: 16; width: 72; }"  # a lab's chart at 80×24
-
-    def compose(self) -> ComposeResult:
-        yield FigureChart()
-
-
-async def drawn(fig) -> list[str]:
-    app = ChartApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        chart = app.query_one(FigureChart)
-        chart.show(fig)
-        await pilot.pause()
-        chart.plt.plotsize(chart.size.width, chart.size.height)
-        return ANSI.sub("", chart.plt.build()).splitlines()
 
 
 def x_ticks(rows: list[str]) -> list[str]:
@@ -79,14 +61,14 @@ def test_the_legend_shows_evenly_spaced_distances_each_with_a_line(graph, nodes,
 async def test_the_message_passing_chart_names_both_axes_at_80x24():
     """The y axis's name, 49 characters, left no room for the x axis's: plotext drops a label that would touch."""
     fig = run("message-passing", graph="grid", nodes=25, source=12)["figure"]
-    names = (await drawn(fig))[-1]
+    names = (await chart_rows(fig))[-1]
     assert fig["xlabel"] in names and fig["ylabel"] in names, names
 
 
 async def test_a_long_y_name_gives_way_to_the_x_name():
     fig = {"title": "t", "xlabel": "message-passing step t", "ylabel": "influence (mean over the nodes at that "
            "distance)", "yscale": "log", "series": [{"label": "a", "x": [0, 1, 2, 3], "y": [1, 0.1, 0.01, 0.001]}]}
-    names = (await drawn(fig))[-1]
+    names = (await chart_rows(fig))[-1]
     assert "message-passing step t" in names, names
     assert re.match(r"influence \(mean [^…]*…", names), names
 
@@ -103,14 +85,14 @@ def test_one_token_is_summarised_in_the_singular():
 @pytest.mark.parametrize("length", [8, 0])  # 0: as long as the longest, here one step
 async def test_one_sentence_draws_a_bar_over_its_number(length):
     """A one-token text drew a one-dot 'bar' (a bar of one point became a scatter), over ticks 0.5, 1, 1.5."""
-    rows = await drawn(run("text-to-sequences", sentences="hello", length=length)["figure"])
+    rows = await chart_rows(run("text-to-sequences", sentences="hello", length=length)["figure"])
     assert sum("█" in r.split("│", 1)[-1] for r in rows) >= 2, "\n".join(rows)  # the legend's marker and the bar
     assert x_ticks(rows) == ["1"], "\n".join(rows)
     assert any(r.lstrip().startswith("0┤") for r in rows), "the bar stands on 0"
 
 
 async def test_several_sentences_keep_their_numbers_under_the_bars():
-    rows = await drawn(run("text-to-sequences", sentences="a b | a b c | a", length=4)["figure"])
+    rows = await chart_rows(run("text-to-sequences", sentences="a b | a b c | a", length=4)["figure"])
     assert x_ticks(rows) == ["1", "2", "3"]
 
 
