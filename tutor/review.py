@@ -12,7 +12,7 @@ move time. No Textual here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from typing import TYPE_CHECKING, Literal
 
 from fsrs import Card as FsrsCard, Rating, Scheduler
@@ -83,12 +83,32 @@ def cards(store: ProgressStore) -> list[Card]:
     return sorted(found, key=lambda card: (card.due, card.key))
 
 
+def askable(store: ProgressStore, curriculum: Curriculum) -> list[Card]:
+    """The cards that can be asked, due or not, soonest due first. A card whose check or prediction is gone is
+    left out quietly; it stays in the store, so a lesson that fails to load today (a typo being fixed) costs the
+    learner nothing."""
+    return [card for card in cards(store) if question(store, curriculum, card) is not None]
+
+
 def due(store: ProgressStore, curriculum: Curriculum, now: datetime) -> list[Card]:
-    """The cards due at ``now`` that can be asked, longest overdue first. A card whose check or prediction is
-    gone is left out quietly; it stays in the store, so a lesson that fails to load today (a typo being fixed)
-    costs the learner nothing."""
+    """The cards due at ``now`` that can be asked (:func:`askable`), longest overdue first."""
     now = _utc(now)
-    return [card for card in cards(store) if card.due <= now and question(store, curriculum, card) is not None]
+    return [card for card in askable(store, curriculum) if card.due <= now]
+
+
+def day_words(when: datetime, now: datetime, zone: tzinfo | None = None) -> str:
+    """The day of ``when`` as the learner says it, seen from ``now``: "later today", "tomorrow", "on Friday"
+    within the week, else "on 14 December" (with the year when it is another). Days are counted in ``zone``,
+    the machine's own by default: a card due at 01:00 UTC is due "tomorrow" or "later today" depending on it."""
+    there, here = _utc(when).astimezone(zone), _utc(now).astimezone(zone)
+    days = (there.date() - here.date()).days
+    if days <= 0:
+        return "later today"
+    if days == 1:
+        return "tomorrow"
+    if days < 7:
+        return f"on {there:%A}"
+    return f"on {there.day} {there:%B}" + (f" {there.year}" if there.year != here.year else "")
 
 
 def answer(store: ProgressStore, card: Card, right: bool, now: datetime) -> Card:

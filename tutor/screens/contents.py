@@ -1,9 +1,10 @@
 """The first screen: every lesson with its number, title and progress; the cursor where the learner left off;
-and, when review cards are due, how many (r asks them, on the review screen).
+and, when there are review cards, how many are due (r asks them, on the review screen) or, with none due, a
+quiet line saying when the next one is.
 
 It is drawn from the lessons' front matter (:class:`Outline`); when the app has read the bodies it calls
 :meth:`ContentsScreen.lessons_read`, which adds each lesson's pages, labs and checks, moves a lesson whose body is
-broken to the error list, and counts the review cards due."""
+broken to the error list, and counts the review cards."""
 
 from __future__ import annotations
 
@@ -44,7 +45,8 @@ class ContentsScreen(Screen[None]):
         self.curriculum = curriculum  # None until the app has read the lesson bodies
         self.progress = progress
         self.clock = clock
-        self.due_count = 0
+        self.due_count = 0  # review cards due now
+        self.card_count = 0  # review cards that can be asked, due or not
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -83,13 +85,24 @@ class ContentsScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.refresh_lessons()
 
-    def refresh_lessons(self, keep_cursor: bool = False) -> None:
-        if self.curriculum is not None:
-            self.due_count = len(review.due(self.progress, self.curriculum, self.clock()))
-        due = self.query_one("#review-due", Static)
-        due.display = self.due_count > 0
-        due.update(f"Review · {self.due_count} due — r asks them again")
+    def refresh_review(self) -> None:
+        """The review line: how many cards are due, or, with none due, how many there are and when the next
+        one is (quietly: there is nothing to do yet)."""
+        line = self.query_one("#review-due", Static)
+        cards = [] if self.curriculum is None else review.askable(self.progress, self.curriculum)
+        now = self.clock()
+        self.card_count = len(cards)
+        self.due_count = sum(1 for card in cards if card.due <= now)
+        line.display = bool(cards)
+        line.set_class(not self.due_count, "-quiet")
+        if self.due_count:
+            line.update(f"Review · {self.due_count} due — r asks them again")
+        elif cards:
+            line.update(f"Review · {_count(len(cards), 'card')}, next due {review.day_words(cards[0].due, now)}")
         self.refresh_bindings()
+
+    def refresh_lessons(self, keep_cursor: bool = False) -> None:
+        self.refresh_review()
         options = self.query_one("#lessons", OptionList)
         lessons = self.outline.heads
         highlighted = options.highlighted
