@@ -6,12 +6,21 @@ a progress file that is not JSON."""
 from __future__ import annotations
 
 import contextlib
+import json
+from datetime import datetime, timedelta, timezone
 
+from tutor import review
 from tutor.app import TutorApp
+from tutor.curriculum import load_curriculum
 from tutor.exercises import workspace
+from tutor.progress import ProgressStore
+from tutor.screens.review import ReviewScreen
+from tutor.widgets.check import CheckView
 from tutor.widgets.exercise import ExerciseView
 
-from .conftest import wait_until
+from .conftest import LESSONS, wait_until
+
+T0 = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
 
 
 def in_view(widget, page) -> bool:
@@ -76,3 +85,69 @@ async def test_hints_seen_in_an_earlier_session_come_back_with_the_next(on_page)
         await page.pilot.press("h")
         await page.pilot.pause()
         assert headings(exercise) == ["Hint 1 of 3:", "Hint 2 of 3 (h again: hint 3):"]
+
+
+# -- #11: a prediction's card says it is a prediction, and a category's feedback gives the values compared -----
+async def test_a_categorical_prediction_card_is_labelled_and_gives_the_values_compared(make_app, tmp_path):
+    """Two missed predictions of lesson 4: one recorded before the measurement's text was kept (named by the
+    category its run picked), one with it (every value compared, as the lab's verdict showed them)."""
+    store = ProgressStore(tmp_path / "p.json")
+    store.record_prediction("lstm", "untrained-keeps", 1, False, "simple_rnn", {"seq_len": 50})  # an older record
+    store.record_prediction("lstm", "largest-part", 0, False, "recurrent", {"units": 32},
+                            measured_text="recurrent 4096 (highest), input 384, bias 128")
+    for item in ("largest-part", "untrained-keeps"):
+        review.record(store, "prediction", "lstm", item, right=False, at=T0)
+    assert "measured_text" not in store.prediction("lstm", "untrained-keeps")
+    app = make_app(progress=store)
+    app.clock = lambda: T0 + timedelta(days=1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.screen.due_count == 2, timeout=10, what="the cards to be counted")
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReviewScreen), timeout=10)
+        screen = app.screen
+        feedback = screen.query_one("#review-next")
+        for question, measured in (
+                ("An LSTM layer reads 3 features", "Your run measured recurrent 4096 (highest), input 384, bias 128."),
+                ("Before any training, T = 50", "In your run, simple_rnn had the highest value.")):
+            await pilot.pause()
+            view = screen.query_one(CheckView)
+            heading = str(view.query_one(".check-question").render())
+            assert heading.startswith(f"Prediction · {question}"), heading
+            await pilot.press(str(int(view.check.answer) + 1))
+            await pilot.pause()
+            assert str(feedback.render()).startswith(f"{measured} Back in"), str(feedback.render())
+            await pilot.press("n")
+
+
+async def test_a_check_card_is_still_labelled_a_check(make_app, tmp_path):
+    store = ProgressStore(tmp_path / "p.json")
+    review.record(store, "check", "lstm", next(iter(load_curriculum(LESSONS).get("lstm").checks)).id, right=False,
+                  at=T0)
+    app = make_app(progress=store)
+    app.clock = lambda: T0 + timedelta(days=1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.screen.due_count == 1, timeout=10, what="the card to be counted")
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReviewScreen), timeout=10)
+        await pilot.pause()
+        assert str(app.screen.query_one(".check-question").render()).startswith("Check · ")
+
+
+def test_a_prediction_keeps_the_measurement_as_shown_and_older_records_still_load(tmp_path):
+    """The text is added to a prediction's record (schema version unchanged): it survives a save and a reload,
+    a record without it loads as before, and one whose text is not a string is damage, named."""
+    path = tmp_path / "p.json"
+    store = ProgressStore(path)
+    store.record_prediction("lstm", "largest-part", 1, True, "recurrent", {}, measured_text="recurrent 4096 (highest)")
+    store.record_prediction("lstm", "untrained-keeps", 0, True, "simple_rnn", {})
+    assert store.flush()
+    again = ProgressStore(path)
+    assert again.warning is None
+    assert again.prediction("lstm", "largest-part")["measured_text"] == "recurrent 4096 (highest)"
+    assert "measured_text" not in again.prediction("lstm", "untrained-keeps")
+    data = json.loads(path.read_text())
+    data["lessons"]["lstm"]["predictions"]["largest-part"]["measured_text"] = 7
+    path.write_text(json.dumps(data))
+    damaged = ProgressStore(path)
+    assert damaged.warning and "prediction 'largest-part'" in damaged.warning
+    assert damaged.prediction("lstm", "untrained-keeps") is not None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from fsrs import Card as FsrsCard, Rating, Scheduler
 
@@ -129,7 +129,7 @@ class Question:
     whose right choice is the one the learner's own run measured, with that measurement to show afterwards."""
 
     check: CheckSpec
-    measured: str | None = None  # a prediction's: "Your run measured …"
+    measured: str | None = None  # a prediction's: "Your run measured …", shown once it is answered
 
 
 def question(store: ProgressStore, curriculum: Curriculum, card: Card) -> Question | None:
@@ -152,8 +152,18 @@ def question(store: ProgressStore, curriculum: Curriculum, card: Card) -> Questi
         return None
     check = CheckSpec(spec.id, spec.question, spec.choices[right].explain, right,
                       tuple(c.label for c in spec.choices))
-    return Question(check, f"Your run measured {_measured(kept['measured'])}.")
+    return Question(check, _measured(kept, getattr(spec, "pick", None)))
 
 
-def _measured(value: float | str) -> str:
-    return value if isinstance(value, str) else f"{value:.3g}"
+def _measured(kept: dict[str, Any], pick: str | None) -> str:
+    """What the learner's run measured, as its verdict said it: every value compared, where the record keeps
+    them (``measured_text``); a record from before that names the category picked and how."""
+    text = kept.get("measured_text")
+    if isinstance(text, str) and text:
+        return f"Your run measured {text}."
+    value = kept["measured"]
+    if not isinstance(value, str):
+        return f"Your run measured {value:.3g}."
+    if pick in ("argmin", "argmax"):
+        return f"In your run, {value} had the {'lowest' if pick == 'argmin' else 'highest'} value."
+    return f"Your run measured {value}."
