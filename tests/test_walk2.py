@@ -18,7 +18,7 @@ from tutor.screens.review import ReviewScreen
 from tutor.widgets.check import CheckView
 from tutor.widgets.exercise import ExerciseView
 
-from .conftest import LESSONS, wait_until
+from .conftest import GOOD, LESSONS, wait_until, write
 
 T0 = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
 
@@ -151,3 +151,42 @@ def test_a_prediction_keeps_the_measurement_as_shown_and_older_records_still_loa
     damaged = ProgressStore(path)
     assert damaged.warning and "prediction 'largest-part'" in damaged.warning
     assert damaged.prediction("lstm", "untrained-keeps") is not None
+
+
+# -- #12: a broken lesson's error wraps under itself; a progress file that is not JSON is said in plain words ----
+BOGUS = GOOD.replace('"tiny"', '"bad"').replace("order = 9", "order = 10").replace("[params]", "bogus_key = 3\n[params]")
+
+
+async def test_a_long_lesson_error_wraps_hanging_under_its_first_line(make_app, tmp_path):
+    folder = tmp_path / "lessons"
+    write(folder, "01-good.md", GOOD)
+    write(folder, "02-bad.md", BOGUS)
+    app = make_app(lessons=folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        errors = app.screen.query_one("#lesson-errors")
+        lines = str(errors.render()).splitlines()
+        assert lines[0] == "1 lesson could not be loaded:"
+        assert lines[1].startswith("  02-bad.md, line 12: unknown key 'bogus_key' in the lab block")
+        assert len(lines) > 2, "the error is longer than a line at 80 columns"
+        assert all(line.startswith("    ") and line[4] != " " for line in lines[2:]), lines
+        assert "autorun" in lines[-1] and all(len(line) <= errors.content_size.width for line in lines)
+        await pilot.resize_terminal(100, 24)  # wider: wrapped again, to the new width
+        await wait_until(pilot, lambda: "experiment," in str(errors.render()).splitlines()[1], timeout=5,
+                         what="the error to be wrapped again at 100 columns")
+        assert all(line.startswith("    ") for line in str(errors.render()).splitlines()[2:])
+
+
+def test_a_progress_file_that_is_not_json_is_said_in_plain_words(tmp_path):
+    cases = (("garbage", "it is not valid JSON at line 1, column 1"),
+             ('{"lessons": {},\n "version": 3,,}', "it is not valid JSON at line 2, column 15"),
+             ("", "it is empty"))
+    for number, (text, why) in enumerate(cases):
+        path = tmp_path / f"progress-{number}.json"  # each its own: a store writes a fresh file in the background
+        path.write_text(text)
+        warning = ProgressStore(path).warning
+        assert warning.startswith(f"Your progress file could not be read ({why}). It was kept as "), warning
+        assert "Expecting" not in warning and "char" not in warning
+    path = tmp_path / "progress-bytes.json"
+    path.write_bytes(b"\xff{}")
+    assert "(it is not UTF-8 text: byte 0 cannot be read)" in ProgressStore(path).warning

@@ -63,11 +63,21 @@ def _unknown(raw: dict[str, Any], known: tuple[str, ...]) -> dict[str, Any]:
     return {key: value for key, value in raw.items() if key not in known}
 
 
+def not_json(err: json.JSONDecodeError) -> str:
+    """Why a file is not JSON, in words a learner reads: where it stops being JSON, not the parser's
+    "Expecting value: line 1 column 1 (char 0)"."""
+    if not err.doc.strip():
+        return "it is empty"
+    return f"it is not valid JSON at line {err.lineno}, column {err.colno}"
+
+
 def parse(text: str) -> tuple[dict[str, Any], list[str]]:
     """A progress file's text as clean data, with what had to be dropped. Raises ``ValueError`` (or
-    ``DamagedFile``) when nothing of it can be used."""
+    ``DamagedFile``) when nothing of it can be used; its message says why in plain words."""
     try:
         raw = json.loads(text, parse_constant=reject_constant)
+    except json.JSONDecodeError as err:
+        raise ValueError(not_json(err)) from None
     except RecursionError:
         raise ValueError("nested too deeply") from None
     if not isinstance(raw, dict):

@@ -96,7 +96,10 @@ class ProgressStore:
             text = self.path.read_text(encoding="utf-8")
         except (FileNotFoundError, NotADirectoryError):  # not saved yet, or the home is a file (said at a write)
             return
-        except (OSError, UnicodeDecodeError) as err:
+        except UnicodeDecodeError as err:  # not "'utf-8' codec can't decode byte 0xff in position 0: …"
+            self._set_aside(f"it is not UTF-8 text: byte {err.start} cannot be read", kept_valid=False)
+            return
+        except OSError as err:
             self._set_aside(str(err), kept_valid=False)
             return
         try:

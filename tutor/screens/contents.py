@@ -8,6 +8,7 @@ broken to the error list, and counts the review cards."""
 
 from __future__ import annotations
 
+import textwrap
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable
 
@@ -33,6 +34,33 @@ else:
 MARKS = {"not started": " ", "in progress": "…", "done": "✓"}
 
 
+class ErrorList(Static):
+    """A heading and a list of errors, each error's wrapped lines hanging under its first (Rich wraps every
+    line at the left edge, so a long error ran back under the heading). Wrapped here, again at each resize."""
+
+    INDENT = "  "  # an error's first line; its further lines take two more
+
+    def __init__(self, id: str | None = None) -> None:  # noqa: A002 - Textual's name for it
+        super().__init__("", markup=False, id=id)
+        self._head = ""
+        self._items: list[str] = []
+
+    def show(self, head: str, items: list[str] | None = None) -> None:
+        self._head, self._items = head, list(items or [])
+        self._wrap()
+
+    def on_resize(self) -> None:
+        self._wrap()
+
+    def _wrap(self) -> None:
+        width = self.content_size.width or self.app.size.width - 4  # before the first layout: about the box's
+        lines = [self._head]
+        for item in self._items:
+            lines += textwrap.wrap(item, width=max(width, 20), initial_indent=self.INDENT,
+                                   subsequent_indent=self.INDENT * 2, break_on_hyphens=False) or [self.INDENT]
+        self.update(Text("\n".join(lines)))
+
+
 class ContentsScreen(Screen[None]):
     """Reads the outline (and, once given, the curriculum) and the progress it is given; opening a lesson is an
     :class:`OpenLesson` message. ``clock`` says what is due (tests move it)."""
@@ -55,7 +83,7 @@ class ContentsScreen(Screen[None]):
         yield OptionList(id="lessons")
         yield Static("", id="lesson-summary", markup=False)
         with VerticalScroll(id="lesson-errors-box"):  # focusable (tab), so a long list scrolls by keyboard
-            yield Static("", id="lesson-errors", markup=False)
+            yield ErrorList(id="lesson-errors")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -71,16 +99,16 @@ class ContentsScreen(Screen[None]):
 
     def _show_errors(self) -> None:
         errors = self.outline.errors
-        box = self.query_one("#lesson-errors", Static)
+        box = self.query_one("#lesson-errors", ErrorList)
         self.query_one("#lesson-errors-box").display = bool(errors) or not self.outline.heads
         if errors:
             head = (f"{_count(len(errors), 'lesson')} could not be loaded"
                     + (" (tab here, then ↑↓ to scroll):" if len(errors) > 4 else ":"))
-            box.update(head + "\n" + "\n".join(f"  {e}" for e in errors))
+            box.show(head, [str(e) for e in errors])
         elif not self.outline.heads:
             from tutor.curriculum.outline import default_lessons_dir  # noqa: PLC0415
 
-            box.update(f"No lessons in {default_lessons_dir()} (lesson files end in .md).")
+            box.show(f"No lessons in {default_lessons_dir()} (lesson files end in .md).")
 
     def on_screen_resume(self) -> None:
         self.refresh_lessons()
