@@ -154,7 +154,8 @@ def test_a_prediction_keeps_the_measurement_as_shown_and_older_records_still_loa
 
 
 # -- #12: a broken lesson's error wraps under itself; a progress file that is not JSON is said in plain words ----
-BOGUS = GOOD.replace('"tiny"', '"bad"').replace("order = 9", "order = 10").replace("[params]", "bogus_key = 3\n[params]")
+BOGUS = (GOOD.replace('"tiny"', '"bad"').replace("order = 9", "order = 10")
+         .replace("[params]", "bogus_key = 3\n[params]"))
 
 
 async def test_a_long_lesson_error_wraps_hanging_under_its_first_line(make_app, tmp_path):
