@@ -23,7 +23,7 @@ from tutor.screens.contents import ContentsScreen
 from tutor.screens.review import ReviewScreen, shuffled
 from tutor.widgets.check import CheckView
 
-from .conftest import REPO, write
+from .conftest import REPO, Notified, write
 
 T0 = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
 DAY = timedelta(days=1)
@@ -113,6 +113,23 @@ def test_times_without_a_zone_are_refused(tmp_path):
     store = ProgressStore(tmp_path / "p.json")
     with pytest.raises(ValueError, match="time zone"):
         review.record(store, "check", "tiny", "pick", right=False, at=datetime(2026, 11, 29))
+
+
+def test_the_next_due_day_is_said_as_a_learner_says_it():
+    """Walk2 #10: the contents and r say when the next card is due, in days of the learner's zone."""
+    utc = timezone.utc
+    assert review.day_words(T0 + timedelta(hours=3), T0, utc) == "later today"
+    assert review.day_words(T0 + timedelta(hours=13), T0, utc) == "tomorrow"  # 01:00 the next day
+    assert review.day_words(T0 + DAY, T0, utc) == "tomorrow"
+    assert review.day_words(T0 + 3 * DAY, T0, utc) == "on Wednesday"  # T0 is Sunday 29 November 2026
+    assert review.day_words(T0 + 15 * DAY, T0, utc) == "on 14 December"
+    assert review.day_words(T0 + 40 * DAY, T0, utc) == "on 8 January 2027"
+    # 23:00 UTC on the 29th is already the 30th in Tokyo: "tomorrow" there, "later today" in UTC.
+    late = T0 + timedelta(hours=11)
+    assert review.day_words(late, T0, timezone(timedelta(hours=9))) == "tomorrow"
+    assert review.day_words(late, T0, utc) == "later today"
+    with pytest.raises(ValueError, match="time zone"):
+        review.day_words(datetime(2026, 12, 1), T0)
 
 
 def test_shuffled_choices_keep_the_answer_with_its_choice(lessons):
@@ -248,7 +265,8 @@ async def _answer_in_lesson(app, pilot, wrong_first: bool) -> None:
 async def test_checks_missed_in_a_lesson_come_back_on_the_review_screen(make_app, lessons):
     app = make_app(lessons, start_lesson="tiny")
     app.clock = lambda: T0
-    async with app.run_test(size=(80, 24)) as pilot:
+    notified = Notified()
+    async with app.run_test(size=(80, 24), message_hook=notified) as pilot:
         await _answer_in_lesson(app, pilot, wrong_first=True)
         assert keys(app.progress) == ["check tiny pick", "check tiny sum"]
         await pilot.press("p", "tab", "down", "enter")  # right the second time: practice, the card stays due
@@ -256,14 +274,18 @@ async def test_checks_missed_in_a_lesson_come_back_on_the_review_screen(make_app
         assert [card.due for card in review.cards(app.progress)] == [T0 + DAY] * 2
 
         await pilot.press("escape", "escape")
-        assert _due_line(app) is None and "r" not in _footer_keys(app), "nothing is due on the day"
+        assert _due_line(app) == "Review · 2 cards, next due tomorrow", "nothing is due on the day: when it is"
+        assert app.screen.query_one("#review-due").has_class("-quiet") and "r" in _footer_keys(app)
         await pilot.press("r")
+        await pilot.pause()
         assert isinstance(app.screen, ContentsScreen)
+        assert [n.message for n in notified] == ["Nothing to review yet: the next card is due tomorrow."]
 
         app.clock = lambda: T0 + DAY
         app.screen.refresh_lessons()
         await pilot.pause()
         assert _due_line(app) == "Review · 2 due — r asks them again" and "r" in _footer_keys(app)
+        assert not app.screen.query_one("#review-due").has_class("-quiet")
 
         await pilot.press("r")
         screen = app.screen
@@ -289,7 +311,7 @@ async def test_checks_missed_in_a_lesson_come_back_on_the_review_screen(make_app
         assert "last card" in str(screen.query_one("#review-next").render())
         await pilot.press("n")
         await pilot.pause()
-        assert isinstance(app.screen, ContentsScreen) and _due_line(app) is None
+        assert isinstance(app.screen, ContentsScreen) and _due_line(app) == "Review · 2 cards, next due tomorrow"
 
     due = {card.item: card.due for card in review.cards(ProgressStore(app.progress.path))}
     assert due["pick"] >= T0 + 3 * DAY and due["sum"] == T0 + 2 * DAY, "both rescheduled, on disk"

@@ -336,13 +336,21 @@ class TutorApp(App[None]):
     def action_review(self) -> None:
         from tutor.screens.review import ReviewScreen  # noqa: PLC0415 - loads when first asked for
 
-        cards = review.due(self.progress, self.curriculum, self.clock())
+        now = self.clock()
+        cards = review.due(self.progress, self.curriculum, now)
         if cards:
             self.push_screen(ReviewScreen(self.progress, self.curriculum, cards, lambda: self.clock()))
+            return
+        waiting = review.askable(self.progress, self.curriculum)
+        if waiting:  # none due: say when, rather than nothing
+            self.notify(f"Nothing to review yet: the next card is due {review.day_words(waiting[0].due, now)}.",
+                        timeout=4, markup=False)
+        if isinstance(self.screen, ContentsScreen):
+            self.screen.refresh_review()  # its line may be older than the clock (or a lesson changed)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "review":  # in the footer on the contents, and only while something is due
-            return isinstance(self.screen, ContentsScreen) and self.screen.due_count > 0
+        if action == "review":  # in the footer on the contents while there are cards, due or not
+            return isinstance(self.screen, ContentsScreen) and self.screen.card_count > 0
         return True
 
     def action_doctor(self) -> None:

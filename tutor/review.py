@@ -12,8 +12,8 @@ move time. No Textual here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Literal
+from datetime import datetime, timezone, tzinfo
+from typing import TYPE_CHECKING, Any, Literal
 
 from fsrs import Card as FsrsCard, Rating, Scheduler
 
@@ -83,12 +83,32 @@ def cards(store: ProgressStore) -> list[Card]:
     return sorted(found, key=lambda card: (card.due, card.key))
 
 
+def askable(store: ProgressStore, curriculum: Curriculum) -> list[Card]:
+    """The cards that can be asked, due or not, soonest due first. A card whose check or prediction is gone is
+    left out quietly; it stays in the store, so a lesson that fails to load today (a typo being fixed) costs the
+    learner nothing."""
+    return [card for card in cards(store) if question(store, curriculum, card) is not None]
+
+
 def due(store: ProgressStore, curriculum: Curriculum, now: datetime) -> list[Card]:
-    """The cards due at ``now`` that can be asked, longest overdue first. A card whose check or prediction is
-    gone is left out quietly; it stays in the store, so a lesson that fails to load today (a typo being fixed)
-    costs the learner nothing."""
+    """The cards due at ``now`` that can be asked (:func:`askable`), longest overdue first."""
     now = _utc(now)
-    return [card for card in cards(store) if card.due <= now and question(store, curriculum, card) is not None]
+    return [card for card in askable(store, curriculum) if card.due <= now]
+
+
+def day_words(when: datetime, now: datetime, zone: tzinfo | None = None) -> str:
+    """The day of ``when`` as the learner says it, seen from ``now``: "later today", "tomorrow", "on Friday"
+    within the week, else "on 14 December" (with the year when it is another). Days are counted in ``zone``,
+    the machine's own by default: a card due at 01:00 UTC is due "tomorrow" or "later today" depending on it."""
+    there, here = _utc(when).astimezone(zone), _utc(now).astimezone(zone)
+    days = (there.date() - here.date()).days
+    if days <= 0:
+        return "later today"
+    if days == 1:
+        return "tomorrow"
+    if days < 7:
+        return f"on {there:%A}"
+    return f"on {there.day} {there:%B}" + (f" {there.year}" if there.year != here.year else "")
 
 
 def answer(store: ProgressStore, card: Card, right: bool, now: datetime) -> Card:
@@ -109,7 +129,7 @@ class Question:
     whose right choice is the one the learner's own run measured, with that measurement to show afterwards."""
 
     check: CheckSpec
-    measured: str | None = None  # a prediction's: "Your run measured …"
+    measured: str | None = None  # a prediction's: "Your run measured …", shown once it is answered
 
 
 def question(store: ProgressStore, curriculum: Curriculum, card: Card) -> Question | None:
@@ -132,8 +152,18 @@ def question(store: ProgressStore, curriculum: Curriculum, card: Card) -> Questi
         return None
     check = CheckSpec(spec.id, spec.question, spec.choices[right].explain, right,
                       tuple(c.label for c in spec.choices))
-    return Question(check, f"Your run measured {_measured(kept['measured'])}.")
+    return Question(check, _measured(kept, getattr(spec, "pick", None)))
 
 
-def _measured(value: float | str) -> str:
-    return value if isinstance(value, str) else f"{value:.3g}"
+def _measured(kept: dict[str, Any], pick: str | None) -> str:
+    """What the learner's run measured, as its verdict said it: every value compared, where the record keeps
+    them (``measured_text``); a record from before that names the category picked and how."""
+    text = kept.get("measured_text")
+    if isinstance(text, str) and text:
+        return f"Your run measured {text}."
+    value = kept["measured"]
+    if not isinstance(value, str):
+        return f"Your run measured {value:.3g}."
+    if pick in ("argmin", "argmax"):
+        return f"In your run, {value} had the {'lowest' if pick == 'argmin' else 'highest'} value."
+    return f"Your run measured {value}."

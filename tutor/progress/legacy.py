@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from tutor.paths import move_aside
 from tutor.progress.ops import ExercisePassed, HintShown
-from tutor.progress.schema import MAX_HINTS, is_int, reject_constant, summarize
+from tutor.progress.schema import MAX_HINTS, is_int, not_json, reject_constant, summarize
 
 if TYPE_CHECKING:
     from tutor.progress.store import ProgressStore
@@ -63,8 +63,12 @@ def parse_legacy_status(text: str, now: float) -> tuple[dict[str, float], dict[s
     levels, and what had to be dropped. Never raises: a file with nothing usable gives empty results."""
     try:
         raw = json.loads(text, parse_constant=reject_constant)
-    except (ValueError, RecursionError) as err:
-        return {}, {}, [f"it is not JSON ({str(err)[:80]})"]
+    except json.JSONDecodeError as err:
+        return {}, {}, [not_json(err)]
+    except RecursionError:
+        return {}, {}, ["it is nested too deeply"]
+    except ValueError as err:  # a NaN: reject_constant says so
+        return {}, {}, [str(err)[:80]]
     if not isinstance(raw, dict):
         return {}, {}, [f"expected an object, found {type(raw).__name__}"]
     passes: dict[str, float] = {}

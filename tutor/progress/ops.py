@@ -113,8 +113,9 @@ class UnfitAnswersDropped:
 @dataclass(frozen=True)
 class PredictionMade:
     """A prediction graded by its run (``choice`` the learner's, ``right`` the run's verdict, ``measured`` the
-    deciding value, ``params`` the run's), or skipped (``choice`` None). The latest wins, but a skip never
-    replaces a graded prediction: skipping when asked again keeps the earlier answer."""
+    deciding value, ``params`` the run's, ``measured_text`` the measurement as shown, where given), or skipped
+    (``choice`` None). The latest wins, but a skip never replaces a graded prediction: skipping when asked
+    again keeps the earlier answer."""
 
     lesson_id: str
     predict_id: str
@@ -123,12 +124,16 @@ class PredictionMade:
     measured: float | str | None
     params: dict[str, Any] = field(hash=False)
     at: float
+    measured_text: str | None = None
 
     def record(self) -> Data:
         if self.choice is None:
             return {"skipped": True, "at": self.at}
-        return {"choice": self.choice, "right": bool(self.right), "measured": self.measured,
-                "params": dict(self.params), "at": self.at}
+        record: Data = {"choice": self.choice, "right": bool(self.right), "measured": self.measured,
+                        "params": dict(self.params), "at": self.at}
+        if self.measured_text is not None:  # added in walk2: older records lack it, older readers keep it
+            record["measured_text"] = self.measured_text
+        return record
 
     def apply(self, data: Data) -> None:
         kept = _lesson(data, self.lesson_id).setdefault("predictions", {})

@@ -7,12 +7,15 @@ Shape (version 3)::
      "lessons": {ID: {"pages_seen": [int >= 0], "last_page": int >= 0, "updated": float, "done": bool,
                       "checks": {CHECK_ID: {"answer": finite number, "correct": bool}},
                       "predictions": {PREDICT_ID: {"choice": int >= 0, "right": bool, "measured": number | str,
-                                                   "params": {...}, "at": float} | {"skipped": true, "at": float}}}},
+                                                   "measured_text": str (optional), "params": {...},
+                                                   "at": float} | {"skipped": true, "at": float}}}},
      "exercises": {NAME: {"passed_at": float, "hints": int >= 0}},
      "review": {KEY: a review card, see tutor.progress.cards}}
 
 Version 2 had no ``review`` section; version 1 (before 2026-11-29) had no ``exercises`` either (their status
-was kept in ``exercises/.status.json``). Both load unchanged. **Versions only add**: a section or key that
+was kept in ``exercises/.status.json``). Both load unchanged. A prediction's ``measured_text`` (the measurement
+as its verdict showed it) was added within version 3: records without it are as valid as before, and an older
+reader keeps it, as it keeps any key it does not know. **Versions only add**: a section or key that
 this version does not know is kept as it is and written back, so an older instance running beside a newer one
 loses nothing of the newer one's, and the version number written is never lowered. A later version must therefore not change what an existing key means.
 
@@ -60,11 +63,21 @@ def _unknown(raw: dict[str, Any], known: tuple[str, ...]) -> dict[str, Any]:
     return {key: value for key, value in raw.items() if key not in known}
 
 
+def not_json(err: json.JSONDecodeError) -> str:
+    """Why a file is not JSON, in words a learner reads: where it stops being JSON, not the parser's
+    "Expecting value: line 1 column 1 (char 0)"."""
+    if not err.doc.strip():
+        return "it is empty"
+    return f"it is not valid JSON at line {err.lineno}, column {err.colno}"
+
+
 def parse(text: str) -> tuple[dict[str, Any], list[str]]:
     """A progress file's text as clean data, with what had to be dropped. Raises ``ValueError`` (or
-    ``DamagedFile``) when nothing of it can be used."""
+    ``DamagedFile``) when nothing of it can be used; its message says why in plain words."""
     try:
         raw = json.loads(text, parse_constant=reject_constant)
+    except json.JSONDecodeError as err:
+        raise ValueError(not_json(err)) from None
     except RecursionError:
         raise ValueError("nested too deeply") from None
     if not isinstance(raw, dict):
@@ -177,7 +190,8 @@ def _prediction_fits(record: Any) -> bool:
         return False
     measured = record.get("measured", 0.0)
     return (is_number(record.get("at", 0.0)) and isinstance(record.get("right", False), bool)
-            and (is_number(measured) or isinstance(measured, str)) and isinstance(record.get("params", {}), dict))
+            and (is_number(measured) or isinstance(measured, str)) and isinstance(record.get("params", {}), dict)
+            and isinstance(record.get("measured_text", ""), str))
 
 
 def _exercise(name: str, entry: dict[str, Any], problems: list[str]) -> dict[str, Any]:

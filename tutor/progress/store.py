@@ -96,7 +96,10 @@ class ProgressStore:
             text = self.path.read_text(encoding="utf-8")
         except (FileNotFoundError, NotADirectoryError):  # not saved yet, or the home is a file (said at a write)
             return
-        except (OSError, UnicodeDecodeError) as err:
+        except UnicodeDecodeError as err:  # not "'utf-8' codec can't decode byte 0xff in position 0: …"
+            self._set_aside(f"it is not UTF-8 text: byte {err.start} cannot be read", kept_valid=False)
+            return
+        except OSError as err:
             self._set_aside(str(err), kept_valid=False)
             return
         try:
@@ -182,18 +185,22 @@ class ProgressStore:
         self.change(Answered(shape, check_id, given, bool(correct)))
 
     def prediction(self, lesson_id: str, predict_id: str) -> dict[str, Any] | None:
-        """The kept prediction: graded (``choice``, ``right``, ``measured``, ``params``, ``at``) or skipped
-        (``skipped``, ``at``); None if never asked."""
+        """The kept prediction: graded (``choice``, ``right``, ``measured``, ``params``, ``at``, and since
+        walk2 ``measured_text``) or skipped (``skipped``, ``at``); None if never asked."""
         record: dict[str, Any] | None = self.lesson(lesson_id).get("predictions", {}).get(predict_id)
         return record
 
     def record_prediction(self, lesson_id: str, predict_id: str, choice: int | None, right: bool | None = None,
-                          measured: float | str | None = None, params: dict[str, Any] | None = None) -> None:
+                          measured: float | str | None = None, params: dict[str, Any] | None = None,
+                          measured_text: str | None = None) -> None:
         """A graded prediction (``choice`` and the run's verdict, value and parameters), or a skip (``choice``
-        None). A measured number the file cannot hold (an overflow to infinity) is kept as its text."""
+        None). A measured number the file cannot hold (an overflow to infinity) is kept as its text.
+        ``measured_text`` is the measurement as the verdict showed it: for a category, every value compared
+        ("simple_rnn 0.00852 (highest), lstm 1.86e-05"), which the review screen shows again."""
         if choice is not None and isinstance(measured, float) and not is_number(measured):
             measured = str(measured)
-        self.change(PredictionMade(lesson_id, predict_id, choice, right, measured, dict(params or {}), time.time()))
+        self.change(PredictionMade(lesson_id, predict_id, choice, right, measured, dict(params or {}), time.time(),
+                                   measured_text))
 
     def set_marker(self, marker: str) -> None:
         if marker not in MARKERS:

@@ -1,12 +1,14 @@
 """The first screen: every lesson with its number, title and progress; the cursor where the learner left off;
-and, when review cards are due, how many (r asks them, on the review screen).
+and, when there are review cards, how many are due (r asks them, on the review screen) or, with none due, a
+quiet line saying when the next one is.
 
 It is drawn from the lessons' front matter (:class:`Outline`); when the app has read the bodies it calls
 :meth:`ContentsScreen.lessons_read`, which adds each lesson's pages, labs and checks, moves a lesson whose body is
-broken to the error list, and counts the review cards due."""
+broken to the error list, and counts the review cards."""
 
 from __future__ import annotations
 
+import textwrap
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable
 
@@ -32,6 +34,33 @@ else:
 MARKS = {"not started": " ", "in progress": "…", "done": "✓"}
 
 
+class ErrorList(Static):
+    """A heading and a list of errors, each error's wrapped lines hanging under its first (Rich wraps every
+    line at the left edge, so a long error ran back under the heading). Wrapped here, again at each resize."""
+
+    INDENT = "  "  # an error's first line; its further lines take two more
+
+    def __init__(self, id: str | None = None) -> None:  # noqa: A002 - Textual's name for it
+        super().__init__("", markup=False, id=id)
+        self._head = ""
+        self._items: list[str] = []
+
+    def show(self, head: str, items: list[str] | None = None) -> None:
+        self._head, self._items = head, list(items or [])
+        self._wrap()
+
+    def on_resize(self) -> None:
+        self._wrap()
+
+    def _wrap(self) -> None:
+        width = self.content_size.width or self.app.size.width - 4  # before the first layout: about the box's
+        lines = [self._head]
+        for item in self._items:
+            lines += textwrap.wrap(item, width=max(width, 20), initial_indent=self.INDENT,
+                                   subsequent_indent=self.INDENT * 2, break_on_hyphens=False) or [self.INDENT]
+        self.update(Text("\n".join(lines)))
+
+
 class ContentsScreen(Screen[None]):
     """Reads the outline (and, once given, the curriculum) and the progress it is given; opening a lesson is an
     :class:`OpenLesson` message. ``clock`` says what is due (tests move it)."""
@@ -44,7 +73,8 @@ class ContentsScreen(Screen[None]):
         self.curriculum = curriculum  # None until the app has read the lesson bodies
         self.progress = progress
         self.clock = clock
-        self.due_count = 0
+        self.due_count = 0  # review cards due now
+        self.card_count = 0  # review cards that can be asked, due or not
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -53,7 +83,7 @@ class ContentsScreen(Screen[None]):
         yield OptionList(id="lessons")
         yield Static("", id="lesson-summary", markup=False)
         with VerticalScroll(id="lesson-errors-box"):  # focusable (tab), so a long list scrolls by keyboard
-            yield Static("", id="lesson-errors", markup=False)
+            yield ErrorList(id="lesson-errors")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -69,27 +99,38 @@ class ContentsScreen(Screen[None]):
 
     def _show_errors(self) -> None:
         errors = self.outline.errors
-        box = self.query_one("#lesson-errors", Static)
+        box = self.query_one("#lesson-errors", ErrorList)
         self.query_one("#lesson-errors-box").display = bool(errors) or not self.outline.heads
         if errors:
             head = (f"{_count(len(errors), 'lesson')} could not be loaded"
                     + (" (tab here, then ↑↓ to scroll):" if len(errors) > 4 else ":"))
-            box.update(head + "\n" + "\n".join(f"  {e}" for e in errors))
+            box.show(head, [str(e) for e in errors])
         elif not self.outline.heads:
             from tutor.curriculum.outline import default_lessons_dir  # noqa: PLC0415
 
-            box.update(f"No lessons in {default_lessons_dir()} (lesson files end in .md).")
+            box.show(f"No lessons in {default_lessons_dir()} (lesson files end in .md).")
 
     def on_screen_resume(self) -> None:
         self.refresh_lessons()
 
-    def refresh_lessons(self, keep_cursor: bool = False) -> None:
-        if self.curriculum is not None:
-            self.due_count = len(review.due(self.progress, self.curriculum, self.clock()))
-        due = self.query_one("#review-due", Static)
-        due.display = self.due_count > 0
-        due.update(f"Review · {self.due_count} due — r asks them again")
+    def refresh_review(self) -> None:
+        """The review line: how many cards are due, or, with none due, how many there are and when the next
+        one is (quietly: there is nothing to do yet)."""
+        line = self.query_one("#review-due", Static)
+        cards = [] if self.curriculum is None else review.askable(self.progress, self.curriculum)
+        now = self.clock()
+        self.card_count = len(cards)
+        self.due_count = sum(1 for card in cards if card.due <= now)
+        line.display = bool(cards)
+        line.set_class(not self.due_count, "-quiet")
+        if self.due_count:
+            line.update(f"Review · {self.due_count} due — r asks them again")
+        elif cards:
+            line.update(f"Review · {_count(len(cards), 'card')}, next due {review.day_words(cards[0].due, now)}")
         self.refresh_bindings()
+
+    def refresh_lessons(self, keep_cursor: bool = False) -> None:
+        self.refresh_review()
         options = self.query_one("#lessons", OptionList)
         lessons = self.outline.heads
         highlighted = options.highlighted

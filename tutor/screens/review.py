@@ -1,9 +1,10 @@
 """The review screen: each due card asked again, one at a time; the answer reschedules it.
 
 A check comes back as its lesson asks it, with its choices in a new order (so the answer is recalled, not its
-place); a prediction comes back as its question and choices, graded by the learner's own earlier run, whose
-measurement is shown once they have answered. A digit picks a choice, as enter does. The card is rescheduled by its first answer here; the check's
-feedback (right or not, and the explanation) stays until the learner moves on.
+place); a prediction comes back as its question and choices, labelled a prediction, graded by the learner's
+own earlier run, whose measurement (every value compared, for a category) is shown once they have answered. A
+digit picks a choice, as enter does. The card is rescheduled by its first answer here; the check's feedback
+(right or not, and the explanation) stays until the learner moves on.
 """
 
 from __future__ import annotations
@@ -38,6 +39,21 @@ def shuffled(check: CheckSpec, rng: random.Random) -> CheckSpec:
     while order == sorted(order):  # another order than the lesson's, or its position would give it away
         rng.shuffle(order)
     return replace(check, choices=tuple(check.choices[i] for i in order), answer=order.index(int(check.answer)))
+
+
+class CardView(CheckView):
+    """A card's question, named as its lesson asked it: "Prediction · …" for a prediction (a check's own
+    heading says "Check · …")."""
+
+    def __init__(self, check: CheckSpec, kind: review.Kind) -> None:
+        super().__init__(check)
+        self.kind = kind
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            if self.kind == "prediction" and widget.has_class("check-question"):
+                widget = Static(f"Prediction · {self.check.question}", classes="check-question", markup=False)
+            yield widget
 
 
 def when(due: datetime, now: datetime) -> str:
@@ -95,7 +111,7 @@ class ReviewScreen(Screen[None]):
             self.answered = True
             self.query_one("#review-next", Static).update("This question is no longer in its lesson. n: next")
             return
-        body.mount(CheckView(shuffled(self.question.check, self.rng)))
+        body.mount(CardView(shuffled(self.question.check, self.rng), self.card.kind))
         self.call_after_refresh(self._focus_answer)
         self.refresh_bindings()
 

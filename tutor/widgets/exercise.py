@@ -1,11 +1,12 @@
 """An exercise on a lesson page: the task, the learner's file, and the result of the last check.
 
 ``e`` (bound on the lesson screen) opens the file in ``$VISUAL``, else ``$EDITOR``, else ``vi`` — git's order —
-with the app suspended; ``h`` shows the next hint and ``v`` the reference solution once the file passes (checked
-again first, as ``rnn-tutor solution`` does). The widget looks at the file's modification time every second;
-when it changes (saved from this editor or from another window) it checks the file again in a thread worker (the
-check itself runs in a subprocess with a time limit), shows the result and records a pass in the progress store
-it was given (on the UI thread, which owns the store's in-memory copy).
+with the app suspended; ``h`` shows the next hint under the ones seen before (so ``h h h`` in one burst skips
+none) and ``v`` the reference solution once the file passes (checked again first, as ``rnn-tutor solution``
+does). The widget looks at the file's modification time every second; when it changes (saved from this editor or
+from another window) it checks the file again in a thread worker (the check itself runs in a subprocess with a
+time limit), shows the result, scrolled into view, and records a pass in the progress store it was given (on the
+UI thread, which owns the store's in-memory copy).
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def run_editor(command: list[str]) -> None:
 
 
 class ExerciseView(Vertical):
-    # Its colours and border are in app.tcss (.exercise); a hint and the solution appear when asked for.
+    # Its colours and border are in app.tcss (.exercise); the hints and the solution appear when asked for.
     DEFAULT_CSS = """
     ExerciseView { height: auto; }
     ExerciseView .exercise-hint, ExerciseView .exercise-solution { display: none; margin-top: 1; }
@@ -113,7 +114,8 @@ class ExerciseView(Vertical):
                      f"once yours passes. The file is checked {saved}."
                      + (f"\n{problem}" if problem and not web else ""), classes="exercise-where", markup=False)
         yield Static(task, classes="exercise-task", markup=False)
-        yield Static("", classes="exercise-hint", markup=False)
+        for _ in self.exercise.hints:  # one each: h shows the next under those seen, and scrolls to it
+            yield Static("", classes="exercise-hint", markup=False)
         yield Static("", classes="exercise-solution", markup=False)
 
     def on_mount(self) -> None:
@@ -135,10 +137,15 @@ class ExerciseView(Vertical):
         except OSError:
             return None
 
-    def _status(self, text: str, passed: bool | None) -> None:
-        self.query_one(".exercise-status", Static).update(text)
+    def _status(self, text: str, passed: bool | None, reveal: bool = False) -> None:
+        """Show ``text`` as the status; ``reveal`` scrolls it into view. A check's verdict is revealed: after
+        the editor closes the page is where it was (at a hint, say), and the status is at the top of the box."""
+        status = self.query_one(".exercise-status", Static)
+        status.update(text)
         self.set_class(passed is True, "-passed")
         self.set_class(passed is False, "-failed")
+        if reveal:  # after the layout, which the new text may have made taller
+            self.call_after_refresh(status.scroll_visible, animate=False)
 
     def _poll(self) -> None:
         mtime = self._stat()
@@ -148,7 +155,7 @@ class ExerciseView(Vertical):
 
     # -- checking ----------------------------------------------------------------------------------------
     def check(self) -> None:
-        self._status("Checking…", None)
+        self._status("Checking…", None, reveal=True)
         self._worker = self.run_worker(self._check_file, name=f"check-{self.exercise.name}",
                                        group=f"exercise-{self.exercise.name}", thread=True, exclusive=True,
                                        exit_on_error=False)
@@ -172,7 +179,7 @@ class ExerciseView(Vertical):
                 self.store.record_pass(self.exercise.name)
             self.show(result)
         elif event.state == WorkerState.ERROR:
-            self._status(f"The check could not run: {event.worker.error}", False)
+            self._status(f"The check could not run: {event.worker.error}", False, reveal=True)
 
     def show(self, result: CheckResult) -> None:
         self.result = result
@@ -185,15 +192,21 @@ class ExerciseView(Vertical):
             if result.output:
                 text += "\nYour code printed:\n" + "\n".join(result.output.splitlines()[-6:])
             text += "\nStuck? h gives a hint."
-        self._status(text, result.passed)
+        self._status(text, result.passed, reveal=True)
 
     # -- hints and the reference solution ----------------------------------------------------------------
     def hint(self) -> None:
-        """The next hint, graded from general to specific; the level shown is recorded in the store."""
-        level, text = workspace.next_hint(self.store, self.exercise.name)
-        total = len(self.exercise.hints)
-        more = f" (h again: hint {level + 1})" if level < total else ""
-        self._reveal(".exercise-hint", f"Hint {level} of {total}{more}:\n{text}")
+        """The next hint, graded from general to specific, under every one seen before (in this session or an
+        earlier one: the level shown is recorded in the store); the newest is scrolled into view."""
+        level, _ = workspace.next_hint(self.store, self.exercise.name)
+        hints = self.exercise.hints
+        total = len(hints)
+        shown = list(self.query(".exercise-hint").results(Static))
+        for number, (text, static) in enumerate(zip(hints, shown), start=1):
+            more = f" (h again: hint {number + 1})" if number == level < total else ""
+            static.update(f"Hint {number} of {total}{more}:\n{text}")
+            static.display = number <= level
+        self.call_after_refresh(shown[level - 1].scroll_visible, animate=False)
 
     def show_solution(self) -> None:
         """The reference, once the file passes: the file is checked again first (a pass recorded by hand in
@@ -222,11 +235,8 @@ class ExerciseView(Vertical):
                             "hint.", timeout=5, markup=False)
             return
         text = workspace.solution(self.exercise.name).read_text(encoding="utf-8")
-        self._reveal(".exercise-solution", f"The reference solution:\n\n{text.rstrip()}")
-
-    def _reveal(self, selector: str, text: str) -> None:
-        shown = self.query_one(selector, Static)
-        shown.update(text)
+        shown = self.query_one(".exercise-solution", Static)
+        shown.update(f"The reference solution:\n\n{text.rstrip()}")
         shown.display = True
         self.call_after_refresh(shown.scroll_visible, animate=False)
 
