@@ -1,6 +1,7 @@
 """Lesson 7's code pages show the engine's own code, from its ``source`` blocks: what the loader keeps is the code
-that runs, the page keeps it closed until its exercise passes, and ``o`` opens it before that, recorded as the
-solution seen (issue 20, "exercises that ask for understanding")."""
+that runs, written to fit an 80-column page; the page keeps it closed until its exercise passes (the file checked
+again, as ``v`` does), and ``o`` twice opens it before that, recorded as the solution seen (issue 20, "exercises
+that ask for understanding")."""
 
 from __future__ import annotations
 
@@ -13,19 +14,27 @@ import textwrap
 from typing import Any
 
 import pytest
+from textual.app import App, ComposeResult
 from textual.widgets import Static
 
-from tutor.curriculum.model import ExerciseSpec, SourceSpec
+from tutor.curriculum.model import ExerciseSpec, SourcePart, SourceSpec
 from tutor.exercises import workspace
+from tutor.exercises.catalogue import EXERCISES
 from tutor.progress import ProgressStore
+from tutor.progress.ops import SolutionShown
 from tutor.widgets.exercise import ExerciseView
+from tutor.widgets import source as source_module
 from tutor.widgets.source import SourceView
 
 from .conftest import LESSONS, REPO, open_page, wait_until
 
 CODE_PAGES = {"The LSTM and GRU steps, as code": ["lstm_step", "gru_step"],
               "Clipping and sampling, as code": ["clip_norm", "temperature"],
-              "BPTT, as code": ["rnn_bptt", "rnn_bptt"]}
+              "The gradient checker, as code": ["grad_check"],
+              "BPTT, as code": ["rnn_bptt", "rnn_bptt"],
+              "The LSTM's backward pass, as code": ["lstm_backward"]}
+# At 80×24 a listing is 72 cells wide; the file's line numbers take 6 of them at most (3 digits and their margin).
+SHOWN_WIDTH = 66
 
 
 def sources(lesson: Any) -> list[tuple[int, SourceSpec]]:
@@ -45,14 +54,14 @@ def test_loading_the_lessons_imports_no_numpy():
             "print(sorted({'numpy', 'tensorflow', 'textual'} & {m.split('.')[0] for m in sys.modules}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     count, imported = out.stdout.split("\n")[:2]
-    assert int(count) == 6 and imported == "[]", out.stdout
+    assert int(count) == 8 and imported == "[]", out.stdout
 
 
 def test_lesson_7_shows_exactly_the_code_the_engine_runs(curriculum):
     """Each part is the source of the object Python runs (a property's getter), from its first line."""
     lesson = curriculum.get("from-scratch")
     parts = [part for _, spec in sources(lesson) for part in spec.parts]
-    assert len(parts) == 12
+    assert len(parts) == 19
     for part in parts:
         module = importlib.import_module(part.file.removesuffix(".py").replace("/", "."))
         obj: Any = module
@@ -72,6 +81,12 @@ def test_each_code_page_follows_its_exercises_and_no_page_prints_hand_written_co
         assert index > exercise_page[spec.exercise], f"{spec.exercise}'s code comes before its exercise"
         by_page.setdefault(lesson.pages[index].title, []).append(spec.exercise)
     assert by_page == CODE_PAGES
+    # The lesson promises a code page after every exercise: each one but the first (whose step is shown inside
+    # exercise 7's BPTT) has its own block, and the last code page comes before the training page.
+    assert set(exercise_page) == {e.name for e in EXERCISES}
+    assert {spec.exercise for _, spec in sources(lesson)} == {e.name for e in EXERCISES} - {"rnn_step"}
+    titles = [page.title for page in lesson.pages]
+    assert titles.index("The LSTM's backward pass, as code") + 1 == titles.index("Training from scratch")
     text = (LESSONS / "07-from-scratch.md").read_text(encoding="utf-8")
     assert not re.search(r"^```python", text, flags=re.M)
 
@@ -102,7 +117,7 @@ async def test_the_code_opens_when_its_exercise_passes(make_app, monkeypatch):
             assert not view.is_open and not view.query_one(".source-code").display
             assert view.query_one(".source-code").region.height == 0
         status = text_of(lstm, ".source-status")
-        assert "opens here when exercise 2 (lstm_step) passes; o shows it now" in status
+        assert "opens here when exercise 2 (lstm_step) passes; o twice shows it now" in status
         assert "tutor/engine/scratch.py" in status and "LSTM._step" in status
 
         # Passed on the exercise's page, as a learner does: the file saved, the page checks it and records it.
@@ -113,7 +128,7 @@ async def test_the_code_opens_when_its_exercise_passes(make_app, monkeypatch):
         assert exercise.result.passed and app.progress.exercise_passed("lstm_step")
 
         await open_page(pilot, "The LSTM and GRU steps, as code")
-        await wait_until(pilot, lambda: code_shown(lstm), timeout=5, what="the LSTM's code to open")
+        await wait_until(pilot, lambda: code_shown(lstm), timeout=30, what="the LSTM's code to open")
         assert "Exercise 2 passes" in text_of(lstm, ".source-status")
         assert "def _step(" in listing_text(lstm.query(".source-listing").last())
         assert not gru.is_open and not gru.query_one(".source-code").display
@@ -121,7 +136,8 @@ async def test_the_code_opens_when_its_exercise_passes(make_app, monkeypatch):
 
 
 async def test_a_pass_recorded_while_the_page_is_shown_opens_it(make_app, monkeypatch):
-    """A pass that reaches the store while the code page is open (another window's, merged): the block looks."""
+    """A pass that reaches the store while the code page is open (another window's, merged): the block looks,
+    and opens once the file passes when checked again."""
     monkeypatch.setattr("tutor.widgets.source.POLL_SECONDS", 0.05)
     app = make_app(start_lesson="from-scratch")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -129,9 +145,43 @@ async def test_a_pass_recorded_while_the_page_is_shown_opens_it(make_app, monkey
         clip, temperature = views(screen).values()
         await pilot.pause(0.2)
         assert not clip.is_open
+        workspace.ensure()
+        workspace.path("clip_norm").write_text(workspace.solution("clip_norm").read_text())
         app.progress.record_pass("clip_norm")
-        await wait_until(pilot, lambda: code_shown(clip), timeout=5, what="clip_norm's code to open by itself")
+        await wait_until(pilot, lambda: code_shown(clip), timeout=30, what="clip_norm's code to open by itself")
+        assert "Exercise 4 passes" in text_of(clip, ".source-status")
         assert not temperature.is_open
+
+
+async def test_a_pass_recorded_by_hand_opens_nothing_until_the_file_passes(make_app, monkeypatch):
+    """As v on the exercise page: a pass in progress.json is not enough, the file is checked again. One that
+    does not pass keeps the code closed, says so, and is checked again when it changes; both blocks of the
+    exercise open together after one check of the file."""
+    monkeypatch.setattr("tutor.widgets.source.POLL_SECONDS", 0.05)
+    checks: list[str] = []
+    real_check = source_module.checker.check
+    monkeypatch.setattr(source_module.checker, "check", lambda name, path: checks.append(name) or real_check(name, path))
+    workspace.ensure()
+    app = make_app(start_lesson="from-scratch")
+    app.progress.record_pass("rnn_bptt")  # the template, unsolved, is what the file holds
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_page(pilot, "BPTT, as code")
+        blocks = list(screen.current.query(SourceView))
+        await wait_until(pilot, lambda: all(view.failed for view in blocks), timeout=30,
+                         what="the recorded pass to be checked")
+        assert not any(view.is_open for view in blocks)
+        status = text_of(blocks[0], ".source-status")
+        assert "a pass of exercise 7 is recorded, but rnn_bptt.py does not pass now" in status.lower(), status
+        checked = len(checks)
+        await pilot.pause(0.3)
+        assert len(checks) == checked  # the same file is not checked again
+
+        workspace.path("rnn_bptt").write_text(workspace.solution("rnn_bptt").read_text())
+        await wait_until(pilot, lambda: all(code_shown(view) for view in blocks), timeout=30,
+                         what="the code to open once the file passes")
+        assert "Exercise 7 passes" in text_of(blocks[1], ".source-status")
+        assert checks.count("rnn_bptt") == checked + 1  # one check of the passing file for both blocks
+        assert "solution_shown_at" not in app.progress.data["exercises"]["rnn_bptt"]
 
 
 async def test_o_asks_once_then_shows_the_code_and_records_the_solution_seen(make_app, private_home):
@@ -161,7 +211,7 @@ async def test_o_asks_once_then_shows_the_code_and_records_the_solution_seen(mak
         await open_page(pilot, "Checking gradients")
         await open_page(pilot, "The LSTM and GRU steps, as code")
         await wait_until(pilot, lambda: not gru.asked, timeout=5)
-        assert "o shows it now" in text_of(gru, ".source-status")
+        assert "o twice shows it now" in text_of(gru, ".source-status")
         await pilot.press("o")
         await pilot.pause()
         assert not gru.is_open and "gru_step" not in store.data["exercises"]
@@ -183,31 +233,49 @@ async def test_a_solution_seen_on_the_exercise_page_opens_the_code(make_app):
         assert len(blocks) == 2
 
 
+def test_every_line_shown_fits_an_80_column_page(curriculum):
+    """Python's structure is its indentation: a wrapped line would continue left of its statement. So the code a
+    lesson shows is written to fit, its signatures broken and its comments on lines of their own."""
+    for _, spec in sources(curriculum.get("from-scratch")):
+        for part in spec.parts:
+            for number, line in enumerate(part.code.splitlines(), start=part.first_line):
+                assert len(line) <= SHOWN_WIDTH, f"{part.file}:{number} ({part.name}) has {len(line)} characters"
+
+
 @pytest.mark.parametrize("no_color", [False, True])
-async def test_the_code_fits_80_columns_and_reads_without_colour(make_app, monkeypatch, no_color):
-    """Long lines wrap inside the page (right of the line numbers); under NO_COLOR every character of the code
-    is in the text's own colour, where the ANSI theme's greys left some keywords barely visible."""
+async def test_the_code_fits_80_columns_and_reads_without_colour(make_app, monkeypatch, private_home, no_color):
+    """Every listing of every code page, open, at 80×24: one row per line of code, nothing wrapped or cut. Under
+    NO_COLOR every character of the code is in the text's own colour, where the ANSI theme's greys left some
+    keywords barely visible."""
     if no_color:
         monkeypatch.setenv("NO_COLOR", "1")
     else:
         monkeypatch.delenv("NO_COLOR", raising=False)
-    app = make_app(start_lesson="from-scratch")
+    store = ProgressStore()
+    for exercise in EXERCISES:  # seen, so every block opens at once, without checking a file
+        store.change(SolutionShown(exercise.name, 1.0))
+    app = make_app(start_lesson="from-scratch", progress=store)
     async with app.run_test(size=(80, 24)) as pilot:
         assert app.no_color is no_color
+        for title in CODE_PAGES:
+            screen = await open_page(pilot, title)
+            blocks = list(screen.current.query(SourceView))
+            await wait_until(pilot, lambda: all(code_shown(view) for view in blocks), timeout=5)
+            for view in blocks:
+                assert view.region.right <= 80
+                for listing, part in zip(view.query(".source-listing"), view.spec.parts):
+                    lines = part.code.splitlines()
+                    strips = [listing.render_line(y) for y in range(listing.size.height)]
+                    assert listing.size.height == len(lines), (title, part.name)
+                    assert all(strip.cell_length <= listing.content_region.width for strip in strips)
+                    numbered = [f"{part.first_line + i}{line}" for i, line in enumerate(lines)]
+                    assert [strip.text.replace(" ", "") for strip in strips] == [
+                        line.replace(" ", "") for line in numbered], (title, part.name)
+
         screen = await open_page(pilot, "The LSTM and GRU steps, as code")
         lstm = views(screen)["lstm_step"]
-        await pilot.press("o", "o")
-        await wait_until(pilot, lambda: code_shown(lstm), timeout=5)
-        listing = lstm.query(".source-listing").last()  # LSTM._step, whose longest lines pass 100 characters
-        code = lstm.spec.parts[-1].code
-        assert max(len(line) for line in code.splitlines()) > listing.content_region.width
-        assert listing.region.right <= lstm.region.right <= 80
+        listing = lstm.query(".source-listing").last()  # LSTM._step
         strips = [listing.render_line(y) for y in range(listing.size.height)]
-        assert all(strip.cell_length <= listing.content_region.width for strip in strips)
-        assert listing.size.height > len(code.splitlines())  # wrapped, not cut
-        # Every character of the code, each line after its number in the file; wrapping adds only spaces.
-        numbered = "".join(f"{lstm.spec.parts[-1].first_line + i}{line}" for i, line in enumerate(code.splitlines()))
-        assert "".join(strip.text for strip in strips).replace(" ", "") == numbered.replace(" ", "")
         colours = {segment.style.color.get_truecolor() for strip in strips for segment in strip
                    if segment.text.strip() and segment.style is not None and segment.style.color is not None}
         if no_color:
@@ -216,6 +284,36 @@ async def test_the_code_fits_80_columns_and_reads_without_colour(make_app, monke
             assert keywords and all(segment.style.bold for segment in keywords)  # the shape, without colour
         else:
             assert len(colours) > 2  # highlighted
+
+
+class OneBlock(App[None]):
+    def __init__(self, view: SourceView) -> None:
+        super().__init__()
+        self.view = view
+
+    def compose(self) -> ComposeResult:
+        yield self.view
+
+
+async def test_a_line_too_long_for_the_page_wraps_inside_it(tmp_path):
+    """A shown line longer than the page (the lesson's code has none; another lesson's might) wraps right of the
+    line numbers, inside the block: every character kept, nothing wider than the listing."""
+    long_line = "    return " + " + ".join(f"term_{k}" for k in range(20))
+    code = f"def long_sum():\n{long_line}\n"
+    part = SourcePart("tutor/engine/scratch.py", "long_sum", 500, code.rstrip("\n"))
+    store = ProgressStore(tmp_path / "p.json")
+    store.change(SolutionShown("rnn_step", 1.0))
+    view = SourceView(SourceSpec("rnn_step", (part,)), store)
+    async with OneBlock(view).run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: code_shown(view), timeout=5)
+        listing = view.query(".source-listing").last()
+        assert len(long_line) > listing.content_region.width
+        assert listing.region.right <= view.region.right <= 80
+        strips = [listing.render_line(y) for y in range(listing.size.height)]
+        assert listing.size.height > 2  # wrapped, not cut
+        assert all(strip.cell_length <= listing.content_region.width for strip in strips)
+        numbered = "".join(f"{500 + i}{line}" for i, line in enumerate(code.splitlines()))
+        assert "".join(strip.text for strip in strips).replace(" ", "") == numbered.replace(" ", "")
 
 
 async def test_o_opens_every_block_of_the_same_exercise_at_once(make_app):

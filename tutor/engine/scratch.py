@@ -40,7 +40,8 @@ State = Any  # h (batch, units), or (h, c) for the LSTM
 
 
 def sigmoid(a: np.ndarray) -> np.ndarray:
-    # The same function as 1 / (1 + e^-a), written with tanh: stable for any |a| and one vectorised call.
+    # The same function as 1 / (1 + e^-a), written with tanh: no
+    # overflow for any a, and one vectorised call.
     return 0.5 * (1.0 + np.tanh(0.5 * a))
 
 
@@ -133,28 +134,46 @@ class _Cell:
         """BPTT from the gradient ``carry`` reaching the final state; sets ``d_initial_state``."""
         raise NotImplementedError
 
-    def step(self, x_t: Any, state: State | None = None) -> tuple[np.ndarray, State]:
-        """One step from ``state`` (zeros for None): x_t (batch, features) → (h_t, the state after it)."""
+    def step(
+        self, x_t: Any, state: State | None = None
+    ) -> tuple[np.ndarray, State]:
+        """One step from ``state`` (zeros for None): x_t (batch,
+        features) → (h_t, the state after it)."""
         x_t = self._array("x_t", x_t, (None, self.features))
-        h, state, _ = self._step(x_t @ self.kernel + self.input_bias, self._state(state, x_t.shape[0]))
+        xw_t = x_t @ self.kernel + self.input_bias
+        state = self._state(state, x_t.shape[0])
+        h, state, _ = self._step(xw_t, state)
         return h, state
 
-    def forward(self, x: Any, initial_state: State | None = None) -> np.ndarray:
-        """Every hidden state (batch, time, units) of the sequence x (batch, time, features)."""
+    def forward(
+        self, x: Any, initial_state: State | None = None
+    ) -> np.ndarray:
+        """Every hidden state (batch, time, units) of the sequence x
+        (batch, time, features)."""
         x = self._array("x", x, (None, None, self.features))
         if x.shape[1] == 0:
-            raise ValueError("x must have at least one time step, got shape " + str(tuple(x.shape)))
-        state = self._initial_state = self._state(initial_state, x.shape[0], "initial_state")
+            raise ValueError("x must have at least one time step, "
+                             f"got shape {tuple(x.shape)}")
+        state = self._initial_state = self._state(
+            initial_state, x.shape[0], "initial_state")
         self._x = x
         batch, steps = x.shape[:2]
-        # The input projection of every step at once, into a kept buffer and with the bias added in place (speed,
-        # as every `out=`, `*=` and `+=` here: no second array of that size).
-        xw = np.matmul(x, self.kernel, out=self._buffer("xw", (batch, steps, self.kernel.shape[1])))
+        # The input projection of every step at once, into a kept
+        # buffer and with the bias added in place (speed, as every
+        # `out=`, `*=` and `+=` in this file: no second array of
+        # that size).
+        shape = (batch, steps, self.kernel.shape[1])
+        xw = np.matmul(x, self.kernel, out=self._buffer("xw", shape))
         xw += self.input_bias
         for t in range(steps):
             _, state, record = self._step(xw[:, t], state)
-            if t == 0:  # speed: one array per quantity for all steps, filled as the loop goes (not stacked after)
-                self.internals = {k: np.empty((batch, steps, *v.shape[1:]), self.dtype) for k, v in record.items()}
+            if t == 0:
+                # Speed: one array per quantity for all steps,
+                # filled as the loop goes (not stacked after).
+                self.internals = {
+                    k: np.empty((batch, steps, *v.shape[1:]),
+                                self.dtype)
+                    for k, v in record.items()}
             for k, v in record.items():
                 self.internals[k][:, t] = v
         return self.internals["h"]
@@ -175,50 +194,84 @@ class _Cell:
 
     @staticmethod
     def _cut(t: int, steps: int, truncate: int | None) -> bool:
-        return truncate is not None and (steps - 1 - t) % truncate == truncate - 1
+        # Truncated BPTT: no carry from step t to t − 1 at t = T − k,
+        # T − 2k, …, so the blocks of k steps count from the end.
+        if truncate is None:
+            return False
+        return (steps - 1 - t) % truncate == truncate - 1
 
     def _h_prev(self) -> np.ndarray:
-        """h_{t−1} of every step of the last forward pass (batch, time, units)."""
-        h0 = self._initial_state[0] if isinstance(self._initial_state, tuple) else self._initial_state
+        """h_{t−1} of every step of the last forward pass (batch,
+        time, units): before step 0, the initial state's h (zeros
+        unless one was given)."""
+        h0 = self._initial_state
+        if isinstance(h0, tuple):  # the LSTM's (h, c)
+            h0 = h0[0]
         return _previous(h0, self.internals["h"])
 
-    def _input_gradients(self, x: np.ndarray, d_input: np.ndarray) -> dict[str, np.ndarray]:
-        """From the gradient at every step's input projection x_t W + b (batch, time, gates·U) to those of the
-        inputs, the kernel and the bias: one matrix product (or sum) each, over all steps at once."""
-        return {"inputs": d_input @ self.kernel.T, "kernel": _rows(x).T @ _rows(d_input),
+    def _input_gradients(
+        self, x: np.ndarray, d_input: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """From the gradient at every step's input projection
+        x_t W + b (batch, time, gates·U) to those of the inputs, the
+        kernel and the bias: one matrix product (or sum) each, over
+        all steps at once."""
+        return {"inputs": d_input @ self.kernel.T,
+                "kernel": _rows(x).T @ _rows(d_input),
                 "bias": d_input.sum(axis=(0, 1))}
 
-    def _weight_gradients(self, x: np.ndarray, h_prev: np.ndarray, d_pre: np.ndarray,
-                          total: np.ndarray) -> dict[str, np.ndarray]:
-        """Every gradient, for a cell whose input and recurrent projections are summed into one pre-activation
-        (the vanilla cell, the LSTM): the gradient at that sum ``d_pre`` (batch, time, gates·U) is the gradient
-        at both. ``total`` (∂L/∂h_t) is kept in ``internals``."""
+    def _weight_gradients(
+        self,
+        x: np.ndarray,
+        h_prev: np.ndarray,
+        d_pre: np.ndarray,
+        total: np.ndarray,
+    ) -> dict[str, np.ndarray]:
+        """Every gradient, for a cell whose input and recurrent
+        projections are summed into one pre-activation (the vanilla
+        cell, the LSTM): the gradient at that sum ``d_pre`` (batch,
+        time, gates·U) is the gradient at both. ``total``
+        (∂L/∂h_t) is kept in ``internals``."""
         self.internals["dh"] = total
         grads = self._input_gradients(x, d_pre)
-        return {"inputs": grads["inputs"], "kernel": grads["kernel"],
-                "recurrent_kernel": _rows(h_prev).T @ _rows(d_pre), "bias": grads["bias"]}
+        d_recurrent = _rows(h_prev).T @ _rows(d_pre)
+        return {"inputs": grads["inputs"],
+                "kernel": grads["kernel"],
+                "recurrent_kernel": d_recurrent,
+                "bias": grads["bias"]}
 
 
 class SimpleRNN(_Cell):
     gates = 1
 
-    def _step(self, xw_t: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    def _step(
+        self, xw_t: np.ndarray, h: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         pre = xw_t + h @ self.recurrent_kernel
         h = np.tanh(pre)
         return h, h, {"h": h, "pre_activation": pre}
 
-    def _backward(self, x: np.ndarray, dh: np.ndarray, carry: np.ndarray,
-                  truncate: int | None) -> dict[str, np.ndarray]:
+    def _backward(
+        self,
+        x: np.ndarray,
+        dh: np.ndarray,
+        carry: np.ndarray,
+        truncate: int | None,
+    ) -> dict[str, np.ndarray]:
         steps = x.shape[1]
-        d_pre_d_h = 1.0 - self.internals["h"] ** 2  # tanh' of every step
-        total = np.empty_like(dh)  # ∂L/∂h_t: direct, and through h_{t+1}
+        # ∂h_t/∂pre_t = 1 − h_t², tanh' of every step
+        dh_dpre = 1.0 - self.internals["h"] ** 2
+        # ∂L/∂h_t: direct, and through h_{t+1}
+        total = np.empty_like(dh)
         for t in range(steps - 1, -1, -1):
-            d = np.add(dh[:, t], carry, out=total[:, t])  # speed: out= writes straight into the kept array
-            carry = (d * d_pre_d_h[:, t]) @ self.recurrent_kernel.T
+            # Speed: out= writes straight into the kept array.
+            d = np.add(dh[:, t], carry, out=total[:, t])
+            carry = (d * dh_dpre[:, t]) @ self.recurrent_kernel.T
             if self._cut(t, steps, truncate):
                 carry = np.zeros_like(carry)
-        d_pre = total * d_pre_d_h
-        grads = self._weight_gradients(x, self._h_prev(), d_pre, total)
+        d_pre = total * dh_dpre
+        h_prev = self._h_prev()
+        grads = self._weight_gradients(x, h_prev, d_pre, total)
         self.d_initial_state = carry
         return grads
 
@@ -230,47 +283,70 @@ class LSTM(_Cell):
         h, c = (None, None) if state is None else state
         return super()._state(h, batch, name + "[0] (h)"), super()._state(c, batch, name + "[1] (c)")
 
-    def _step(self, xw_t: np.ndarray, state: State) -> tuple[np.ndarray, State, dict[str, np.ndarray]]:
+    def _step(
+        self, xw_t: np.ndarray, state: State
+    ) -> tuple[np.ndarray, State, dict[str, np.ndarray]]:
         h, c = state
         u = self.units
-        z = xw_t + h @ self.recurrent_kernel  # (batch, 4U): the blocks i, f, c, o
+        # (batch, 4U): the blocks i, f, c, o
+        z = xw_t + h @ self.recurrent_kernel
         i, f = sigmoid(z[:, :u]), sigmoid(z[:, u: 2 * u])
         g, o = np.tanh(z[:, 2 * u: 3 * u]), sigmoid(z[:, 3 * u:])
         c = f * c + i * g
         h = o * np.tanh(c)
-        return h, (h, c), {"h": h, "c": c, "input_gate": i, "forget_gate": f, "candidate": g, "output_gate": o,
-                           "pre_activation": z}
+        return h, (h, c), {
+            "h": h, "c": c, "input_gate": i, "forget_gate": f,
+            "candidate": g, "output_gate": o, "pre_activation": z}
 
-    def _backward(self, x: np.ndarray, dh: np.ndarray, carry: State, truncate: int | None) -> dict[str, np.ndarray]:
-        inn = self.internals
-        i, f, g, o, c = (inn[k] for k in ("input_gate", "forget_gate", "candidate", "output_gate", "c"))
+    def _backward(
+        self,
+        x: np.ndarray,
+        dh: np.ndarray,
+        carry: State,
+        truncate: int | None,
+    ) -> dict[str, np.ndarray]:
+        names = ("input_gate", "forget_gate", "candidate",
+                 "output_gate", "c")
+        i, f, g, o, c = (self.internals[k] for k in names)
         batch, steps, u = dh.shape
-        # Every step's local derivatives, before the loop. With d = ∂L/∂h_t and dc = ∂L/∂c_t:
+        # Every step's local derivatives, before the loop. With
+        # d = ∂L/∂h_t and dc = ∂L/∂c_t:
         #   dc = (dc carried from c_{t+1}) + d ⊙ o ⊙ (1 − tanh²c_t)
-        #   dz_i = dc ⊙ g ⊙ i(1 − i),  dz_f = dc ⊙ c_{t−1} ⊙ f(1 − f),  dz_c = dc ⊙ i ⊙ (1 − g²),
+        #   dz_i = dc ⊙ g ⊙ i(1 − i)
+        #   dz_f = dc ⊙ c_{t−1} ⊙ f(1 − f)
+        #   dz_c = dc ⊙ i ⊙ (1 − g²)
         #   dz_o = d ⊙ tanh c_t ⊙ o(1 − o)
         tanh_c = np.tanh(c)
-        d_c_d_h = o * (1.0 - tanh_c ** 2)
-        # (batch, time, 4, U): the blocks i, f, c, o on their own axis, so that dc and d multiply them by
-        # broadcasting. Speed: the loop turns these local derivatives into dz in place, step by step (no second
-        # array of this size).
-        dz = np.stack([g * i * (1.0 - i), _previous(self._initial_state[1], c) * f * (1.0 - f),
+        # ∂h_t/∂c_t = o ⊙ (1 − tanh²c_t)
+        dh_dc = o * (1.0 - tanh_c ** 2)
+        c_prev = _previous(self._initial_state[1], c)
+        # (batch, time, 4, U): the blocks i, f, c, o on their own
+        # axis, so that dc and d multiply them by broadcasting.
+        # Speed: the loop turns these local derivatives into dz in
+        # place, step by step (no second array of this size).
+        kept = self._buffer("dz", (batch, steps, 4, u))
+        dz = np.stack([g * i * (1.0 - i), c_prev * f * (1.0 - f),
                        i * (1.0 - g ** 2), tanh_c * o * (1.0 - o)],
-                      axis=2, out=self._buffer("dz", (batch, steps, 4, u)))
+                      axis=2, out=kept)
         total = np.empty_like(dh)
         recurrent_t = self.recurrent_kernel.T
         carry_h, carry_c = carry
         for t in range(steps - 1, -1, -1):
-            d = np.add(dh[:, t], carry_h, out=total[:, t])  # speed: out= writes straight into the kept array
-            dc = carry_c + d * d_c_d_h[:, t]
-            dz_t = dz[:, t]  # (batch, 4, U), until now the local derivatives
+            # Speed: out= writes straight into the kept array.
+            d = np.add(dh[:, t], carry_h, out=total[:, t])
+            dc = carry_c + d * dh_dc[:, t]
+            # (batch, 4, U), until now the local derivatives
+            dz_t = dz[:, t]
             dz_t[:, :3] *= dc[:, None]  # i, f, c: times dc
             dz_t[:, 3] *= d  # o: times d
-            carry_h, carry_c = dz_t.reshape(batch, 4 * u) @ recurrent_t, dc * f[:, t]
+            carry_h = dz_t.reshape(batch, 4 * u) @ recurrent_t
+            carry_c = dc * f[:, t]
             if self._cut(t, steps, truncate):
-                carry_h, carry_c = np.zeros_like(carry_h), np.zeros_like(carry_c)
+                carry_h = np.zeros_like(carry_h)
+                carry_c = np.zeros_like(carry_c)
         dz = dz.reshape(batch, steps, 4 * u)
-        grads = self._weight_gradients(x, self._h_prev(), dz, total)
+        h_prev = self._h_prev()
+        grads = self._weight_gradients(x, h_prev, dz, total)
         self.d_initial_state = (carry_h, carry_c)
         return grads
 
@@ -286,14 +362,20 @@ class GRU(_Cell):
     def input_bias(self) -> np.ndarray:
         return self.bias[0]
 
-    def _step(self, xw_t: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    def _step(
+        self, xw_t: np.ndarray, h: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         u = self.units
-        rec = h @ self.recurrent_kernel + self.bias[1]  # (batch, 3U): the blocks z, r, h
-        zr = sigmoid(xw_t[:, :2 * u] + rec[:, :2 * u])  # speed: both gates in one call over (batch, 2U)
+        # (batch, 3U): the blocks z, r, h
+        rec = h @ self.recurrent_kernel + self.bias[1]
+        # Speed: both gates in one call over (batch, 2U).
+        zr = sigmoid(xw_t[:, :2 * u] + rec[:, :2 * u])
         z, r = zr[:, :u], zr[:, u:]
         cand = np.tanh(xw_t[:, 2 * u:] + r * rec[:, 2 * u:])
-        h = cand + z * (h - cand)  # = z ⊙ h + (1 − z) ⊙ h̃, with one product fewer
-        return h, h, {"h": h, "update_gate": z, "reset_gate": r, "candidate": cand,
+        # = z ⊙ h + (1 − z) ⊙ h̃, with one product fewer
+        h = cand + z * (h - cand)
+        return h, h, {"h": h, "update_gate": z, "reset_gate": r,
+                      "candidate": cand,
                       "recurrent_candidate": rec[:, 2 * u:]}
 
     def _backward(self, x: np.ndarray, dh: np.ndarray, carry: np.ndarray,
@@ -391,17 +473,28 @@ def recurrent_block_spectra(cell: str, recurrent: np.ndarray) -> list[dict[str, 
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
-    """‖a − b‖ / (‖a‖ + ‖b‖): 0 when equal, 1 when unrelated of equal size; 0 when both are all zeros. How a
-    gradient check compares BPTT with finite differences (the gradient-check lab and exercise grad_check)."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    """‖a − b‖ / (‖a‖ + ‖b‖): 0 when equal, at most 1 (when
+    a = −b), and 0 when both are all zeros. How a gradient check
+    compares BPTT with finite differences (the gradient-check lab
+    and exercise grad_check)."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
     scale = np.linalg.norm(a) + np.linalg.norm(b)
-    return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
+    if scale == 0:
+        return 0.0
+    return float(np.linalg.norm(a - b) / scale)
 
 
-def numerical_gradient(f: Callable[[np.ndarray], Any], x: np.ndarray, eps: float = 1e-5) -> np.ndarray:
-    """Central differences (f(x + ε·e_k) − f(x − ε·e_k)) / 2ε for every entry k of x (float64): the gradient
-    a gradient check compares BPTT with. x is nudged in place one entry at a time, in its own dtype, and each
-    entry is put back, so x ends as it began; f(x) returns a number."""
+def numerical_gradient(
+    f: Callable[[np.ndarray], Any],
+    x: np.ndarray,
+    eps: float = 1e-5,
+) -> np.ndarray:
+    """Central differences (f(x + ε·e_k) − f(x − ε·e_k)) / 2ε for
+    every entry k of x (float64): the gradient a gradient check
+    compares BPTT with. x is nudged in place one entry at a time,
+    in its own dtype, and each entry is put back, so x ends as it
+    began; f(x) returns a number."""
     grad = np.zeros(x.shape)
     for k in np.ndindex(x.shape):
         kept = x[k]

@@ -95,8 +95,11 @@ class ScratchModel:
                       dpred.sum(axis=0)]
 
 
-def clip_by_global_norm(grads: list[np.ndarray], clip: float) -> tuple[list[np.ndarray], float]:
-    norm = float(np.sqrt(sum(float(np.sum(g * g)) for g in grads)))
+def clip_by_global_norm(
+    grads: list[np.ndarray], clip: float
+) -> tuple[list[np.ndarray], float]:
+    squares = sum(float(np.sum(g * g)) for g in grads)
+    norm = float(np.sqrt(squares))
     if clip > 0 and norm > clip:
         grads = [g * (clip / norm) for g in grads]
     return grads, norm

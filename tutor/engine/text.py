@@ -67,12 +67,17 @@ def tiled_windows(ids: np.ndarray, seq_len: int) -> tuple[np.ndarray, np.ndarray
     return x, y
 
 
-def softmax_t(logits: np.ndarray, temperature: float) -> np.ndarray:
-    """softmax(logits / T) along the last axis. T = 0 is the limit: all probability on the largest logit."""
+def softmax_t(
+    logits: np.ndarray, temperature: float
+) -> np.ndarray:
+    """softmax(logits / T) along the last axis. T = 0, and any T
+    below it, is the limit: all probability on the largest
+    logit."""
     logits = np.asarray(logits, dtype=np.float64)
     if temperature <= 0:
         out = np.zeros_like(logits)
-        np.put_along_axis(out, np.argmax(logits, axis=-1)[..., None], 1.0, axis=-1)
+        top = np.argmax(logits, axis=-1)[..., None]
+        np.put_along_axis(out, top, 1.0, axis=-1)
         return out
     z = logits / temperature
     z = z - z.max(axis=-1, keepdims=True)
@@ -80,14 +85,23 @@ def softmax_t(logits: np.ndarray, temperature: float) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def sample(logits: np.ndarray, temperature: float, rng: np.random.Generator) -> int:
-    """One index drawn from softmax(logits / T): the largest logit at T = 0 (no draw), else one uniform u and the
-    first index whose cumulative probability exceeds it (what ``rng.choice(len(p), p=p)`` does too). The one
-    sampler: the generator below and the temperature exercise's reference both use it."""
+def sample(
+    logits: np.ndarray,
+    temperature: float,
+    rng: np.random.Generator,
+) -> int:
+    """One index drawn from softmax(logits / T): the largest logit
+    at T ≤ 0 (no draw), else one uniform u and the first index
+    whose cumulative probability exceeds it (what
+    ``rng.choice(len(p), p=p)`` does too). The one sampler: this
+    file's text generator and the temperature exercise's reference
+    both use it."""
     if temperature <= 0:
         return int(np.argmax(logits))
     p = softmax_t(logits, temperature)
-    return min(int(np.searchsorted(np.cumsum(p), rng.random(), side="right")), len(p) - 1)
+    u = rng.random()
+    first = int(np.searchsorted(np.cumsum(p), u, side="right"))
+    return min(first, len(p) - 1)
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:

@@ -42,9 +42,9 @@ EXERCISES: tuple[Exercise, ...] = (
         "One norm for all arrays together: the square root of the sum of every array's sum of squares.",
         "The norm is a plain float: add up the squares of every entry of every array, then take one square "
         "root. Scale only when clip_norm > 0 and the norm is above it, by clip_norm / norm.",
-        "Return (clipped, norm): a new list with one new array per gradient, scaled or copied, and the norm "
-        "before clipping as a float; an all-zero gradient has norm 0 "
-        "and needs no scaling. Never scale the given arrays in place.",
+        "Return (clipped, norm): a list with one array per gradient, each scaled (g * factor makes a new "
+        "array), or the given arrays unchanged when nothing is clipped, and the norm before clipping as a "
+        "float; an all-zero gradient has norm 0 and needs no scaling. Never scale the given arrays in place.",
     )),
     Exercise("temperature", "Softmax with temperature, and sampling", ("softmax_with_temperature", "sample"), (
         "Divide the logits by the temperature, subtract the maximum along the last axis (keepdims=True), "

@@ -9,13 +9,14 @@ as if every array were flattened and joined into one vector:
 
 If clip_norm > 0 and norm > clip_norm, every array is multiplied by
 clip_norm / norm, so the direction stays and the length becomes
-clip_norm. Otherwise the values are returned unchanged (copies,
-or the same arrays). clip_norm = 0 means "no clipping".
+clip_norm. Otherwise the arrays are returned unchanged (the same
+arrays, or copies: either passes). clip_norm = 0 means "no clipping".
 
     grads       a list of arrays of any shapes (kernel, bias, …)
     clip_norm   a float >= 0
-    returns (clipped, norm): a NEW list of arrays with the same shapes,
-            and the norm BEFORE clipping, as a Python float
+    returns (clipped, norm): a list of arrays with the same shapes,
+            scaled or unchanged, and the norm BEFORE clipping, as a
+            Python float
 
 Do not change the arrays you are given (no `g *= …`): the caller
 still needs them.

@@ -37,7 +37,8 @@ import numpy as np
 
 
 def sigmoid(a):
-    return 0.5 * (1.0 + np.tanh(0.5 * a))
+    # 1 / (1 + e^-a), with a clipped so that e^-a cannot overflow.
+    return 1.0 / (1.0 + np.exp(-np.clip(a, -500.0, 500.0)))
 
 
 def lstm_step_backward(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias,
