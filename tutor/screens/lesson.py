@@ -148,13 +148,30 @@ class LessonScreen(Screen[None]):
             self.set_focus(None)  # a field of the page left behind
         for question in view.query(PredictView):
             if question.asking:  # asked when the page was first shown: its digits answer it
-                question.focus(scroll_visible=False)
+                # At once, not with Widget.focus (which waits for the next idle): a page turn behind it in the
+                # same read would find no focus to take away, and the question of a page no longer shown
+                # would be focused after it.
+                self.set_focus(question, scroll_visible=False)
         self.post_message(PageSeen(self.lesson, index))
         if uses_keras(self.lesson, range(index, index + 2)):
             # TensorFlow loads (about 4 s on a quiet machine, in the background) while the learner reads the
             # page before a Keras lab, not at start: it competes with the UI for the CPU and the GIL.
             self.post_message(NeedEngine(delay=1.0))
         self.call_after_refresh(self.refresh_bindings)  # the footer offers e on exercise pages only
+
+    def set_focus(self, widget: Widget | None, scroll_visible: bool = True, from_app_focus: bool = False) -> None:
+        """Focus only what is on the page shown. Widget.focus sets the focus later, when the app is next idle:
+        a question that asks when its page mounts, or the page turn that showed it, would otherwise focus it
+        after the next page turn of the same read (a slow SSH link batches keys), and its digits would answer a
+        prediction on a page the learner had left."""
+        if widget is not None and not self.is_shown(widget):
+            return
+        super().set_focus(widget, scroll_visible=scroll_visible, from_app_focus=from_app_focus)
+
+    def is_shown(self, widget: Widget) -> bool:
+        """Whether ``widget`` is on the page shown (or outside the pages: the header, the footer)."""
+        page = next((node for node in widget.ancestors_with_self if isinstance(node, PageView)), None)
+        return page is None or page.id == f"page-{self.page}"
 
     def action_page(self, delta: int) -> None:
         target = self.page + delta

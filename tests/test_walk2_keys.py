@@ -1,0 +1,104 @@
+"""Defects of the second newcomer's walk (`/tmp/walk2-report.md`, numbered as there), at 80×24 with keys that
+arrive as a slow SSH link delivers them: several in one read.
+
+A burst is posted the way the terminal driver posts the keys of one read, one message after the other with
+nothing run in between (:func:`burst`); ``pilot.press`` instead lets the app settle after every key."""
+
+from __future__ import annotations
+
+from textual import events
+
+from tutor.progress import ProgressStore
+from tutor.widgets.lab import LabView
+from tutor.widgets.predict import PredictView
+
+from .conftest import wait_until, write
+
+# Prose, then a prediction above a lab that runs by itself (as lesson 7's "Checking gradients"), then prose.
+ASKING = '''+++
+id = "tiny"
+title = "Tiny"
+order = 1
++++
+
+## One
+Some prose.
+
+## Two
+```predict
+id = "slope"
+lab = "scalar-decay"
+question = "What is left after 50 steps at w = 0.9?"
+value = "factors.0.9.-1"
+[params]
+scales = [0.9]
+tanh_slope = 1.0
+[[choices]]
+label = "more than 1%"
+min = 0.01
+explain = "0.9^50 is 0.005."
+[[choices]]
+label = "less than 1%"
+max = 0.01
+explain = "0.9^50 is 0.005."
+```
+
+```lab
+experiment = "scalar-decay"
+autorun = true
+```
+
+## Three
+More prose.
+'''
+
+
+async def burst(pilot, *keys: str) -> None:
+    """The keys of one read: all queued before the app handles the first, then the app settles."""
+    for key in keys:
+        pilot.app.post_message(events.Key(key, key if len(key) == 1 else None))
+    await pilot.pause()
+    await pilot.pause()
+
+
+def footer_keys(app) -> list[str]:
+    return [key.binding.description for key in app.screen.active_bindings.values() if key.binding.show]
+
+
+# -- 1: focus on a page that is no longer shown ------------------------------------------------------------
+
+async def test_a_burst_of_page_turns_leaves_no_focus_on_a_page_left_behind(make_app, tmp_path):
+    store = ProgressStore(tmp_path / "p.json")
+    app = make_app(write(tmp_path / "lessons", "01-tiny.md", ASKING).parent, progress=store, start_lesson="tiny")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await pilot.press("n")
+        question = screen.current.query_one(PredictView)
+        await wait_until(pilot, lambda: question.asking and question.has_focus, what="the question, focused")
+        await pilot.press("n")
+        assert screen.page == 2 and screen.focused is None
+        await burst(pilot, "p", "p")  # page Two is shown for a moment, its question focused, then page One
+        assert screen.page == 0
+        assert screen.focused is None, f"focus on {screen.focused!r}, of a page that is not shown"
+        assert "Predict" not in footer_keys(app)
+        await burst(pilot, "1")
+        await pilot.pause(0.2)
+        lab = screen.query_one(LabView)
+        assert lab.result is None and not lab.running and question.asking, "the hidden question is not answered"
+    assert store.prediction("tiny", "slope") is None
+
+
+async def test_a_question_composed_during_a_burst_does_not_take_the_focus_later(make_app, tmp_path):
+    """`n n` in one read: page Two is composed and left at once; its question asks when its lab mounts, after
+    the turn to page Three."""
+    app = make_app(write(tmp_path / "lessons", "01-tiny.md", ASKING).parent, start_lesson="tiny")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await burst(pilot, "n", "n")
+        await wait_until(pilot, lambda: screen.query(PredictView) and screen.query_one(PredictView).asking,
+                         what="page Two's question, asked")
+        await pilot.pause(0.1)
+        assert screen.page == 2 and screen.focused is None
+        await burst(pilot, "p")  # back on page Two, its digits answer it
+        assert screen.focused is screen.query_one(PredictView)
+        assert "Predict" in footer_keys(app)
