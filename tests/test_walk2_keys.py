@@ -6,13 +6,18 @@ nothing run in between (:func:`burst`); ``pilot.press`` instead lets the app set
 
 from __future__ import annotations
 
-from textual import events
+import time
 
+import pytest
+from textual import events
+from textual.widgets import Input
+
+from tutor.engine.experiment import series
 from tutor.progress import ProgressStore
 from tutor.widgets.lab import LabView
 from tutor.widgets.predict import PredictView
 
-from .conftest import wait_until, write
+from .conftest import GOOD, wait_until, write
 
 # Prose, then a prediction above a lab that runs by itself (as lesson 7's "Checking gradients"), then prose.
 ASKING = '''+++
@@ -102,3 +107,78 @@ async def test_a_question_composed_during_a_burst_does_not_take_the_focus_later(
         await burst(pilot, "p")  # back on page Two, its digits answer it
         assert screen.focused is screen.query_one(PredictView)
         assert "Predict" in footer_keys(app)
+
+
+# -- 2: a quick `t t` wiped the chart and the kept runs -----------------------------------------------------
+
+# The small lesson's scalar-decay lab, keeping runs on the chart, one series per run.
+OVERLAY = GOOD.replace('experiment = "scalar-decay"', 'experiment = "scalar-decay"\noverlay = true').replace(
+    "steps = 10", "steps = 10\nscales = [1.0]")
+
+
+def shown(lab: LabView, part: str) -> str:
+    return str(lab.query_one(part).render())
+
+
+def until_stopped(draw: bool):
+    """A stand-in run that waits for t; with ``draw``, it first shows a chart of its own."""
+
+    def run(name, params, ctx, on_wait=None):
+        if draw:
+            ctx.report({"figure": {"title": "partial run", "xlabel": "k", "ylabel": "y", "yscale": "linear",
+                                   "series": [series("partial", [1.0, 0.5])]}, "summary": "half way"},
+                       force=True)
+        while True:
+            ctx.check()  # raises Cancelled once t stops it
+            time.sleep(0.005)
+
+    return run
+
+
+@pytest.fixture
+async def two_kept_runs(make_app, tmp_path):
+    """The overlay lab after two finished runs (tanh slope 0.5, then 0.9), both on the chart."""
+    app = make_app(write(tmp_path / "lessons", "tiny.md", OVERLAY).parent, start_lesson="tiny")
+    async with app.run_test(size=(80, 24)) as pilot:
+        lab = app.screen.query_one(LabView)
+        for slope in ("0.5", "0.9"):
+            lab.query_one("#p-tanh_slope", Input).value = slope
+            lab.result = None
+            await burst(pilot, "t")
+            await wait_until(pilot, lambda: lab.result is not None and not lab.running, timeout=10)
+        chart = str(lab.chart.render())
+        assert "(0.5)^k" in chart and "(0.9)^k" in chart
+        yield pilot, lab
+
+
+@pytest.mark.parametrize("presses", [2, 4])
+async def test_a_run_stopped_before_it_showed_anything_leaves_the_previous_chart(two_kept_runs, monkeypatch,
+                                                                               presses):
+    from tutor.widgets import lab as lab_module
+
+    pilot, lab = two_kept_runs
+    before = (str(lab.chart.render()), shown(lab, ".lab-summary"), list(lab._kept))
+    assert before[1], "the finished run's summary"
+    monkeypatch.setattr(lab_module.registry, "run", until_stopped(draw=False))
+    await burst(pilot, *["t"] * presses)  # start, stop (and again)
+    await wait_until(pilot, lambda: not lab.running and "Stopped after" in shown(lab, ".lab-status"), timeout=10)
+    assert "the chart shows the previous run" in shown(lab, ".lab-status")
+    assert "Not run yet" not in str(lab.chart.render())
+    assert (str(lab.chart.render()), shown(lab, ".lab-summary"), list(lab._kept)) == before
+    monkeypatch.undo()
+    await burst(pilot, "t")
+    await wait_until(pilot, lambda: "Done in" in shown(lab, ".lab-status"), timeout=10, what="t runs again")
+
+
+async def test_a_run_stopped_after_it_drew_keeps_what_it_drew(two_kept_runs, monkeypatch):
+    from tutor.widgets import lab as lab_module
+
+    pilot, lab = two_kept_runs
+    monkeypatch.setattr(lab_module.registry, "run", until_stopped(draw=True))
+    await burst(pilot, "t")
+    await wait_until(pilot, lambda: "partial run" in str(lab.chart.render()), timeout=10)
+    await burst(pilot, "t")
+    await wait_until(pilot, lambda: not lab.running, timeout=10)
+    status = shown(lab, ".lab-status")
+    assert "Stopped after" in status and "previous run" not in status
+    assert "partial run" in str(lab.chart.render()) and shown(lab, ".lab-summary") == "half way"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 import traceback
+from dataclasses import dataclass, field
 from typing import Any
 
 from textual import events, on
@@ -26,14 +27,25 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from tutor.curriculum.model import LabSpec
 from tutor.curriculum.predict import MEASURED, PredictSpec
 from tutor.engine import registry, runtime
-from tutor.engine.experiment import (Cancelled, Diverged, Param, ParamError, ParsedParams, Report, Result,
-                                     RunContext, Series)
+from tutor.engine.experiment import (Cancelled, Diverged, Figure, Param, ParamError, ParsedParams, Report,
+                                     Result, RunContext, Series)
 from tutor.messages import NeedEngine
 from tutor.widgets.chart import FigureChart
 from tutor.widgets.fields import FIELD_BINDINGS
 from tutor.widgets.predict import PredictView
 
 MAX_KEPT_SERIES = 6
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a lab shows below its status line: the chart (its figure and the kept runs drawn with it), the
+    summary and the text."""
+
+    figure: Figure | None = None
+    extra: tuple[Series, ...] = field(default_factory=tuple)
+    summary: str = ""
+    text: str = ""
 
 
 class FieldInput(Input):
@@ -109,6 +121,10 @@ class LabView(Vertical):
         self._stop = threading.Event()
         self._automatic = False  # the run the page started by itself: t lets it finish
         self._waiting = False  # for the training slot: time is not counted until the run really starts
+        self._shown = Shown()
+        # What the lab showed before the run going now cleared it, until that run shows something of its own:
+        # a run stopped before then (`t t` in one read) puts it back, kept runs and summary too.
+        self._before: Shown | None = None
 
     # -- layout ------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -329,8 +345,11 @@ class LabView(Vertical):
         if self.experiment.uses_tensorflow:
             self.post_message(NeedEngine())
         if not keep_chart:
-            self.chart.show(None, self._kept)
+            self._before = self._before or self._shown  # `t t t t`: the one before the runs that showed nothing
+            self._draw(None, self._kept)
             self._show_text({"summary": "", "text": ""})  # the last run's summary does not describe this one
+        else:
+            self._before = None  # a step: the previous figure stays up until the new one
         done = self._thread_done
         self._run_params = params
         self._picked = None  # a new run grades nothing unless a pick started it (set after this returns)
@@ -349,7 +368,7 @@ class LabView(Vertical):
 
     def clear_kept(self) -> None:
         self._kept.clear()
-        self.chart.show(self.result.get("figure") if self.result else None)
+        self._draw(self.result.get("figure") if self.result else None)
 
     def step(self, delta: int) -> None:
         name = self.spec.step_param
@@ -405,21 +424,43 @@ class LabView(Vertical):
         if not self.running:
             return
         snap = message.snapshot
+        self._before = None  # the run shows its own now, and keeps it if stopped
         if self._waiting:  # the slot is ours now: the run's time starts here
             self._waiting = False
             self._started = time.monotonic()
         if "figure" in snap:
-            self.chart.show(snap["figure"], self._kept)
+            self._draw(snap["figure"], self._kept)
         if not self._stopping:
             self._status(f"Running… {time.monotonic() - self._started:.0f} s   (t stops)")
         self._show_text(snap)
 
-    def _show_text(self, snap: Report | Result) -> None:
-        if "summary" in snap:
-            self.query_one(".lab-summary", Static).update(snap["summary"])
+    def _draw(self, fig: Figure | None, extra: list[Series] | tuple[Series, ...] = ()) -> None:
+        self.chart.show(fig, extra)
+        self._shown = Shown(fig, tuple(extra), self._shown.summary, self._shown.text)
+
+    def _show_text(self, snap: Report | Result | Shown) -> None:
+        summary = snap.summary if isinstance(snap, Shown) else snap.get("summary")
+        body = snap.text if isinstance(snap, Shown) else snap.get("text", "")
+        if summary is not None:
+            self._show_summary(summary)
         text = self.query_one(".lab-text", Static)
-        text.update(snap.get("text", ""))
-        text.display = bool(snap.get("text"))
+        text.update(body)
+        text.display = bool(body)
+        self._shown = Shown(self._shown.figure, self._shown.extra, self._shown.summary, body)
+
+    def _show_summary(self, summary: str) -> None:
+        self.query_one(".lab-summary", Static).update(summary)
+        self._shown = Shown(self._shown.figure, self._shown.extra, summary, self._shown.text)
+
+    def _put_back(self) -> bool:
+        """After a run that ended before it showed anything: show again what the lab showed before it. True
+        when that was a chart."""
+        before, self._before = self._before, None
+        if before is None:
+            return False
+        self._draw(before.figure, before.extra)
+        self._show_text(before)
+        return before.figure is not None
 
     @on(Worker.StateChanged)
     def _state(self, event: Worker.StateChanged) -> None:
@@ -442,30 +483,39 @@ class LabView(Vertical):
                 stopped = err is None or isinstance(err, Cancelled)
                 self._leave_open(self.predict_view, "the run was stopped." if stopped else "the run failed.")
         if state == WorkerState.CANCELLED:
-            self._status(f"Stopped after {seconds:.1f} s. Press t to run again.{self._keys_hint()}")
+            self._stopped(seconds)
         elif state == WorkerState.ERROR:
             self._pending_step = 0  # a failed step is not retried by the presses queued behind it
             err = event.worker.error
             if isinstance(err, Cancelled):
-                self._status(f"Stopped after {seconds:.1f} s. Press t to run again.{self._keys_hint()}")
+                self._stopped(seconds)
             elif isinstance(err, Diverged):
+                self._before = None
                 self.error = str(err)
                 self._status("Diverged — the run was stopped. Change a parameter and press t.")
-                self.query_one(".lab-summary", Static).update(f"Diverged: {err}")
+                self._show_summary(f"Diverged: {err}")
             elif isinstance(err, ParamError):
+                self._put_back()  # nothing ran
                 self._show_field_errors({err.name: err.message})
                 self._status(f"Not started: {err}")
             else:
+                self._before = None
                 self.error = f"{type(err).__name__}: {err}"
                 self._status("The run failed (the app goes on). Details below and in the log.")
-                self.query_one(".lab-summary", Static).update(self.error)
+                self._show_summary(self.error)
                 self.log.error("".join(traceback.format_exception(err)))
+
+    def _stopped(self, seconds: float) -> None:
+        """A run stopped: what it drew stays; if it drew nothing, what the lab showed before it comes back."""
+        previous = "; the chart shows the previous run" if self._put_back() else ""
+        self._status(f"Stopped after {seconds:.1f} s{previous}. Press t to run again.{self._keys_hint()}")
 
     def _finish(self, result: Result, seconds: float) -> None:
         for name, value in result.get("set_params", {}).items():  # e.g. a step clamped to the sequence's end
             self.set_value(name, value)
         fig = result.get("figure")
-        self.chart.show(fig, self._kept)
+        self._before = None
+        self._draw(fig, self._kept)
         self._show_text(result)
         self._status(f"Done in {seconds:.1f} s. Press t to run again.{self._keys_hint()}")
         self._grade(result)
