@@ -182,3 +182,108 @@ async def test_a_run_stopped_after_it_drew_keeps_what_it_drew(two_kept_runs, mon
     status = shown(lab, ".lab-status")
     assert "Stopped after" in status and "previous run" not in status
     assert "partial run" in str(lab.chart.render()) and shown(lab, ".lab-summary") == "half way"
+
+
+# -- 3: a t while stopping was dropped; a stop during TensorFlow's import said nothing of why it waits -------
+
+def held_until(release, looks: bool = True):
+    """A stand-in run that does not look at its stop flag until ``release`` is set (as a run inside a step it
+    cannot interrupt), then stops when told; ``calls`` counts the runs that began."""
+
+    def run(name, params, ctx, on_wait=None):
+        run.calls += 1
+        release.wait(10)
+        while True:
+            ctx.check()
+            time.sleep(0.005)
+
+    run.calls = 0
+    return run
+
+
+@pytest.fixture
+def held(make_app, tmp_path, monkeypatch):
+    """The small lesson's lab with a run that is slow to stop: (app, run stand-in, release)."""
+    import threading
+
+    from tutor.widgets import lab as lab_module
+
+    release = threading.Event()
+    stand_in = held_until(release)
+    monkeypatch.setattr(lab_module.registry, "run", stand_in)
+    app = make_app(write(tmp_path / "lessons", "tiny.md", GOOD).parent, start_lesson="tiny")
+    yield app, stand_in, release
+    release.set()
+
+
+async def test_t_while_stopping_starts_again_once_stopped_and_once_more_stays_stopped(held):
+    app, stand_in, release = held
+    async with app.run_test(size=(80, 24)) as pilot:
+        lab = app.screen.query_one(LabView)
+        await burst(pilot, "t")
+        await wait_until(pilot, lambda: stand_in.calls == 1)
+        await burst(pilot, "t", "t")  # stop; then start again
+        assert lab.running and "then starting again" in shown(lab, ".lab-status")
+        await burst(pilot, "t")  # no: stay stopped
+        assert "then starting again" not in shown(lab, ".lab-status")
+        await burst(pilot, "t")  # yes after all
+        release.set()
+        await wait_until(pilot, lambda: stand_in.calls == 2 and lab.running, timeout=10, what="the second run")
+        assert "Stopped" not in shown(lab, ".lab-status")
+        await burst(pilot, "t")
+        await wait_until(pilot, lambda: not lab.running, timeout=10)
+        assert "Stopped after" in shown(lab, ".lab-status") and stand_in.calls == 2
+
+
+async def test_t_t_t_in_one_read_ends_running(held):
+    app, stand_in, release = held
+    release.set()
+    async with app.run_test(size=(80, 24)) as pilot:
+        lab = app.screen.query_one(LabView)
+        await burst(pilot, "t", "t", "t")
+        await wait_until(pilot, lambda: lab.running and stand_in.calls == 1 and not lab._stopping, timeout=10,
+                         what="the run started again")
+        await burst(pilot, "t")
+        await wait_until(pilot, lambda: not lab.running, timeout=10)
+
+
+KERAS_LAB = GOOD.replace('experiment = "scalar-decay"\n[params]\nsteps = 10', 'experiment = "memory-task"')
+
+
+async def test_t_t_in_one_read_stops_a_keras_run_before_tensorflow_loads(make_app, tmp_path, monkeypatch):
+    import threading
+
+    from tutor.widgets import lab as lab_module
+
+    release = threading.Event()
+    release.set()
+    stand_in = held_until(release)
+    monkeypatch.setattr(lab_module.registry, "run", stand_in)  # registry.run would import TensorFlow first
+    app = make_app(write(tmp_path / "lessons", "tiny.md", KERAS_LAB).parent, start_lesson="tiny")
+    async with app.run_test(size=(80, 24)) as pilot:
+        lab = app.screen.query_one(LabView)
+        assert lab.experiment.uses_tensorflow
+        await burst(pilot, "t", "t")
+        await wait_until(pilot, lambda: not lab.running, timeout=10)
+        assert "Stopped after" in shown(lab, ".lab-status")
+        assert stand_in.calls == 0, "the run stopped before it began: nothing to load"
+
+
+async def test_a_stop_while_tensorflow_loads_says_why_it_waits(make_app, tmp_path, monkeypatch):
+    import threading
+
+    from tutor.widgets import lab as lab_module
+
+    release = threading.Event()
+    stand_in = held_until(release)  # registry.run looks at the stop flag only once TensorFlow has loaded
+    monkeypatch.setattr(lab_module.registry, "run", stand_in)
+    app = make_app(write(tmp_path / "lessons", "tiny.md", KERAS_LAB).parent, start_lesson="tiny")
+    async with app.run_test(size=(80, 24)) as pilot:
+        lab = app.screen.query_one(LabView)
+        await burst(pilot, "t")
+        await wait_until(pilot, lambda: stand_in.calls == 1)
+        await burst(pilot, "t")
+        assert "Stopping once TensorFlow has loaded" in shown(lab, ".lab-status")
+        release.set()
+        await wait_until(pilot, lambda: not lab.running, timeout=10)
+        assert "Stopped after" in shown(lab, ".lab-status")

@@ -110,6 +110,10 @@ class LabView(Vertical):
         self._kept: list[Series] = []
         self._started = 0.0
         self._stopping = False
+        self._restart = False  # t pressed while stopping: start again once the run has ended
+        # Set once the run has looked at its stop flag. TensorFlow's import, before registry.run first looks, is
+        # the one part of a run that a stop cannot cut short: the status says so while it lasts.
+        self._looked = threading.Event()
         self._pending_step = 0  # , and . pressed while a step was still running: applied when it ends
         # Set when a run's thread has returned: a cancelled worker reads as cancelled at once, but its
         # thread may still be unwinding (finishing a training step) and holding the training slot.
@@ -314,11 +318,14 @@ class LabView(Vertical):
 
     # -- running -----------------------------------------------------------------------------------------
     def toggle(self) -> None:
-        """t: stop a run (an automatic one, which ends in a moment, is let finish); else ask the open prediction
-        first; else run."""
+        """t: stop a run (an automatic one, which ends in a moment, is let finish); while it stops, start again
+        once it has (t once more: not); else ask the open prediction first; else run."""
         if self.running and self._automatic:
             return
-        if self.running:
+        if self.running and self._stopping:  # again, then again: a slow link batches keys, a learner repeats
+            self._restart = not self._restart
+            self._status(self._stopping_text())
+        elif self.running:
             self.stop()
         elif self.asking and self.predict_view is not None:
             self.predict_view.focus(scroll_visible=False)  # the question is up: a digit answers it, s skips it
@@ -339,6 +346,8 @@ class LabView(Vertical):
         self._automatic = False
         self._started = time.monotonic()
         self._stopping = False
+        self._restart = False
+        self._looked = looked = threading.Event()
         self._waiting = False
         self.error = None
         self._status("Starting…" if not self.experiment.uses_tensorflow else "Starting (TensorFlow)…")
@@ -353,7 +362,7 @@ class LabView(Vertical):
         done = self._thread_done
         self._run_params = params
         self._picked = None  # a new run grades nothing unless a pick started it (set after this returns)
-        self._worker = self.run_worker(lambda: self._work(params, previous_done, done, stop),
+        self._worker = self.run_worker(lambda: self._work(params, previous_done, done, stop, looked),
                                        name=self.spec.experiment,
                                        group="lab",
                                        thread=True, exclusive=True, exit_on_error=False)
@@ -363,8 +372,14 @@ class LabView(Vertical):
         self._pending_step = 0
         if self._worker is not None and self.running:
             self._stopping = True
-            self._status("Stopping…")
             self._stop.set()  # the run sees it at its next check (every step), started or not yet
+            self._status(self._stopping_text())
+
+    def _stopping_text(self) -> str:
+        text = "Stopping"
+        if self.experiment.uses_tensorflow and not self._looked.is_set() and not self._waiting:
+            text = "Stopping once TensorFlow has loaded (an import cannot be cut short)"
+        return text + ("…, then starting again (t: stay stopped)" if self._restart else "…")
 
     def clear_kept(self) -> None:
         self._kept.clear()
@@ -391,10 +406,19 @@ class LabView(Vertical):
         self.start(keep_chart=True)
 
     def _work(self, params: ParsedParams, previous_done: threading.Event, done: threading.Event,
-              stop: threading.Event) -> Result:
+              stop: threading.Event, looked: threading.Event) -> Result:
         worker = get_current_worker()
-        ctx = RunContext(on_progress=lambda snap: self.post_message(self.Progress(snap)),
-                         is_cancelled=lambda: stop.is_set() or worker.is_cancelled)
+
+        def is_cancelled() -> bool:
+            looked.set()
+            return stop.is_set() or worker.is_cancelled
+
+        ctx = RunContext(on_progress=lambda snap: self.post_message(self.Progress(snap)), is_cancelled=is_cancelled)
+
+        def run() -> Result:
+            if stop.is_set() or worker.is_cancelled:  # `t t` in one read: not even TensorFlow's import
+                raise Cancelled()
+            return registry.run(self.spec.experiment, params, ctx, on_wait=on_wait)
 
         def on_wait() -> None:
             if not previous_done.is_set():
@@ -404,8 +428,7 @@ class LabView(Vertical):
             self.post_message(self.Waiting(text))
 
         try:  # page turns go first while this trains
-            return runtime.at_background_priority(
-                lambda: registry.run(self.spec.experiment, params, ctx, on_wait=on_wait), self.spec.experiment)
+            return runtime.at_background_priority(run, self.spec.experiment)
         finally:
             done.set()
 
@@ -506,9 +529,16 @@ class LabView(Vertical):
                 self.log.error("".join(traceback.format_exception(err)))
 
     def _stopped(self, seconds: float) -> None:
-        """A run stopped: what it drew stays; if it drew nothing, what the lab showed before it comes back."""
+        """A run stopped: what it drew stays; if it drew nothing, what the lab showed before it comes back.
+        Then the start asked for while it stopped, if one was."""
         previous = "; the chart shows the previous run" if self._put_back() else ""
         self._status(f"Stopped after {seconds:.1f} s{previous}. Press t to run again.{self._keys_hint()}")
+        self._start_again()
+
+    def _start_again(self) -> None:
+        if self._restart:
+            self._restart = False
+            self.toggle()  # as t does: an open prediction is asked first
 
     def _finish(self, result: Result, seconds: float) -> None:
         for name, value in result.get("set_params", {}).items():  # e.g. a step clamped to the sequence's end
@@ -522,9 +552,10 @@ class LabView(Vertical):
         if self.screen is not self.app.screen and not self.app.screen.is_modal:
             self.app.notify(f"“{self.spec.title}” finished in {seconds:.1f} s; it is on its page.",
                             title="Lab done", timeout=6, markup=False)
-        if self._pending_step:
-            delta, self._pending_step = self._pending_step, 0
-            self.step(delta)
         if self.spec.overlay and fig:
             self._kept.extend(fig.get("series", []))
             del self._kept[:-MAX_KEPT_SERIES]
+        if self._pending_step:
+            delta, self._pending_step = self._pending_step, 0
+            self.step(delta)
+        self._start_again()  # the run finished before the stop reached it
