@@ -287,3 +287,77 @@ async def test_a_stop_while_tensorflow_loads_says_why_it_waits(make_app, tmp_pat
         release.set()
         await wait_until(pilot, lambda: not lab.running, timeout=10)
         assert "Stopped after" in shown(lab, ".lab-status")
+
+
+# -- 5: escape and a key in one read arrive as alt+key -------------------------------------------------------
+
+async def typed(pilot, text: str) -> None:
+    """Bytes of one read from the terminal, parsed as Textual's driver parses them, the keys posted in order."""
+    from textual._xterm_parser import XTermParser
+
+    parser = XTermParser()
+    keys = [event for event in [*parser.feed(text), *parser.feed("")] if isinstance(event, events.Key)]
+    for key in keys:
+        pilot.app.post_message(key)
+    await pilot.pause()
+    await pilot.pause()
+
+
+async def test_escape_and_a_page_key_in_one_read_leave_the_field_and_turn_the_page(make_app, tmp_path):
+    app = make_app(write(tmp_path / "lessons", "tiny.md", GOOD).parent, start_lesson="tiny")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        field = screen.query_one("#p-steps", Input)
+        field.focus()
+        await pilot.pause()
+        await typed(pilot, "\x1bn")
+        assert field.value == "10", "the n is not typed into the field"
+        assert screen.page == 1 and screen.focused is None
+        answer = screen.current.query_one(Input)
+        answer.focus()
+        await typed(pilot, "12")
+        await typed(pilot, "\x1bp")
+        assert answer.value == "12" and screen.page == 0 and screen.focused is None
+
+
+async def test_escape_and_t_in_one_read_run_the_lab_from_its_field(make_app, tmp_path):
+    app = make_app(write(tmp_path / "lessons", "tiny.md", GOOD).parent, start_lesson="tiny")
+    async with app.run_test(size=(80, 24)) as pilot:
+        lab = app.screen.query_one(LabView)
+        lab.query_one("#p-steps", Input).focus()
+        await pilot.pause()
+        await typed(pilot, "\x1bt")
+        await wait_until(pilot, lambda: lab.result is not None, timeout=10, what="the lab's run")
+        assert lab.query_one("#p-steps", Input).value == "10"
+
+
+async def test_escape_and_a_key_on_a_page_go_to_the_contents_then_the_key(make_app, tmp_path):
+    from tutor.screens.contents import ContentsScreen
+    from tutor.screens.lesson import LessonScreen
+
+    app = make_app(write(tmp_path / "lessons", "tiny.md", GOOD).parent, start_lesson="tiny")
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert isinstance(app.screen, LessonScreen) and app.screen.focused is None
+        await typed(pilot, "\x1bq")  # escape: the contents; q there: quit
+        await wait_until(pilot, lambda: not app.is_running or isinstance(app.screen, ContentsScreen),
+                         what="the contents, then the quit")
+        await pilot.pause(0.2)
+        assert app.return_code is not None or not app.is_running, "q after the escape quits"
+
+
+async def test_escape_and_a_digit_in_one_read_leave_the_answer_list_without_answering(make_app, tmp_path):
+    from textual.widgets import OptionList
+
+    choice = GOOD.replace('answer = 4', 'choices = ["3", "4"]\nanswer = 1')
+    store = ProgressStore(tmp_path / "p.json")
+    app = make_app(write(tmp_path / "lessons", "tiny.md", choice).parent, progress=store, start_lesson="tiny")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        screen.show_page(1)
+        await pilot.pause()
+        options = screen.current.query_one(OptionList)
+        options.focus()
+        await pilot.pause()
+        await typed(pilot, "\x1b1")  # read as "¡": the escape leaves the list; 1 then answers nothing
+        assert screen.focused is None and screen.page == 1
+    assert store.answer("tiny", "q") is None

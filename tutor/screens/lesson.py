@@ -7,7 +7,7 @@ scrolls; each page does (one scroll area), under a bar that is always visible.
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -48,7 +48,35 @@ def uses_keras(lesson: Lesson, pages: range) -> bool:
                for index in pages if 0 <= index < len(lesson.pages) for lab in lesson.pages[index].labs)
 
 
-class LessonScreen(Screen[None]):
+# Escape and a key that reach the app in one read (typed quickly over a slow SSH link, or pasted) are parsed as
+# the key with Alt: ESC n is what a terminal sends for Alt+n. Escape and a digit arrive as the character a Mac's
+# Option and that digit type (Textual reads ESC 1 as "¡", for WezTerm); escape and enter, or a full stop, lose
+# the escape in the parser, and nothing here can tell them from the key alone.
+AFTER_ESCAPE: dict[str, str] = {
+    **{f"alt+{key}": key for key in (*"nptacehvosqmr", "enter", "left", "right", *"123456789")},
+    **{char: str(digit) for digit, char in enumerate("¡™£¢∞§¶•ª", start=1)},
+}
+CHARACTER = {"enter": "\r", "left": None, "right": None}
+
+
+class EscapeThenKey(Screen[None]):
+    """Escape and a key in one read, as :data:`AFTER_ESCAPE` names them: the escape, then the key. Priority
+    bindings, so that a focused field reads them before it would type the key's character. They are not in
+    LessonScreen.BINDINGS, from which the help's table is built: they are not keys to learn."""
+
+    BINDINGS = [Binding(alt, f"escape_then({key!r})", show=False, priority=True) for alt, key in AFTER_ESCAPE.items()]
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    async def action_escape_then(self, key: str) -> None:
+        self.action_back()
+        # Handled now, as the app handles a key from the terminal (to the screen shown after the escape), not
+        # posted: a key posted now would come after the keys of the same read that are still queued.
+        await self.app.on_event(events.Key(key, CHARACTER.get(key, key)))
+
+
+class LessonScreen(EscapeThenKey):
     """Reads earlier answers from the progress it is given; a page seen and a check answered go to the App as
     :class:`PageSeen` and :class:`Answered` messages."""
 
