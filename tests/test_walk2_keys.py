@@ -361,3 +361,59 @@ async def test_escape_and_a_digit_in_one_read_leave_the_answer_list_without_answ
         await typed(pilot, "\x1b1")  # read as "¡": the escape leaves the list; 1 then answers nothing
         assert screen.focused is None and screen.page == 1
     assert store.answer("tiny", "q") is None
+
+
+# -- 12: the help names 1-9 and s; the footer of a page with a prediction keeps "? Help" apart --------------
+
+def footer_layout(app) -> tuple[list[str], int, int]:
+    """The footer's keys as shown (key and label), the right edge of the last, and where the palette key
+    starts."""
+    from textual.widgets._footer import FooterKey
+
+    keys = [key for key in app.screen.query(FooterKey) if not key.has_class("-command-palette")]
+    [palette] = app.screen.query(FooterKey).filter(".-command-palette")
+    return [f"{key.key_display} {key.description}" for key in keys], max(k.region.right for k in keys), \
+        palette.region.x
+
+
+async def test_the_footer_of_a_page_with_a_prediction_fits_80_columns(make_app, tmp_path):
+    app = make_app(write(tmp_path / "lessons", "01-tiny.md", ASKING).parent, start_lesson="tiny")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await pilot.press("n")
+        question = screen.current.query_one(PredictView)
+        await wait_until(pilot, lambda: question.has_focus)
+        await pilot.pause(0.2)
+        for state in ("asking", "answered"):
+            shown, right, palette = footer_layout(app)
+            assert "? Help" in shown and "q Quit" in shown, (state, shown)
+            assert right < palette, f"{state}: the keys run into the palette mark: {shown}"
+            if state == "asking":
+                assert "1-9 Predict" in shown
+                await pilot.press("2")
+                lab = screen.current.query_one(LabView)
+                await wait_until(pilot, lambda: lab.result is not None and "right" in text_of(question))
+                await pilot.pause(0.2)
+        assert "a asks it again" in text_of(question)
+
+
+def text_of(view: PredictView) -> str:
+    return " ".join(str(s.render()) for s in view.query(".predict-question, .predict-body"))
+
+
+async def test_the_help_lists_the_digits_and_s_and_still_fits(make_app):
+    from tutor.screens.help import HelpScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        from rich.console import Console
+
+        console = Console(width=76, record=True)
+        console.print(app.screen.query_one("#help-keys").content)
+        table = console.export_text()
+        assert "1-9 s" in table and "s skips a prediction" in table
+        paths = app.screen.query_one("#help-paths").region
+        assert paths.height and paths.bottom <= 24  # the last lines, not scrolled away

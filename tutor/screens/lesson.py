@@ -90,7 +90,9 @@ class LessonScreen(EscapeThenKey):
         Binding("p,left", "page(-1)", "Prev", id="previous-page", tooltip="previous page"),
         Binding("t", "toggle_lab", "Run/stop lab", id="toggle-lab",
                 tooltip="start the lab on this page, or stop it while it runs"),
-        Binding("a", "ask_again", "Ask", id="ask-again", tooltip="ask the page's prediction again", group=LAB_EXTRAS),
+        # Not in the footer (on a page with a prediction it left no room for "? Help"): the verdict names it.
+        Binding("a", "ask_again", "Ask", id="ask-again", show=False, tooltip="ask the page's prediction again",
+                group=LAB_EXTRAS),
         Binding("c", "clear_chart", "Clear kept", show=False, tooltip="clear the runs kept on a lab's chart",
                 group=LAB_EXTRAS),
         Binding("full_stop", "step(1)", "Step forward", show=False, group=STEP),
@@ -311,12 +313,14 @@ class LessonScreen(EscapeThenKey):
                 return bool(self.current.query(SourceView))
             except NoMatches:
                 return False
-        if action == "ask_again":  # in the footer only on a page with a prediction
+        if action == "ask_again":  # only on a page with a prediction, once it is answered
             try:
                 labs = [lab for lab in self.current.query(LabView) if lab.prediction]
             except NoMatches:
                 return False
             return bool(labs) and not any(lab.asking for lab in labs)
+        if action == "toggle_lab" and isinstance(self.focused, PredictView) and self.focused.asking:
+            return False  # t would focus the question, which has it: the footer keeps its room for the digits
         if action in ("toggle_lab", "clear_chart", "step"):
             # In the footer only on a page with a lab: elsewhere t offered to run nothing, and on an exercise
             # page it cut "q Quit  ? Help" at 80 columns.
