@@ -379,7 +379,7 @@ class LabView(Vertical):
         text = "Stopping"
         if self.experiment.uses_tensorflow and not self._looked.is_set() and not self._waiting:
             text = "Stopping once TensorFlow has loaded (an import cannot be cut short)"
-        return text + ("…, then starting again (t: stay stopped)" if self._restart else "…")
+        return text + (", then starting again (t: stay stopped)…" if self._restart else "…")
 
     def clear_kept(self) -> None:
         self._kept.clear()
@@ -531,8 +531,11 @@ class LabView(Vertical):
     def _stopped(self, seconds: float) -> None:
         """A run stopped: what it drew stays; if it drew nothing, what the lab showed before it comes back.
         Then the start asked for while it stopped, if one was."""
-        previous = "; the chart shows the previous run" if self._put_back() else ""
-        self._status(f"Stopped after {seconds:.1f} s{previous}. Press t to run again.{self._keys_hint()}")
+        if self._put_back():  # one line at 80 columns, as the status without it
+            self._status(f"Stopped after {seconds:.1f} s; the chart shows the previous run. t runs again."
+                         f"{self._keys_hint()}")
+        else:
+            self._status(f"Stopped after {seconds:.1f} s. Press t to run again.{self._keys_hint()}")
         self._start_again()
 
     def _start_again(self) -> None:
