@@ -19,9 +19,9 @@ from typing import Any, Callable, Literal, Sequence, Union
 import numpy as np
 
 from tutor.engine import runtime
-from tutor.engine.experiment import CELL_NAMES, CELLS, RunContext
+from tutor.engine.experiment import CELL_NAMES, CELLS, Cancelled, RunContext
 from tutor.engine.limits import Deadline
-from tutor.engine.training import DEFAULT_ADVICE, TrainHistory, recorded, train_steps
+from tutor.engine.training import DEFAULT_ADVICE, TrainHistory, check_cancelled, recorded, train_steps
 
 __all__ = ["CELLS", "CELL_NAMES", "LossName", "TrainHistory", "Trainer", "build_model", "chunk_means",
            "hidden_state_gradients", "kernel_in_use", "layer_class", "recurrent_layer", "seed_everything"]
@@ -198,29 +198,45 @@ class Trainer:
         self._at = 0
         loss_fn, clip = self.loss_fn, 0.0 if per_variable else self.clip_norm  # global clipping, in the step
 
-        @tf.function
-        def step(xb: Any, yb: Any) -> Any:
-            with tf.GradientTape() as tape:
-                value = loss_fn(yb, model(xb, training=True))
-            grads = tape.gradient(value, model.trainable_variables)
-            norm = tf.linalg.global_norm(grads)
-            if clip > 0:
-                grads, _ = tf.clip_by_global_norm(grads, clip, use_norm=norm)
-            opt.apply_gradients(zip(grads, model.trainable_variables))
-            return value, norm
+        def compiled_step() -> Any:
+            # check_cancelled runs only while the step is traced (Python runs then, not in the graph): the first
+            # call takes about a second per network, and a stop waits for a part of that, not all of it. None
+            # after apply_gradients, whose first trace makes the optimizer's variables.
+            @tf.function
+            def step(xb: Any, yb: Any) -> Any:
+                check_cancelled()
+                with tf.GradientTape() as tape:
+                    value = loss_fn(yb, model(xb, training=True))
+                check_cancelled()
+                grads = tape.gradient(value, model.trainable_variables)
+                check_cancelled()
+                norm = tf.linalg.global_norm(grads)
+                if clip > 0:
+                    grads, _ = tf.clip_by_global_norm(grads, clip, use_norm=norm)
+                opt.apply_gradients(zip(grads, model.trainable_variables))
+                return value, norm
+
+            return step
 
         @tf.function
         def predict(xb: Any) -> Any:
             return model(xb, training=False)
 
-        self._step, self._predict = step, predict
+        self._compiled_step = compiled_step
+        self._step, self._predict = compiled_step(), predict
 
     def step(self, x: Any, y: Any) -> tuple[float, float]:
         """One update on this batch (``x`` an array or a tuple of arrays); returns (loss, gradient norm).
 
         The history records it; a non-finite loss is returned, not raised (``fit`` raises it).
         """
-        loss, norm = self._step(x, y)
+        try:
+            loss, norm = self._step(x, y)
+        except Cancelled:
+            # Raised only while the step is traced. A tf.function whose first trace was stopped would refuse
+            # the optimizer's variables at its next call (a kept network trained again): a new one traces anew.
+            self._step = self._compiled_step()
+            raise
         loss, norm = float(loss), float(norm)
         self.history.losses.append(loss)
         self.history.grad_norms.append(norm)

@@ -3,7 +3,9 @@
 - :func:`train_steps` is the loop, as nanoGPT's train.py owns termination, evaluation and logging in one
   place: it runs ``step()`` a number of times, checks cancellation before every step and the time limit
   (:class:`~tutor.engine.limits.Deadline`) before every chunk, reports through one callback per chunk, and
-  says why it stopped (:data:`StopReason`). :meth:`tutor.engine.models.Trainer.fit` runs a Keras network
+  says why it stopped (:data:`StopReason`). A step that is slow only the first time (a Keras step builds its
+  graph then, about a second per network) looks at the loop's cancellation inside itself with
+  :func:`check_cancelled`. :meth:`tutor.engine.models.Trainer.fit` runs a Keras network
   through it; the NumPy trainer, and the labs that step two or three networks in lock step, run it directly.
 - :class:`TrainHistory`: every step's loss and gradient norm, and why the last run of the loop stopped.
 - :class:`KeptNetworks`: trained networks kept between runs (a learner who presses **t** again continues
@@ -18,6 +20,7 @@ import math
 import threading
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Generic, Literal, TypeVar
 
@@ -45,6 +48,20 @@ class TrainHistory:
         return self.stopped == "time limit"
 
 
+# The run whose loop is going in this thread (each thread has its own context): what check_cancelled reads.
+_running: ContextVar[RunContext | None] = ContextVar("running", default=None)
+
+
+def check_cancelled() -> None:
+    """Raise :class:`Cancelled` if the training loop going in this thread has been stopped (nothing outside a
+    loop). For the inside of one step that can take long: the first call of a Keras step traces its graph,
+    twice, about a second per network on a small machine, and the race's step traces three; the loop's own
+    check comes only before the next step."""
+    ctx = _running.get()
+    if ctx is not None:
+        ctx.check()
+
+
 def train_steps(step: Callable[[], float], steps: int, ctx: RunContext, *, deadline: Deadline | None = None,
                 chunk: int = 25, on_chunk: Callable[[], None] | None = None, advice: str = DEFAULT_ADVICE,
                 first_step: int = 1) -> StopReason:
@@ -58,21 +75,25 @@ def train_steps(step: Callable[[], float], steps: int, ctx: RunContext, *, deadl
       so the chart shows the step that diverged, and raises :class:`Diverged` naming the step (counted from
       ``first_step``) and giving ``advice``.
     """
-    for done in range(steps):
-        if deadline is not None and done and done % chunk == 0 and deadline.passed():
-            return "time limit"
-        ctx.check()
-        try:
-            loss = step()
-            if not math.isfinite(loss):
-                raise Diverged(diverged_message(loss, first_step + done, advice))
-        except Diverged:
-            if on_chunk is not None:
+    running = _running.set(ctx)
+    try:
+        for done in range(steps):
+            if deadline is not None and done and done % chunk == 0 and deadline.passed():
+                return "time limit"
+            ctx.check()
+            try:
+                loss = step()
+                if not math.isfinite(loss):
+                    raise Diverged(diverged_message(loss, first_step + done, advice))
+            except Diverged:
+                if on_chunk is not None:
+                    on_chunk()
+                raise
+            if on_chunk is not None and ((done + 1) % chunk == 0 or done + 1 == steps):
                 on_chunk()
-            raise
-        if on_chunk is not None and ((done + 1) % chunk == 0 or done + 1 == steps):
-            on_chunk()
-    return "steps done"
+        return "steps done"
+    finally:
+        _running.reset(running)
 
 
 def recorded(history: TrainHistory, loop: Callable[[], StopReason]) -> StopReason:

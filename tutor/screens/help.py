@@ -2,7 +2,9 @@
 
 The key table is built from the bindings themselves (the App's and the lesson screen's), so it cannot drift
 from them: one row per action or binding group, its keys as the footer shows them, and the binding's tooltip
-(else its description). Only the keys that Textual's own widgets handle are written here.
+(else its description). Only the keys that Textual's own widgets handle, and the row of a prediction's keys
+(bound on the question, their keys from its bindings), are written here. The row of ? itself is left out: this
+is the screen it opens, and the footer under it names it; the table fills 80×24 with the digits' row.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from textual.widgets import Static
 
 from tutor.screens.lesson import LessonScreen
 from tutor.widgets.footer import Footer
+from tutor.widgets.predict import PredictView
 
 # Keys the widgets handle (fields, option lists, the focus chain), not bindings of this app's own.
 WIDGET_KEYS = [
@@ -60,9 +63,13 @@ class HelpScreen(ModalScreen[None]):
         table.add_column(style="bold", max_width=15)  # the scroll keys take two lines; the rest fit in one
         table.add_column()
         palette = display(Binding(self.app.COMMAND_PALETTE_BINDING, "command_palette"))
+        # The question's keys that have a tooltip: 1 (shown as 1-9; 2-9 are bound without one) and s.
+        digits = " ".join(display(b) for b in PredictView.BINDINGS if isinstance(b, Binding) and b.tooltip)
+        app_keys = [b for b in self.app.BINDINGS if not (isinstance(b, Binding) and b.action == "help")]
         for key, what in [*key_rows(LessonScreen.BINDINGS, display), *WIDGET_KEYS,
+                          (digits, "answer a check or a prediction (1-9); s skips a prediction"),
                           (palette, "command palette: jump to any lesson; the doctor"),
-                          *key_rows(self.app.BINDINGS, display)]:
+                          *key_rows(app_keys, display)]:
             table.add_row(key, what)
         with Vertical(id="help-box") as box:
             box.border_title = "Keys"  # in the border, not a line of its own: the box fits 80×24 without scrolling

@@ -7,7 +7,7 @@ scrolls; each page does (one scroll area), under a bar that is always visible.
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -48,7 +48,35 @@ def uses_keras(lesson: Lesson, pages: range) -> bool:
                for index in pages if 0 <= index < len(lesson.pages) for lab in lesson.pages[index].labs)
 
 
-class LessonScreen(Screen[None]):
+# Escape and a key that reach the app in one read (typed quickly over a slow SSH link, or pasted) are parsed as
+# the key with Alt: ESC n is what a terminal sends for Alt+n. Escape and a digit arrive as the character a Mac's
+# Option and that digit type (Textual reads ESC 1 as "¡", for WezTerm); escape and enter, or a full stop, lose
+# the escape in the parser, and nothing here can tell them from the key alone.
+AFTER_ESCAPE: dict[str, str] = {
+    **{f"alt+{key}": key for key in (*"nptacehvosqmr", "enter", "left", "right", *"123456789")},
+    **{char: str(digit) for digit, char in enumerate("¡™£¢∞§¶•ª", start=1)},
+}
+CHARACTER = {"enter": "\r", "left": None, "right": None}
+
+
+class EscapeThenKey(Screen[None]):
+    """Escape and a key in one read, as :data:`AFTER_ESCAPE` names them: the escape, then the key. Priority
+    bindings, so that a focused field reads them before it would type the key's character. They are not in
+    LessonScreen.BINDINGS, from which the help's table is built: they are not keys to learn."""
+
+    BINDINGS = [Binding(alt, f"escape_then({key!r})", show=False, priority=True) for alt, key in AFTER_ESCAPE.items()]
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    async def action_escape_then(self, key: str) -> None:
+        self.action_back()
+        # Handled now, as the app handles a key from the terminal (to the screen shown after the escape), not
+        # posted: a key posted now would come after the keys of the same read that are still queued.
+        await self.app.on_event(events.Key(key, CHARACTER.get(key, key)))
+
+
+class LessonScreen(EscapeThenKey):
     """Reads earlier answers from the progress it is given; a page seen and a check answered go to the App as
     :class:`PageSeen` and :class:`Answered` messages."""
 
@@ -62,7 +90,9 @@ class LessonScreen(Screen[None]):
         Binding("p,left", "page(-1)", "Prev", id="previous-page", tooltip="previous page"),
         Binding("t", "toggle_lab", "Run/stop lab", id="toggle-lab",
                 tooltip="start the lab on this page, or stop it while it runs"),
-        Binding("a", "ask_again", "Ask", id="ask-again", tooltip="ask the page's prediction again", group=LAB_EXTRAS),
+        # Not in the footer (on a page with a prediction it left no room for "? Help"): the verdict names it.
+        Binding("a", "ask_again", "Ask", id="ask-again", show=False, tooltip="ask the page's prediction again",
+                group=LAB_EXTRAS),
         Binding("c", "clear_chart", "Clear kept", show=False, tooltip="clear the runs kept on a lab's chart",
                 group=LAB_EXTRAS),
         Binding("full_stop", "step(1)", "Step forward", show=False, group=STEP),
@@ -148,13 +178,30 @@ class LessonScreen(Screen[None]):
             self.set_focus(None)  # a field of the page left behind
         for question in view.query(PredictView):
             if question.asking:  # asked when the page was first shown: its digits answer it
-                question.focus(scroll_visible=False)
+                # At once, not with Widget.focus (which waits for the next idle): a page turn behind it in the
+                # same read would find no focus to take away, and the question of a page no longer shown
+                # would be focused after it.
+                self.set_focus(question, scroll_visible=False)
         self.post_message(PageSeen(self.lesson, index))
         if uses_keras(self.lesson, range(index, index + 2)):
             # TensorFlow loads (about 4 s on a quiet machine, in the background) while the learner reads the
             # page before a Keras lab, not at start: it competes with the UI for the CPU and the GIL.
             self.post_message(NeedEngine(delay=1.0))
         self.call_after_refresh(self.refresh_bindings)  # the footer offers e on exercise pages only
+
+    def set_focus(self, widget: Widget | None, scroll_visible: bool = True, from_app_focus: bool = False) -> None:
+        """Focus only what is on the page shown. Widget.focus sets the focus later, when the app is next idle:
+        a question that asks when its page mounts, or the page turn that showed it, would otherwise focus it
+        after the next page turn of the same read (a slow SSH link batches keys), and its digits would answer a
+        prediction on a page the learner had left."""
+        if widget is not None and not self.is_shown(widget):
+            return
+        super().set_focus(widget, scroll_visible=scroll_visible, from_app_focus=from_app_focus)
+
+    def is_shown(self, widget: Widget) -> bool:
+        """Whether ``widget`` is on the page shown (or outside the pages: the header, the footer)."""
+        page = next((node for node in widget.ancestors_with_self if isinstance(node, PageView)), None)
+        return page is None or page.id == f"page-{self.page}"
 
     def action_page(self, delta: int) -> None:
         target = self.page + delta
@@ -266,12 +313,14 @@ class LessonScreen(Screen[None]):
                 return bool(self.current.query(SourceView))
             except NoMatches:
                 return False
-        if action == "ask_again":  # in the footer only on a page with a prediction
+        if action == "ask_again":  # only on a page with a prediction, once it is answered
             try:
                 labs = [lab for lab in self.current.query(LabView) if lab.prediction]
             except NoMatches:
                 return False
             return bool(labs) and not any(lab.asking for lab in labs)
+        if action == "toggle_lab" and isinstance(self.focused, PredictView) and self.focused.asking:
+            return False  # t would focus the question, which has it: the footer keeps its room for the digits
         if action in ("toggle_lab", "clear_chart", "step"):
             # In the footer only on a page with a lab: elsewhere t offered to run nothing, and on an exercise
             # page it cut "q Quit  ? Help" at 80 columns.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 import traceback
+from dataclasses import dataclass, field
 from typing import Any
 
 from textual import events, on
@@ -26,14 +27,25 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from tutor.curriculum.model import LabSpec
 from tutor.curriculum.predict import MEASURED, PredictSpec
 from tutor.engine import registry, runtime
-from tutor.engine.experiment import (Cancelled, Diverged, Param, ParamError, ParsedParams, Report, Result,
-                                     RunContext, Series)
+from tutor.engine.experiment import (Cancelled, Diverged, Figure, Param, ParamError, ParsedParams, Report,
+                                     Result, RunContext, Series)
 from tutor.messages import NeedEngine
 from tutor.widgets.chart import FigureChart
 from tutor.widgets.fields import FIELD_BINDINGS
 from tutor.widgets.predict import PredictView
 
 MAX_KEPT_SERIES = 6
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a lab shows below its status line: the chart (its figure and the kept runs drawn with it), the
+    summary and the text."""
+
+    figure: Figure | None = None
+    extra: tuple[Series, ...] = field(default_factory=tuple)
+    summary: str = ""
+    text: str = ""
 
 
 class FieldInput(Input):
@@ -98,6 +110,10 @@ class LabView(Vertical):
         self._kept: list[Series] = []
         self._started = 0.0
         self._stopping = False
+        self._restart = False  # t pressed while stopping: start again once the run has ended
+        # Set once the run has looked at its stop flag. TensorFlow's import, before registry.run first looks, is
+        # the one part of a run that a stop cannot cut short: the status says so while it lasts.
+        self._looked = threading.Event()
         self._pending_step = 0  # , and . pressed while a step was still running: applied when it ends
         # Set when a run's thread has returned: a cancelled worker reads as cancelled at once, but its
         # thread may still be unwinding (finishing a training step) and holding the training slot.
@@ -109,6 +125,10 @@ class LabView(Vertical):
         self._stop = threading.Event()
         self._automatic = False  # the run the page started by itself: t lets it finish
         self._waiting = False  # for the training slot: time is not counted until the run really starts
+        self._shown = Shown()
+        # What the lab showed before the run going now cleared it, until that run shows something of its own:
+        # a run stopped before then (`t t` in one read) puts it back, kept runs and summary too.
+        self._before: Shown | None = None
 
     # -- layout ------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -298,11 +318,14 @@ class LabView(Vertical):
 
     # -- running -----------------------------------------------------------------------------------------
     def toggle(self) -> None:
-        """t: stop a run (an automatic one, which ends in a moment, is let finish); else ask the open prediction
-        first; else run."""
+        """t: stop a run (an automatic one, which ends in a moment, is let finish); while it stops, start again
+        once it has (t once more: not); else ask the open prediction first; else run."""
         if self.running and self._automatic:
             return
-        if self.running:
+        if self.running and self._stopping:  # again, then again: a slow link batches keys, a learner repeats
+            self._restart = not self._restart
+            self._status(self._stopping_text())
+        elif self.running:
             self.stop()
         elif self.asking and self.predict_view is not None:
             self.predict_view.focus(scroll_visible=False)  # the question is up: a digit answers it, s skips it
@@ -323,18 +346,23 @@ class LabView(Vertical):
         self._automatic = False
         self._started = time.monotonic()
         self._stopping = False
+        self._restart = False
+        self._looked = looked = threading.Event()
         self._waiting = False
         self.error = None
         self._status("Starting…" if not self.experiment.uses_tensorflow else "Starting (TensorFlow)…")
         if self.experiment.uses_tensorflow:
             self.post_message(NeedEngine())
         if not keep_chart:
-            self.chart.show(None, self._kept)
+            self._before = self._before or self._shown  # `t t t t`: the one before the runs that showed nothing
+            self._draw(None, self._kept)
             self._show_text({"summary": "", "text": ""})  # the last run's summary does not describe this one
+        else:
+            self._before = None  # a step: the previous figure stays up until the new one
         done = self._thread_done
         self._run_params = params
         self._picked = None  # a new run grades nothing unless a pick started it (set after this returns)
-        self._worker = self.run_worker(lambda: self._work(params, previous_done, done, stop),
+        self._worker = self.run_worker(lambda: self._work(params, previous_done, done, stop, looked),
                                        name=self.spec.experiment,
                                        group="lab",
                                        thread=True, exclusive=True, exit_on_error=False)
@@ -344,12 +372,18 @@ class LabView(Vertical):
         self._pending_step = 0
         if self._worker is not None and self.running:
             self._stopping = True
-            self._status("Stopping…")
             self._stop.set()  # the run sees it at its next check (every step), started or not yet
+            self._status(self._stopping_text())
+
+    def _stopping_text(self) -> str:
+        text = "Stopping"
+        if self.experiment.uses_tensorflow and not self._looked.is_set() and not self._waiting:
+            text = "Stopping once TensorFlow has loaded (an import cannot be cut short)"
+        return text + (", then starting again (t: stay stopped)…" if self._restart else "…")
 
     def clear_kept(self) -> None:
         self._kept.clear()
-        self.chart.show(self.result.get("figure") if self.result else None)
+        self._draw(self.result.get("figure") if self.result else None)
 
     def step(self, delta: int) -> None:
         name = self.spec.step_param
@@ -372,10 +406,19 @@ class LabView(Vertical):
         self.start(keep_chart=True)
 
     def _work(self, params: ParsedParams, previous_done: threading.Event, done: threading.Event,
-              stop: threading.Event) -> Result:
+              stop: threading.Event, looked: threading.Event) -> Result:
         worker = get_current_worker()
-        ctx = RunContext(on_progress=lambda snap: self.post_message(self.Progress(snap)),
-                         is_cancelled=lambda: stop.is_set() or worker.is_cancelled)
+
+        def is_cancelled() -> bool:
+            looked.set()
+            return stop.is_set() or worker.is_cancelled
+
+        ctx = RunContext(on_progress=lambda snap: self.post_message(self.Progress(snap)), is_cancelled=is_cancelled)
+
+        def run() -> Result:
+            if stop.is_set() or worker.is_cancelled:  # `t t` in one read: not even TensorFlow's import
+                raise Cancelled()
+            return registry.run(self.spec.experiment, params, ctx, on_wait=on_wait)
 
         def on_wait() -> None:
             if not previous_done.is_set():
@@ -385,8 +428,7 @@ class LabView(Vertical):
             self.post_message(self.Waiting(text))
 
         try:  # page turns go first while this trains
-            return runtime.at_background_priority(
-                lambda: registry.run(self.spec.experiment, params, ctx, on_wait=on_wait), self.spec.experiment)
+            return runtime.at_background_priority(run, self.spec.experiment)
         finally:
             done.set()
 
@@ -405,21 +447,43 @@ class LabView(Vertical):
         if not self.running:
             return
         snap = message.snapshot
+        self._before = None  # the run shows its own now, and keeps it if stopped
         if self._waiting:  # the slot is ours now: the run's time starts here
             self._waiting = False
             self._started = time.monotonic()
         if "figure" in snap:
-            self.chart.show(snap["figure"], self._kept)
+            self._draw(snap["figure"], self._kept)
         if not self._stopping:
             self._status(f"Running… {time.monotonic() - self._started:.0f} s   (t stops)")
         self._show_text(snap)
 
-    def _show_text(self, snap: Report | Result) -> None:
-        if "summary" in snap:
-            self.query_one(".lab-summary", Static).update(snap["summary"])
+    def _draw(self, fig: Figure | None, extra: list[Series] | tuple[Series, ...] = ()) -> None:
+        self.chart.show(fig, extra)
+        self._shown = Shown(fig, tuple(extra), self._shown.summary, self._shown.text)
+
+    def _show_text(self, snap: Report | Result | Shown) -> None:
+        summary = snap.summary if isinstance(snap, Shown) else snap.get("summary")
+        body = snap.text if isinstance(snap, Shown) else snap.get("text", "")
+        if summary is not None:
+            self._show_summary(summary)
         text = self.query_one(".lab-text", Static)
-        text.update(snap.get("text", ""))
-        text.display = bool(snap.get("text"))
+        text.update(body)
+        text.display = bool(body)
+        self._shown = Shown(self._shown.figure, self._shown.extra, self._shown.summary, body)
+
+    def _show_summary(self, summary: str) -> None:
+        self.query_one(".lab-summary", Static).update(summary)
+        self._shown = Shown(self._shown.figure, self._shown.extra, summary, self._shown.text)
+
+    def _put_back(self) -> bool:
+        """After a run that ended before it showed anything: show again what the lab showed before it. True
+        when that was a chart."""
+        before, self._before = self._before, None
+        if before is None:
+            return False
+        self._draw(before.figure, before.extra)
+        self._show_text(before)
+        return before.figure is not None
 
     @on(Worker.StateChanged)
     def _state(self, event: Worker.StateChanged) -> None:
@@ -442,39 +506,59 @@ class LabView(Vertical):
                 stopped = err is None or isinstance(err, Cancelled)
                 self._leave_open(self.predict_view, "the run was stopped." if stopped else "the run failed.")
         if state == WorkerState.CANCELLED:
-            self._status(f"Stopped after {seconds:.1f} s. Press t to run again.{self._keys_hint()}")
+            self._stopped(seconds)
         elif state == WorkerState.ERROR:
             self._pending_step = 0  # a failed step is not retried by the presses queued behind it
             err = event.worker.error
             if isinstance(err, Cancelled):
-                self._status(f"Stopped after {seconds:.1f} s. Press t to run again.{self._keys_hint()}")
+                self._stopped(seconds)
             elif isinstance(err, Diverged):
+                self._before = None
                 self.error = str(err)
                 self._status("Diverged — the run was stopped. Change a parameter and press t.")
-                self.query_one(".lab-summary", Static).update(f"Diverged: {err}")
+                self._show_summary(f"Diverged: {err}")
             elif isinstance(err, ParamError):
+                self._put_back()  # nothing ran
                 self._show_field_errors({err.name: err.message})
                 self._status(f"Not started: {err}")
             else:
+                self._before = None
                 self.error = f"{type(err).__name__}: {err}"
                 self._status("The run failed (the app goes on). Details below and in the log.")
-                self.query_one(".lab-summary", Static).update(self.error)
+                self._show_summary(self.error)
                 self.log.error("".join(traceback.format_exception(err)))
+
+    def _stopped(self, seconds: float) -> None:
+        """A run stopped: what it drew stays; if it drew nothing, what the lab showed before it comes back.
+        Then the start asked for while it stopped, if one was."""
+        if self._put_back():  # one line at 80 columns, as the status without it
+            self._status(f"Stopped after {seconds:.1f} s; the chart shows the previous run. t runs again."
+                         f"{self._keys_hint()}")
+        else:
+            self._status(f"Stopped after {seconds:.1f} s. Press t to run again.{self._keys_hint()}")
+        self._start_again()
+
+    def _start_again(self) -> None:
+        if self._restart:
+            self._restart = False
+            self.toggle()  # as t does: an open prediction is asked first
 
     def _finish(self, result: Result, seconds: float) -> None:
         for name, value in result.get("set_params", {}).items():  # e.g. a step clamped to the sequence's end
             self.set_value(name, value)
         fig = result.get("figure")
-        self.chart.show(fig, self._kept)
+        self._before = None
+        self._draw(fig, self._kept)
         self._show_text(result)
         self._status(f"Done in {seconds:.1f} s. Press t to run again.{self._keys_hint()}")
         self._grade(result)
         if self.screen is not self.app.screen and not self.app.screen.is_modal:
             self.app.notify(f"“{self.spec.title}” finished in {seconds:.1f} s; it is on its page.",
                             title="Lab done", timeout=6, markup=False)
-        if self._pending_step:
-            delta, self._pending_step = self._pending_step, 0
-            self.step(delta)
         if self.spec.overlay and fig:
             self._kept.extend(fig.get("series", []))
             del self._kept[:-MAX_KEPT_SERIES]
+        if self._pending_step:
+            delta, self._pending_step = self._pending_step, 0
+            self.step(delta)
+        self._start_again()  # the run finished before the stop reached it

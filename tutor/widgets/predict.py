@@ -36,7 +36,8 @@ class PredictView(Vertical, can_focus=True):
     PredictView .predict-question { text-style: bold; }
     """
 
-    BINDINGS = [*_digit_bindings(), Binding("s", "skip", "Skip", tooltip="run the lab without predicting")]
+    # s is not in the footer, which at 80 columns had no room for it (the question's last line names it).
+    BINDINGS = [*_digit_bindings(), Binding("s", "skip", "Skip", show=False, tooltip="run the lab without predicting")]
 
     class Picked(Message):
         """The learner's choice (0-based), or None: skipped."""
@@ -87,7 +88,7 @@ class PredictView(Vertical, can_focus=True):
         head = (f"You predicted {choice + 1}) {picked.label}; the run measured {measured} — "
                 + ("right." if right else f"wrong: that is {outcome + 1}) {actual.label}."))
         body = actual.explain if right else f"{actual.explain}\nYour choice: {picked.explain}"
-        self._show(("✓ " if right else "✗ ") + head, body)
+        self._show(("✓ " if right else "✗ ") + head, f"{body}\na asks it again.")
 
     def show_open(self, why: str) -> None:
         """No verdict (a stopped run, a time limit the block does not grade): the question stays open."""

@@ -13,7 +13,7 @@ from math import prod
 from typing import TYPE_CHECKING, Any
 
 from tutor.engine.experiment import CELL_NAMES, SEED, Param, ParsedParams, Result, RunContext, cell_param, figure, \
-    series, signed_grid
+    series, step_grid
 from tutor.engine.registry import experiment
 from tutor.engine.wording import signed
 from tutor.lazy import lazy
@@ -97,6 +97,22 @@ def param_count(p: ParsedParams, ctx: RunContext) -> Result:
 
 
 # -- stepping through a sequence -----------------------------------------------------------------------------
+SHOWN_STEPS = 20  # the "h over time" table shows the steps up to t, the last 20 of them: two blocks at most
+BLOCK = 10  # columns a block of that table holds at most in an 80-column lab
+
+
+def _state_table(hs: np.ndarray, xs: np.ndarray, t: int) -> list[str]:
+    """h and x for the steps up to ``t`` (the last :data:`SHOWN_STEPS`), in blocks of equal width: 12 steps
+    were a block of 10 and a lone block of one, and the window of 11 dropped t = 0 from a 12-step sequence."""
+    first = max(0, t + 1 - SHOWN_STEPS)
+    count = t + 1 - first
+    blocks = -(-count // BLOCK)
+    per_block = -(-count // blocks)
+    rows = [(f"h[{j}]", hs[first: t + 1, j].tolist()) for j in range(hs.shape[1])] + [("x", xs[first: t + 1].tolist())]
+    label = max(len(name) for name, _ in rows) + 1
+    return step_grid(rows, 6, signed, first_step=first, width=label + 6 * per_block)
+
+
 def _step_sentence(t: int, from_h: np.ndarray) -> str:
     """What h_t is made of at step t, read from h_{t-1}·W_hh (zero when recurrent_scale is 0)."""
     if t == 0:
@@ -135,7 +151,6 @@ def rnn_step(p: ParsedParams, ctx: RunContext) -> Result:
     lines = [series("input x_t (all steps)", xs, style="scatter")]
     lines += [series(f"h_t[{j}]", hs[: t + 1, j], shown) for j in range(p["units"])]
     lines.append(series("output y_t", ys[: t + 1], shown))
-    first = max(0, t - 10)
     text = [
         f"t = {t}:  x_{t} = {signed(xs[t])}" + ("   (h_{-1} = 0: the state starts empty)" if t == 0 else ""),
         f"x_t·W_xh            = {_vec(from_x)}",
@@ -145,9 +160,8 @@ def rnn_step(p: ParsedParams, ctx: RunContext) -> Result:
         f"h_t = tanh(a_t)     = {_vec(hs[t])}",
         f"y_t = h_t·W_hy      = {signed(ys[t], 3)}",
         "",
-        "h over time (a row per unit):",
-        *signed_grid([(f"h[{j}]", hs[first: t + 1, j].tolist()) for j in range(p["units"])] +
-               [("x", xs[first: t + 1].tolist())], first),
+        "h over time (a row per unit" + (f"; the last {SHOWN_STEPS} steps):" if t >= SHOWN_STEPS else "):"),
+        *_state_table(hs, xs, t),
     ]
     result: dict[str, Any] = {
         "step": t,
@@ -155,7 +169,8 @@ def rnn_step(p: ParsedParams, ctx: RunContext) -> Result:
         "h": hs[: t + 1].tolist(),
         "y": ys[: t + 1].tolist(),
         "pre_activation": pre[t].tolist(),
-        "figure": figure(f"Step {t} of {steps - 1}: the same weights at every step", lines, "time step t", "value"),
+        "figure": figure(f"Step {t} of 0–{steps - 1}: the same weights at every step", lines, "time step t",
+                         "value"),
         "text": "\n".join(text),
         "summary": _step_sentence(t, from_h)
                    + ("Press . for the next step." if t < steps - 1 else "That was the last step; , goes back."),
@@ -306,7 +321,7 @@ def bptt_flow(p: ParsedParams, ctx: RunContext) -> Result:
     if truncate:
         cell.backward(direct, truncate=truncate)
         cut = np.linalg.norm(cell.internals["dh"][0], axis=-1)
-        lines.append(series(f"truncated to {truncate} steps", cut, style="scatter"))
+        lines.append(series(f"truncated to {truncate} step{'s' if truncate > 1 else ''}", cut, style="scatter"))
         blocked_steps = [t for t in range(steps) if cut[t] == 0]
         if blocked_steps:  # zero has no place on a log axis: mark those steps along the bottom instead
             floor = float(full[full > 0].min()) / 3 if np.any(full > 0) else 1e-3
