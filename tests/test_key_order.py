@@ -47,6 +47,14 @@ async def test_the_tutors_fields_keep_keys_in_order(start, keys, expected):
     assert await typed_in_one_read(InOrderInput, start, keys) == expected
 
 
+async def test_a_lab_field_and_a_check_field_are_such_fields():
+    from tutor.widgets.check import AnswerInput
+    from tutor.widgets.lab import FieldInput
+
+    assert await typed_in_one_read(FieldInput, "12", ["backspace", "5"]) == "15"
+    assert await typed_in_one_read(AnswerInput, "12", ["backspace", "5"]) == "15"
+
+
 async def test_textual_input_alone_reorders_them():
     """What the subclass works around: if this starts to pass upstream, InOrderInput can go."""
     assert await typed_in_one_read(Input, "12", ["backspace", "5"]) == "12"

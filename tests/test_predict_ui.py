@@ -110,6 +110,7 @@ async def test_t_asks_first_and_a_digit_runs_the_blocks_values_and_grades_by_the
     record = store.prediction("tiny", "fade")
     assert record is not None and record["choice"] == 0 and record["right"] is True
     assert record["measured"] == measured and record["params"]["scales"] == [0.5]
+    assert record["measured_text"] == str(measured), "kept as the verdict said it, for the review"
 
 
 async def test_s_runs_without_a_verdict_and_asks_again_next_session(make_app, tmp_path):

@@ -226,7 +226,7 @@ class TutorApp(App[None]):
     @on(Predicted)
     def _predicted(self, message: Predicted) -> None:
         self.progress.record_prediction(message.lesson.id, message.predict_id, message.choice, message.right,
-                                        message.measured, message.params)
+                                        message.measured, message.params, message.measured_text)
 
     def _post_save_error(self, text: str | None) -> None:
         self.post_message(ProgressSaveError(text))

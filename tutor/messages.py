@@ -70,6 +70,7 @@ class Predicted(Message):
     right: bool | None = None
     measured: float | str | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    measured_text: str | None = None  # the measurement as the verdict showed it (the review shows it again)
 
 
 @dataclass

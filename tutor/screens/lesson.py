@@ -368,6 +368,6 @@ class LessonScreen(EscapeThenKey):
     def _predicted(self, event: LabView.Predicted) -> None:
         event.stop()
         self.post_message(Predicted(self.lesson, event.spec.id, event.choice, event.right, event.measured,
-                                    event.params))
+                                    event.params, event.measured_text))
         if event.right is not None:
             self.post_message(Graded("prediction", self.lesson, event.spec.id, event.right))

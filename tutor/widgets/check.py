@@ -17,13 +17,13 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tutor.curriculum.model import CheckSpec
-from tutor.widgets.fields import FIELD_BINDINGS
+from tutor.widgets.fields import FIELD_BINDINGS, InOrderInput
 from tutor.progress.schema import is_number
 
 THOUSANDS = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?")
 
 
-class AnswerInput(Input):
+class AnswerInput(InOrderInput):
     """A check's number field: its footer says what enter and escape do there, as a lab field's does."""
 
     BINDINGS = [Binding("enter", "submit", "Answer"), *FIELD_BINDINGS]

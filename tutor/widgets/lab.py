@@ -31,7 +31,7 @@ from tutor.engine.experiment import (Cancelled, Diverged, Figure, Param, ParamEr
                                      Result, RunContext, Series)
 from tutor.messages import NeedEngine
 from tutor.widgets.chart import FigureChart
-from tutor.widgets.fields import FIELD_BINDINGS
+from tutor.widgets.fields import FIELD_BINDINGS, InOrderInput
 from tutor.widgets.predict import PredictView
 
 MAX_KEPT_SERIES = 6
@@ -48,7 +48,7 @@ class Shown:
     text: str = ""
 
 
-class FieldInput(Input):
+class FieldInput(InOrderInput):
     BINDINGS = [Binding("enter", "submit", "Run"), *FIELD_BINDINGS]
 
 
@@ -84,13 +84,15 @@ class LabView(Vertical):
         ``params``), or skipped (``choice`` None)."""
 
         def __init__(self, spec: PredictSpec, choice: int | None, right: bool | None = None,
-                     measured: float | str | None = None, params: dict[str, Any] | None = None) -> None:
+                     measured: float | str | None = None, params: dict[str, Any] | None = None,
+                     measured_text: str | None = None) -> None:
             super().__init__()
             self.spec = spec
             self.choice = choice
             self.right = right
             self.measured = measured
             self.params = params or {}
+            self.measured_text = measured_text  # the measurement as the verdict showed it
 
     def __init__(self, spec: LabSpec, prediction: PredictSpec | None = None,
                  answered: dict[str, Any] | None = None, **kwargs: Any) -> None:
@@ -310,7 +312,7 @@ class LabView(Vertical):
             shown, value = measured.text, measured.value
         view.show_verdict(choice, shown, outcome)
         self.call_after_refresh(self.scroll_visible, animate=False, top=True)
-        self.post_message(self.Predicted(spec, choice, choice == outcome, value, dict(spec.params)))
+        self.post_message(self.Predicted(spec, choice, choice == outcome, value, dict(spec.params), shown))
 
     def _leave_open(self, view: PredictView, why: str) -> None:
         self._open = True
