@@ -230,8 +230,8 @@ QA_STATUS = {
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-async def chart_rows(figure: dict[str, Any]) -> list[str]:
-    """A figure as a lab's chart draws it at 80×24 (72×16 cells), as plain text rows."""
+async def chart_rows(figure: dict[str, Any], kept: Any = ()) -> list[str]:
+    """A figure (and ``kept`` runs) as a lab's chart draws it at 80×24 (72×16 cells), as plain text rows."""
     from textual.app import App, ComposeResult
 
     from tutor.widgets.chart import FigureChart
@@ -245,7 +245,7 @@ async def chart_rows(figure: dict[str, Any]) -> list[str]:
     app = ChartApp()
     async with app.run_test(size=(80, 24)) as pilot:
         chart = app.query_one(FigureChart)
-        chart.show(figure)
+        chart.show(figure, kept)
         await pilot.pause()
         chart.plt.plotsize(chart.size.width, chart.size.height)
         return _ANSI.sub("", chart.plt.build()).splitlines()

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from tutor.widgets.chart import FigureChart, _points, log_ticks, whole_ticks as _whole_ticks
+from tutor.widgets.chart import _points, log_ticks, whole_ticks as _whole_ticks
 
-from .test_chart_faults import ANSI, ChartApp
+from .conftest import chart_rows
 
 
 @pytest.mark.parametrize(("low", "high", "expected"), [
@@ -48,23 +48,13 @@ def test_log_decades_are_multiples_of_one_round_step(low, high, most):
     assert step in (1, 2, 3, 5, 10, 20) and all(t % step == 0 for t in ticks), (ticks, labels)
 
 
-async def _rows(fig, extra=()) -> list[str]:
-    app = ChartApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        chart = app.query_one(FigureChart)
-        chart.show(fig, extra)
-        await pilot.pause()
-        chart.plt.plotsize(chart.size.width, chart.size.height)
-        return ANSI.sub("", chart.plt.build()).splitlines()
-
-
 def _labelled_rows(rows: list[str]) -> list[tuple[int, str]]:
     return [(i, r.split("┤")[0].strip()) for i, r in enumerate(rows) if "┤" in r]
 
 
 async def test_log_axis_labels_are_evenly_spaced():
     """QA row 32: 1e-12 and 1e-15 sat on adjacent rows, other decades three rows apart."""
-    rows = await _rows({"title": "gradient", "xlabel": "t", "ylabel": "norm", "yscale": "log", "series": [
+    rows = await chart_rows({"title": "gradient", "xlabel": "t", "ylabel": "norm", "yscale": "log", "series": [
         {"label": "rnn", "x": list(range(50)), "y": [10.0 ** (-0.7 * t) for t in range(50)]}]})
     labelled = _labelled_rows(rows)
     gaps = [b[0] - a[0] for a, b in zip(labelled, labelled[1:])]
@@ -75,7 +65,7 @@ async def test_a_baseline_repeated_by_kept_runs_has_one_legend_entry():
     """QA row 31: the memory task's "chance" was listed once for each kept run."""
     chance = {"label": "chance", "x": [5, 80], "y": [0.5, 0.5]}
     kept = [{"label": "simple_rnn", "x": [5, 20, 80], "y": [1.0, 0.9, 0.5]}, dict(chance)]
-    rows = await _rows({"title": "memory", "xlabel": "d", "ylabel": "accuracy", "series": [
+    rows = await chart_rows({"title": "memory", "xlabel": "d", "ylabel": "accuracy", "series": [
         {"label": "lstm", "x": [5, 20, 80], "y": [1.0, 1.0, 0.6]}, dict(chance)]}, kept)
     assert sum(len(re.findall(r"\bchance\b", r)) for r in rows) == 1, "\n".join(rows)
     assert any("simple_rnn" in r for r in rows) and any("lstm" in r for r in rows)
@@ -84,7 +74,7 @@ async def test_a_baseline_repeated_by_kept_runs_has_one_legend_entry():
 async def test_a_flat_reference_line_carries_its_own_label():
     """QA row 32: seq2seq's 90% line, under a four-line legend, was drawn on the row labelled 0.8."""
     xs = list(range(0, 2001, 100))
-    rows = await _rows({"title": "held-out sums", "xlabel": "training step", "ylabel": "share right", "series": [
+    rows = await chart_rows({"title": "held-out sums", "xlabel": "training step", "ylabel": "share right", "series": [
         {"label": "exact match, greedy", "x": xs, "y": [min(0.97, 0.03 + 0.0006 * x) for x in xs]},
         {"label": "per char, greedy", "x": xs, "y": [min(0.99, 0.3 + 0.0005 * x) for x in xs]},
         {"label": "per char, teacher forced", "x": xs, "y": [min(0.995, 0.35 + 0.0005 * x) for x in xs]},
