@@ -15,7 +15,7 @@ from tutor.engine import registry
 from tutor.engine.experiment import RunContext
 
 from .conftest import LESSONS, run_lab, wait_until
-from .test_walk_labs import drawn
+from .conftest import chart_rows as drawn
 
 
 def run(name: str, **params):
