@@ -265,8 +265,11 @@ class TutorApp(App[None]):
 
     @work(thread=True, group="engine", exit_on_error=False)
     def _load_engine(self) -> None:
-        try:  # TensorFlow's thread pools, started in that thread, keep its lower priority
-            device = runtime.at_background_priority(runtime.device_description, "TensorFlow import")
+        # At the UI's priority: the import is held back by the GIL, not the CPU, and a lower priority made it
+        # 1.7 times slower while the learner paged (tests/bench_keys.py). TensorFlow's thread pools start with
+        # the first op, in a lab's thread, and take that thread's lower priority.
+        try:
+            device = runtime.device_description()
         except Exception as err:  # noqa: BLE001 - any failure is shown, the NumPy labs still work
             self.post_message(EngineStatus(f"engine: TensorFlow failed to load ({type(err).__name__})",
                                            failed=True))

@@ -7,8 +7,8 @@
 - :func:`device_description` says where Keras will run: "CPU" or the GPU's name.
 - :func:`device_report` gives what ``rnn-tutor doctor`` shows of the device: GPUs, build, thread counts.
 - :func:`training_slot` lets one TensorFlow job run at a time; a waiting job still notices cancellation.
-- :func:`at_background_priority` runs a lab or TensorFlow's import in a thread of lower CPU priority than the
-  UI's, so page turns go first on a machine with few cores; ``RNN_TUTOR_TRAINING_NICE`` sets how much.
+- :func:`at_background_priority` runs a lab in a thread of lower CPU priority than the UI's, so page turns go
+  first on a machine with few cores; ``RNN_TUTOR_TRAINING_NICE`` sets how much.
 - :func:`remove_private_temp` deletes the temporary folder TensorFlow was given (see :func:`tensorflow`).
 - :class:`NativeStderrToLog` sends what native code writes on file descriptor 2 (TensorFlow's C++ logging,
   CUDA's messages) to a log file while the TUI owns the screen.
@@ -102,7 +102,7 @@ def at_background_priority(fn: Callable[[], T], name: str = "background") -> T:
     raises what it raises. The caller (a worker thread) waits for it.
 
     On Linux each thread has its own nice value, and the threads it starts inherit it, so TensorFlow's thread
-    pools, made in the thread that imports it or first runs an op, share it. On a two-core machine a training
+    pools, made in the thread that first runs an op (a lab's), share it. On a two-core machine a training
     lab otherwise takes both cores from the UI thread, whose page turns then wait; with it the UI goes first
     and the lab gets every cycle the UI leaves (tests/bench_keys.py). A thread cannot take its priority back
     without privileges, which is why this is a new thread: Textual's thread workers are reused from a pool that
