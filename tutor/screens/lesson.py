@@ -138,6 +138,9 @@ class LessonScreen(EscapeThenKey):
         # cursor and the next start follow last_lesson.
         if self.is_mounted and self.progress.last_lesson != self.lesson.id:
             self.post_message(PageSeen(self.lesson, self.page))
+        if self.is_mounted:  # what a lab reported while the learner was elsewhere
+            for lab in self.current.query(LabView):
+                lab.catch_up()
 
     def _page_widgets(self, index: int) -> list[Widget]:
         page = self.lesson.pages[index]

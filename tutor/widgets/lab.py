@@ -128,6 +128,7 @@ class LabView(Vertical):
         self._automatic = False  # the run the page started by itself: t lets it finish
         self._waiting = False  # for the training slot: time is not counted until the run really starts
         self._shown = Shown()
+        self._unseen: Report | None = None  # the newest report of a run while the lab is off screen
         # What the lab showed before the run going now cleared it, until that run shows something of its own:
         # a run stopped before then (`t t` in one read) puts it back, kept runs and summary too.
         self._before: Shown | None = None
@@ -351,6 +352,7 @@ class LabView(Vertical):
         self._restart = False
         self._looked = looked = threading.Event()
         self._waiting = False
+        self._unseen = None
         self.error = None
         self._status("Starting…" if not self.experiment.uses_tensorflow else "Starting (TensorFlow)…")
         if self.experiment.uses_tensorflow:
@@ -453,11 +455,29 @@ class LabView(Vertical):
         if self._waiting:  # the slot is ours now: the run's time starts here
             self._waiting = False
             self._started = time.monotonic()
+        if not (self.screen.is_current and self.region):
+            # Off screen (another page or screen): keep the newest and draw it when the lab is shown. Every update
+            # made Textual lay out the whole lesson screen again, which the learner's page turns then waited for
+            # while a lab trained (tests/bench_keys.py).
+            self._unseen = snap if self._unseen is None else Report(**{**self._unseen, **snap})
+            return
+        self._apply(snap)
+
+    def _apply(self, snap: Report) -> None:
         if "figure" in snap:
             self._draw(snap["figure"], self._kept)
         if not self._stopping:
             self._status(f"Running… {time.monotonic() - self._started:.0f} s   (t stops)")
         self._show_text(snap)
+
+    def catch_up(self) -> None:
+        """Draw what the run reported while the lab was off screen."""
+        snap, self._unseen = self._unseen, None
+        if snap is not None and self.running:
+            self._apply(snap)
+
+    def on_show(self) -> None:
+        self.catch_up()
 
     def _draw(self, fig: Figure | None, extra: list[Series] | tuple[Series, ...] = ()) -> None:
         self.chart.show(fig, extra)
@@ -493,6 +513,7 @@ class LabView(Vertical):
         if worker is None or event.worker is not worker:
             return
         event.stop()
+        self.catch_up()  # the run's last report first, drawn even off screen: a stopped run keeps what it drew
         state = event.state
         seconds = time.monotonic() - self._started
         if state == WorkerState.SUCCESS and worker.result is not None:
