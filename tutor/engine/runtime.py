@@ -19,6 +19,7 @@ Importing this module is cheap: it does not import TensorFlow.
 from __future__ import annotations
 
 import atexit
+import gc
 import os
 import shutil
 import sys
@@ -77,6 +78,13 @@ def tensorflow() -> ModuleType:
             except RuntimeError:  # already initialised by someone else: keep their setting
                 pass
         _device = _describe(tf, gpus)
+        import keras as _keras  # noqa: F401, PLC0415 - every Keras lab needs it: loaded here, then frozen
+
+        # TensorFlow and Keras leave millions of objects that live as long as the process; every full collection
+        # of Python's garbage collector walked them all, 0.24 s with the GIL held, and the UI's allocations set
+        # one off every 1.7 s while the learner paged during a run (tests/bench_keys.py, char-rnn). Frozen, the
+        # collector skips them.
+        gc.freeze()
         _tf = tf
         return tf
 
