@@ -56,7 +56,7 @@ def prepare_environment() -> None:
 
 def tensorflow() -> ModuleType:
     """Import TensorFlow (once) and configure it. Safe to call from any thread."""
-    global _tf, _device
+    global _tf
     if _tf is not None:
         return _tf
     with _import_lock:
@@ -64,29 +64,41 @@ def tensorflow() -> ModuleType:
             return _tf
         prepare_environment()
         _use_private_temp()
-        import tensorflow as tf  # noqa: PLC0415 - the whole point of this module
-
-        tf.get_logger().setLevel("ERROR")
-        cap = thread_cap()
-        if cap is not None:  # before anything runs: TensorFlow fixes its thread pools on first use
-            tf.config.threading.set_intra_op_parallelism_threads(cap)
-            tf.config.threading.set_inter_op_parallelism_threads(cap)
-        gpus = tf.config.list_physical_devices("GPU")
-        for gpu in gpus:
-            try:
-                tf.config.experimental.set_memory_growth(gpu, True)
-            except RuntimeError:  # already initialised by someone else: keep their setting
-                pass
-        _device = _describe(tf, gpus)
-        import keras as _keras  # noqa: F401, PLC0415 - every Keras lab needs it: loaded here, then frozen
-
-        # TensorFlow and Keras leave millions of objects that live as long as the process; every full collection
-        # of Python's garbage collector walked them all, 0.24 s with the GIL held, and the UI's allocations set
-        # one off every 1.7 s while the learner paged during a run (tests/bench_keys.py, char-rnn). Frozen, the
-        # collector skips them.
-        gc.freeze()
+        # The import makes millions of objects that live as long as the process. While it runs, the collector is
+        # off (each full collection walked the growing heap with the GIL held, up to 0.2 s, so the UI could not
+        # draw); then they are frozen, so no later collection walks them either (0.24 s every 1.7 s while the
+        # learner paged during char-rnn; tests/bench_keys.py).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            tf = _import_and_configure()
+        finally:
+            gc.freeze()
+            if collecting:
+                gc.enable()
         _tf = tf
         return tf
+
+
+def _import_and_configure() -> ModuleType:
+    """TensorFlow and Keras imported, TensorFlow's threads capped and GPU memory set to grow; ``_device`` set."""
+    global _device
+    import tensorflow as tf  # noqa: PLC0415 - the whole point of this module
+
+    tf.get_logger().setLevel("ERROR")
+    cap = thread_cap()
+    if cap is not None:  # before anything runs: TensorFlow fixes its thread pools on first use
+        tf.config.threading.set_intra_op_parallelism_threads(cap)
+        tf.config.threading.set_inter_op_parallelism_threads(cap)
+    gpus = tf.config.list_physical_devices("GPU")
+    for gpu in gpus:
+        try:
+            tf.config.experimental.set_memory_growth(gpu, True)
+        except RuntimeError:  # already initialised by someone else: keep their setting
+            pass
+    _device = _describe(tf, gpus)
+    import keras  # noqa: F401, PLC0415 - every Keras lab needs it: imported (and frozen) with TensorFlow
+    return tf
 
 
 def thread_cap() -> int | None:
