@@ -15,6 +15,31 @@ from tutor.widgets.predict import PredictView
 
 from .conftest import REPO, wait_until, write
 
+# A prediction above a lab that runs by itself (as lesson 7's "Checking gradients").
+SLOPE = '''```predict
+id = "slope"
+lab = "scalar-decay"
+question = "What is left after 50 steps at w = 0.9?"
+value = "factors.0.9.-1"
+[params]
+scales = [0.9]
+tanh_slope = 1.0
+[[choices]]
+label = "more than 1%"
+min = 0.01
+explain = "0.9^50 is 0.005."
+[[choices]]
+label = "less than 1%"
+max = 0.01
+explain = "0.9^50 is 0.005."
+```
+
+```lab
+experiment = "scalar-decay"
+autorun = true
+```
+'''
+
 LESSON = '''+++
 id = "tiny"
 title = "Tiny"
@@ -47,29 +72,7 @@ seq_len = 60
 ```
 
 ## Two
-```predict
-id = "slope"
-lab = "scalar-decay"
-question = "What is left after 50 steps at w = 0.9?"
-value = "factors.0.9.-1"
-[params]
-scales = [0.9]
-tanh_slope = 1.0
-[[choices]]
-label = "more than 1%"
-min = 0.01
-explain = "0.9^50 is 0.005."
-[[choices]]
-label = "less than 1%"
-max = 0.01
-explain = "0.9^50 is 0.005."
-```
-
-```lab
-experiment = "scalar-decay"
-autorun = true
-```
-'''
+'''+SLOPE+''''''
 
 
 def lesson_folder(tmp_path):

@@ -18,6 +18,7 @@ from tutor.widgets.lab import LabView
 from tutor.widgets.predict import PredictView
 
 from .conftest import GOOD, wait_until, write
+from .test_predict_ui import SLOPE
 
 # Prose, then a prediction above a lab that runs by itself (as lesson 7's "Checking gradients"), then prose.
 ASKING = '''+++
@@ -30,29 +31,7 @@ order = 1
 Some prose.
 
 ## Two
-```predict
-id = "slope"
-lab = "scalar-decay"
-question = "What is left after 50 steps at w = 0.9?"
-value = "factors.0.9.-1"
-[params]
-scales = [0.9]
-tanh_slope = 1.0
-[[choices]]
-label = "more than 1%"
-min = 0.01
-explain = "0.9^50 is 0.005."
-[[choices]]
-label = "less than 1%"
-max = 0.01
-explain = "0.9^50 is 0.005."
-```
-
-```lab
-experiment = "scalar-decay"
-autorun = true
-```
-
+'''+SLOPE+'''
 ## Three
 More prose.
 '''
