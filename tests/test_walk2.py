@@ -88,6 +88,14 @@ async def test_hints_seen_in_an_earlier_session_come_back_with_the_next(on_page)
 
 
 # -- #11: a prediction's card says it is a prediction, and a category's feedback gives the values compared -----
+
+async def open_review(pilot, due: int) -> None:
+    """From the contents, once ``due`` cards are counted: r, and wait for the review screen."""
+    app = pilot.app
+    await wait_until(pilot, lambda: app.screen.due_count == due, timeout=10, what="the cards to be counted")
+    await pilot.press("r")
+    await wait_until(pilot, lambda: isinstance(app.screen, ReviewScreen), timeout=10)
+
 async def test_a_categorical_prediction_card_is_labelled_and_gives_the_values_compared(make_app, tmp_path):
     """Two missed predictions of lesson 4: one recorded before the measurement's text was kept (named by the
     category its run picked), one with it (every value compared, as the lab's verdict showed them)."""
@@ -101,9 +109,7 @@ async def test_a_categorical_prediction_card_is_labelled_and_gives_the_values_co
     app = make_app(progress=store)
     app.clock = lambda: T0 + timedelta(days=1)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.screen.due_count == 2, timeout=10, what="the cards to be counted")
-        await pilot.press("r")
-        await wait_until(pilot, lambda: isinstance(app.screen, ReviewScreen), timeout=10)
+        await open_review(pilot, due=2)
         screen = app.screen
         feedback = screen.query_one("#review-next")
         for question, measured in (
@@ -126,9 +132,7 @@ async def test_a_check_card_is_still_labelled_a_check(make_app, tmp_path):
     app = make_app(progress=store)
     app.clock = lambda: T0 + timedelta(days=1)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.screen.due_count == 1, timeout=10, what="the card to be counted")
-        await pilot.press("r")
-        await wait_until(pilot, lambda: isinstance(app.screen, ReviewScreen), timeout=10)
+        await open_review(pilot, due=1)
         await pilot.pause()
         assert str(app.screen.query_one(".check-question").render()).startswith("Check · ")
 
