@@ -396,3 +396,27 @@ async def test_the_help_lists_the_digits_and_s_and_still_fits(make_app):
         assert "1-9 s" in table and "s skips a prediction" in table
         paths = app.screen.query_one("#help-paths").region
         assert paths.height and paths.bottom <= 24  # the last lines, not scrolled away
+
+
+@pytest.mark.parametrize(("lesson_id", "before", "key"), [
+    ("vanilla-rnn", 2, "t"),           # "How long does a difference last?": a NumPy lab with a prediction
+    ("vanilla-rnn", 1, "."),           # "Stepping through a sequence": a stepping lab
+    ("vanilla-rnn", 1, "c"),
+    ("from-scratch", 2, "h"),          # "Exercise 1": a hint
+    ("from-scratch", 6, "o"),          # "The LSTM and GRU steps, as code"
+])
+async def test_a_page_key_in_the_read_that_first_shows_the_page_waits_for_its_widgets(make_app, lesson_id, before,
+                                                                                      key):
+    """Walk 3, N1: `n t` in one read on a page not shown before crashed the app (the lab's fields were not
+    mounted yet when t reached it); the key now waits for the page's widgets, and the keys after it wait too."""
+    app = make_app(start_lesson=lesson_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        screen.show_page(before)
+        await pilot.pause()
+        await burst(pilot, "n", key)
+        await pilot.pause(0.2)
+        assert app.is_running and app.screen is screen and screen.page == before + 1
+        if key == "t":  # t asks the page's prediction first
+            lab = screen.current.query_one(LabView)
+            await wait_until(pilot, lambda: lab.asking, what="t to ask the lab's prediction")

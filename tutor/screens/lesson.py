@@ -14,7 +14,7 @@ from textual.containers import VerticalScroll
 from textual.css.query import NoMatches, QueryType
 from textual.notifications import Notification, Notify
 from textual.screen import Screen
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import ContentSwitcher, Header, Input, Markdown, OptionList, Select, Static
 
 from tutor.curriculum.model import CheckSpec, ExerciseSpec, LabSpec, Lesson, Prose, SourceSpec
@@ -121,6 +121,7 @@ class LessonScreen(EscapeThenKey):
         self.progress = progress
         self.page = max(0, min(page, len(lesson.pages) - 1))
         self._last_page_notice: Notification | None = None
+        self._mounting: list[AwaitMount] = []  # pages composed whose widgets may not be mounted yet
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -170,7 +171,7 @@ class LessonScreen(EscapeThenKey):
         view = self.current
         if not view.filled:
             view.filled = True
-            view.mount_all(self._page_widgets(index))
+            self._mounting.append(view.mount_all(self._page_widgets(index)))
         self.query_one("#pages", ContentSwitcher).current = view.id
         page = self.lesson.pages[index]
         total = len(self.lesson.pages)
@@ -279,7 +280,16 @@ class LessonScreen(EscapeThenKey):
                 return lab
         return labs[0]
 
-    def action_toggle_lab(self) -> None:
+    async def _page_ready(self) -> None:
+        """Wait until the widgets of the page shown are mounted. A page is composed when first shown, and its
+        widgets are mounted a moment later: a key that came in the same read as the page turn (a slow SSH link
+        batches keys) reached a lab whose fields did not exist yet, and the app crashed. Awaited here, the keys
+        after it wait too, in order."""
+        while self._mounting:
+            await self._mounting.pop(0)
+
+    async def action_toggle_lab(self) -> None:
+        await self._page_ready()
         lab = self._lab()
         if lab is None:
             self.notify("There is no lab on this page.", timeout=2)
@@ -288,19 +298,22 @@ class LessonScreen(EscapeThenKey):
         if lab.running and not lab.prediction:
             lab.chart.scroll_visible(animate=False)
 
-    def action_ask_again(self) -> None:
+    async def action_ask_again(self) -> None:
+        await self._page_ready()
         lab = next((lab for lab in self.current.query(LabView) if lab.prediction is not None), None)
         if lab is None:
             self.notify("There is no prediction on this page.", timeout=2)
         elif not lab.ask():
             self.notify("The lab is running: t stops it, then a asks again.", timeout=3)
 
-    def action_clear_chart(self) -> None:
+    async def action_clear_chart(self) -> None:
+        await self._page_ready()
         lab = self._lab()
         if lab is not None:
             lab.clear_kept()
 
-    def action_step(self, delta: int) -> None:
+    async def action_step(self, delta: int) -> None:
+        await self._page_ready()
         lab = self._lab()
         if lab is not None and lab.spec.step_param:
             lab.step(delta)
@@ -339,20 +352,24 @@ class LessonScreen(EscapeThenKey):
             self.notify("There is no exercise on this page.", timeout=2)
         return views[0] if views else None
 
-    def action_edit_exercise(self) -> None:
+    async def action_edit_exercise(self) -> None:
+        await self._page_ready()
         if view := self._exercise():
             view.edit()
 
-    def action_exercise_hint(self) -> None:
+    async def action_exercise_hint(self) -> None:
+        await self._page_ready()
         if view := self._exercise():
             view.hint()
 
-    def action_exercise_solution(self) -> None:
+    async def action_exercise_solution(self) -> None:
+        await self._page_ready()
         if view := self._exercise():
             view.show_solution()
 
-    def action_open_source(self) -> None:
+    async def action_open_source(self) -> None:
         """The first block on the page whose code is still closed: asked once, then shown (and recorded)."""
+        await self._page_ready()
         views = list(self.current.query(SourceView))
         closed = [view for view in views if not view.is_open]
         if not closed:
